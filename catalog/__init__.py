@@ -1,0 +1,43 @@
+"""The public credit information catalogue (公共信用信息目录) of the Wuhan credit gateway.
+
+What datasets exist, who provides them, which schema validates their records, how a record is
+keyed and identified, which publication rule applies and how open the data is. The catalogue
+is data (``catalog/catalogue.yaml`` and ``catalog/entries/*.yaml``, checked against
+``catalog/meta-schema.json``); this package loads it. It imports nothing else of creditgate.
+"""
+
+from catalog.catalogue import Catalog
+from catalog.entry import CKAN_DATASET_PREFIX, CatalogEntry, CkanMapping, Openness, Provider
+from catalog.errors import CatalogError, InvalidCatalogError, UnknownDatasetError
+from catalog.keys import (
+    RECORD_ID_PATTERN,
+    USCC_PLACEHOLDER,
+    KeyPart,
+    key_value,
+    record_id_for,
+    split_record_id,
+)
+from catalog.loader import dataset_ids, get_entry, load_catalog, meta_schema, read_catalog
+
+__all__ = [
+    "CKAN_DATASET_PREFIX",
+    "RECORD_ID_PATTERN",
+    "USCC_PLACEHOLDER",
+    "Catalog",
+    "CatalogEntry",
+    "CatalogError",
+    "CkanMapping",
+    "InvalidCatalogError",
+    "KeyPart",
+    "Openness",
+    "Provider",
+    "UnknownDatasetError",
+    "dataset_ids",
+    "get_entry",
+    "key_value",
+    "load_catalog",
+    "meta_schema",
+    "read_catalog",
+    "record_id_for",
+    "split_record_id",
+]

@@ -1,0 +1,38 @@
+"""Read, normalise and validate what departments publish, and report on it.
+
+Readers stream CSV (UTF-8, GBK, GB18030), XLSX, JSON and NDJSON; headers are matched by English
+id, Chinese label or national code; every row is validated against its dataset's JSON Schema
+and reported with stable, bilingual issue codes.
+"""
+
+from publishers.headers import ColumnMap, HeaderIndex, header_key, map_columns
+from publishers.intake import Intake, ValidatedRow, validate_file
+from publishers.normalise import NORMALISERS, value_aliases
+from publishers.readers import ReadError, RowProblem, Table, open_bytes, open_table
+from publishers.report import Issue, IssueCode, Report, issue_codes, issue_from_dict, make_issue
+from publishers.validation import RecordValidator, compiled_validator
+
+__all__ = [
+    "NORMALISERS",
+    "ColumnMap",
+    "HeaderIndex",
+    "Intake",
+    "Issue",
+    "IssueCode",
+    "ReadError",
+    "RecordValidator",
+    "Report",
+    "RowProblem",
+    "Table",
+    "ValidatedRow",
+    "compiled_validator",
+    "header_key",
+    "issue_codes",
+    "issue_from_dict",
+    "make_issue",
+    "map_columns",
+    "open_bytes",
+    "open_table",
+    "validate_file",
+    "value_aliases",
+]

@@ -1,0 +1,252 @@
+"""Intake: a department's file or batch of records, read, normalised and validated row by row.
+
+:class:`Intake` turns a :class:`~publishers.readers.Table` (or an iterable of JSON objects from
+the API) into :class:`ValidatedRow` values, streaming, while it fills one :class:`Report`.
+The CLI's ``validate`` and ``submit``, and the gateway's submission endpoints, all go through
+here, so a department gets the same answer whichever way it sends its data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from catalog import CatalogEntry, get_entry
+from publishers.headers import ColumnMap, HeaderIndex, map_columns
+from publishers.normalise import NORMALISERS, text, value_aliases
+from publishers.readers import Encoding, Format, RowProblem, Table, open_table
+from publishers.report import Issue, Report, make_issue
+from publishers.validation import RecordValidator
+from schemas import FieldSpec, fields
+
+IGNORED_KEYS = frozenset({"record_id", "dataset", "_meta"})
+"""Envelope keys a partner may echo back from a download; never reported as unknown."""
+
+
+@dataclass(slots=True)
+class ValidatedRow:
+    """One data row after validation: the normalised record and its issues."""
+
+    row: int
+    record: dict[str, Any] | None
+    issues: list[Issue]
+    valid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    pos: int
+    fid: str
+    normalise: Callable[[Any], Any]
+    is_code: bool
+    is_multi: bool
+    aliases: Mapping[str, str] | None
+    label: str
+
+
+class Intake:
+    """Validates the rows of one dataset; fills :attr:`report` as rows are consumed."""
+
+    def __init__(self, dataset_id: str, *, today: dt.date | None = None) -> None:
+        self.entry: CatalogEntry = get_entry(dataset_id)
+        self.specs: tuple[FieldSpec, ...] = fields(self.entry.schema_id)
+        self.validator = RecordValidator(self.entry.schema_id, today=today)
+        self.index = HeaderIndex.build(self.specs)
+        self.report = Report(dataset=dataset_id)
+        self._aliases = value_aliases()
+
+    # -- tabular files ------------------------------------------------------------------
+    def rows(self, table: Table) -> Iterator[ValidatedRow]:
+        """Validate every row of a table (CSV/XLSX headers, or JSON/NDJSON objects)."""
+        if table.headers is None:
+            yield from self.records(table.rows())
+            return
+        colmap = map_columns(table.headers, self.specs, self.index)
+        for issue in colmap.issues:
+            self.report.add(issue)
+        yield from self._tabular(table.rows(), colmap)
+        self._finish()
+
+    def _columns(self, colmap: ColumnMap) -> list[_Column]:
+        return [
+            _Column(
+                pos=pos,
+                fid=spec.id,
+                normalise=NORMALISERS[spec.normalise],
+                is_code=spec.normalise == "code",
+                is_multi=spec.normalise in ("multi", "lines"),
+                aliases=self._field_aliases(spec),
+                label=spec.title_zh,
+            )
+            for pos, spec in colmap.columns
+        ]
+
+    def _tabular(
+        self, rows: Iterable[tuple[int, Any]], colmap: ColumnMap
+    ) -> Iterator[ValidatedRow]:
+        cols = self._columns(colmap)
+        # Plain text columns (most of a 双公示 file) are handled inline: strip, skip if empty.
+        plain = [(c.pos, c.fid) for c in cols if c.normalise is text and not c.aliases]
+        special = [c for c in cols if not (c.normalise is text and not c.aliases)]
+        width = max((c.pos for c in cols), default=-1) + 1
+        padding = [""] * width
+        skip = frozenset(colmap.missing)
+        fatal = colmap.fatal
+        check = self.validator.check
+        report = self.report
+        for rowno, cells in rows:
+            if cells.__class__ is RowProblem:
+                yield self._problem(rowno, cells)
+                continue
+            if len(cells) < width:
+                cells = [*cells, *padding[len(cells) :]]
+            record: dict[str, Any] = {}
+            for pos, fid in plain:
+                raw = cells[pos]
+                if raw.__class__ is str:
+                    if raw:
+                        raw = raw.strip()
+                        if raw:
+                            record[fid] = raw
+                elif raw is not None:
+                    value = text(raw)
+                    if value is not None:
+                        record[fid] = value
+            warnings: list[Issue] = []
+            for col in special:
+                raw = cells[col.pos]
+                if raw is None or raw == "":
+                    continue
+                value = col.normalise(raw)
+                if value is None:
+                    continue
+                if col.is_code and value != raw and raw.__class__ is str and value != raw.strip():
+                    warnings.append(self._warn("full-width-normalised", rowno, col.fid, raw))
+                if col.aliases:
+                    value = self._alias(value, col, rowno, warnings)
+                if col.is_multi and col.fid in record and isinstance(value, list):
+                    record[col.fid] = record[col.fid] + value
+                else:
+                    record[col.fid] = value
+            issues = check(record, row=rowno, skip=skip)
+            if warnings:
+                issues = warnings + issues
+            valid = not fatal and not any(i.severity == "error" for i in issues)
+            report.rows += 1
+            if valid:
+                report.valid_rows += 1
+            else:
+                report.invalid_rows += 1
+            if issues:
+                report.issues.extend(issues)
+            yield ValidatedRow(rowno, record, issues, valid)
+
+    # -- JSON objects ---------------------------------------------------------------------
+    def records(self, items: Iterable[Any]) -> Iterator[ValidatedRow]:
+        """Validate JSON objects (``(row, obj)`` pairs or bare objects, numbered from 1)."""
+        key_cache: dict[str, FieldSpec | None] = {}
+        reported: set[str] = set()
+        check = self.validator.check
+        report = self.report
+        for number, item in enumerate(items, start=1):
+            rowno, obj = item if isinstance(item, tuple) and len(item) == 2 else (number, item)
+            if isinstance(obj, RowProblem):
+                yield self._problem(rowno, obj)
+                continue
+            if not isinstance(obj, Mapping):
+                yield self._problem(rowno, RowProblem("not-an-object", "not an object", obj))
+                continue
+            record: dict[str, Any] = {}
+            warnings: list[Issue] = []
+            for key, raw in obj.items():
+                spec = key_cache.get(key) if key in key_cache else self._key_spec(key, key_cache)
+                if spec is None:
+                    if key not in reported and key not in IGNORED_KEYS:
+                        reported.add(key)
+                        report.add(make_issue("unknown-column", row=rowno, value=key))
+                    continue
+                if raw is None or raw == "" or raw == []:
+                    continue
+                value = NORMALISERS[spec.normalise](raw)
+                if value is None:
+                    continue
+                if spec.normalise == "code" and isinstance(raw, str) and value != raw.strip():
+                    warnings.append(self._warn("full-width-normalised", rowno, spec.id, raw))
+                aliases = self._field_aliases(spec)
+                if aliases:
+                    col = _Column(
+                        0, spec.id, str, False, spec.normalise == "multi", aliases, spec.title_zh
+                    )
+                    value = self._alias(value, col, rowno, warnings)
+                record[spec.id] = value
+            issues = warnings + check(record, row=rowno)
+            valid = not any(i.severity == "error" for i in issues)
+            report.rows += 1
+            if valid:
+                report.valid_rows += 1
+            else:
+                report.invalid_rows += 1
+            report.issues.extend(issues)
+            yield ValidatedRow(rowno, record, issues, valid)
+        self._finish()
+
+    def _field_aliases(self, spec: FieldSpec) -> dict[str, str] | None:
+        merged = {**self._aliases.get(spec.id, {}), **spec.choice_aliases}
+        return merged or None
+
+    def _key_spec(self, key: str, cache: dict[str, FieldSpec | None]) -> FieldSpec | None:
+        hit = self.index.match(key)
+        cache[key] = hit[0] if hit else None
+        return cache[key]
+
+    # -- helpers --------------------------------------------------------------------------
+    def _alias(self, value: Any, col: _Column, rowno: int, warnings: list[Issue]) -> Any:
+        aliases = col.aliases or {}
+        if isinstance(value, list):
+            out = []
+            for item in value:
+                new = aliases.get(item, item) if isinstance(item, str) else item
+                if new != item:
+                    warnings.append(self._warn("legacy-value", rowno, col.fid, item, expected=new))
+                out.append(new)
+            return out
+        if value.__class__ is str and value in aliases:
+            new = aliases[value]
+            warnings.append(self._warn("legacy-value", rowno, col.fid, value, expected=new))
+            return new
+        return value
+
+    def _warn(self, code: str, rowno: int, fid: str, value: Any, **params: Any) -> Issue:
+        return self.validator.issue(code, rowno, fid, value, **params)
+
+    def _problem(self, rowno: int, problem: RowProblem) -> ValidatedRow:
+        issue = make_issue(problem.code, row=rowno, value=None, detail=problem.message)
+        self.report.rows += 1
+        self.report.invalid_rows += 1
+        self.report.issues.append(issue)
+        return ValidatedRow(rowno, None, [issue], False)
+
+    def _finish(self) -> None:
+        if self.report.rows == 0 and not any(i.code == "no-rows" for i in self.report.issues):
+            self.report.add(make_issue("no-rows"))
+
+
+def validate_file(
+    dataset_id: str,
+    path: str | os.PathLike[str],
+    *,
+    format: Format = "auto",
+    encoding: Encoding = "auto",
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Validate a whole file; raises ``ReadError`` or ``UnknownDatasetError`` when it cannot."""
+    intake = Intake(dataset_id, today=today)
+    table = open_table(path, format=format, encoding=encoding)
+    for count, _ in enumerate(intake.rows(table), start=1):
+        if progress is not None and count % 10_000 == 0:
+            progress(count)
+    return intake.report
