@@ -7,6 +7,8 @@ stderr, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -19,6 +21,8 @@ from rich.table import Table as RichTable
 
 from catalog import CatalogError, get_entry, load_catalog
 from publishers import Intake, ReadError, Report, Table, open_table
+from store import Store, StoreError, open_store
+from store.receipts import submit_rows
 
 app = typer.Typer(
     name="creditgate",
@@ -208,6 +212,175 @@ def catalog_show(
             spec.disclosure,
         )
     out.print(table)
+
+
+DEFAULT_DB = "sqlite:///creditgate.db"
+DbOpt = Annotated[
+    str,
+    typer.Option(
+        "--db", envvar="CREDITGATE_DB", help="Store URL: sqlite:///file.db or postgresql://…"
+    ),
+]
+ActorOpt = Annotated[
+    str | None, typer.Option("--actor", help="Who acts (recorded in the log); default cli:$USER.")
+]
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+def _open_store(db: str) -> Store:
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def submit(
+    dataset: Annotated[str, typer.Argument(help="Catalogue dataset id.")],
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON or NDJSON file.")],
+    db: DbOpt = DEFAULT_DB,
+    fmt: FormatOpt = "auto",
+    encoding: EncodingOpt = "auto",
+    all_or_nothing: Annotated[
+        bool, typer.Option("--all-or-nothing", help="Store nothing if any row is rejected.")
+    ] = False,
+    actor: ActorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a file and store its valid rows; print the receipt (回执)."""
+    fmt = _check_choice(fmt, ("auto", "csv", "xlsx", "json", "ndjson"), "--format")
+    encoding = _check_choice(encoding, ("auto", "utf-8", "gbk", "gb18030"), "--encoding")
+    intake, table = open_intake(dataset, file, fmt, encoding)
+    store = _open_store(db)
+    progress = _progress(not as_json)
+    try:
+        with store:
+            if progress is None:
+                receipt = submit_rows(
+                    store,
+                    intake,
+                    intake.rows(table),
+                    actor=_actor(actor),
+                    source=f"file:{file.name}",
+                    all_or_nothing=all_or_nothing,
+                )
+            else:
+                with progress:
+                    task = progress.add_task(f"submitting {file.name}", total=None)
+                    receipt = submit_rows(
+                        store,
+                        intake,
+                        intake.rows(table),
+                        actor=_actor(actor),
+                        source=f"file:{file.name}",
+                        all_or_nothing=all_or_nothing,
+                        progress=lambda n: progress.update(task, completed=n),
+                    )
+    except (ReadError, StoreError) as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(receipt.to_dict())
+    else:
+        report = intake.report
+        print_report(report, title=f"{file.name} → {dataset}")
+        stored = "stored 已入库" if receipt.stored and receipt.batch_id else "nothing stored 未入库"
+        out.print(
+            f"receipt 回执 {receipt.batch_id or '-'}: {receipt.accepted:,} accepted 接收, "
+            f"{receipt.unchanged:,} unchanged 未变化, {receipt.rejected:,} rejected 拒收 ({stored})"
+        )
+    raise typer.Exit(0 if receipt.ok else 1)
+
+
+@app.command()
+def withdraw(
+    dataset: Annotated[str, typer.Argument(help="Catalogue dataset id.")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help="revoked | corrected | repaired | expired | objection-upheld | listing-ended",
+        ),
+    ],
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="Natural key: the values in catalogue order (repeat --key), or field=value.",
+        ),
+    ] = None,
+    record_id: Annotated[str | None, typer.Option("--record-id", help="The record id.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, in words.")] = None,
+    db: DbOpt = DEFAULT_DB,
+    actor: ActorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a record down from every channel, with a reason (撤下)."""
+    if not key and not record_id:
+        fail("give --key (natural key values) or --record-id")
+    natural: dict[str, str] | list[str] | None = None
+    if key:
+        pairs = [k.partition("=") for k in key]
+        named = [p for p in pairs if p[1] == "="]
+        if named and len(named) == len(pairs):
+            natural = {name: value for name, _, value in named}
+        else:
+            natural = list(key)
+    store = _open_store(db)
+    try:
+        with store:
+            event = store.withdraw(
+                dataset,
+                record_id=record_id,
+                key=natural,
+                reason=reason,
+                note=note,
+                actor=_actor(actor),
+            )
+    except (StoreError, CatalogError) as exc:
+        fail(str(exc))
+    payload = {
+        "withdrawn": event is not None,
+        "seq": event.seq if event else None,
+        "record_id": event.record_id if event else record_id,
+        "reason": reason,
+    }
+    if as_json:
+        emit_json(payload)
+    elif event is None:
+        out.print("already withdrawn 已撤下; nothing to do")
+    else:
+        out.print(f"withdrawn 已撤下 {event.record_id} (seq {event.seq}, reason {reason})")
+
+
+@app.command()
+def sweep(
+    now: Annotated[
+        str | None, typer.Option("--now", help="The day to sweep for (YYYY-MM-DD); default today.")
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+    as_json: JsonOpt = False,
+) -> None:
+    """End publication of records whose publication window has closed (公示期满撤下)."""
+    try:
+        day = dt.date.fromisoformat(now) if now else dt.date.today()
+    except ValueError:
+        fail(f"--now must be a date YYYY-MM-DD, not {now!r}")
+    store = _open_store(db)
+    try:
+        with store:
+            result = store.sweep(day)
+    except StoreError as exc:
+        fail(str(exc))
+    payload = {"today": day.isoformat(), "expired": result.expired, "by_dataset": result.by_dataset}
+    if as_json:
+        emit_json(payload)
+    else:
+        out.print(
+            f"sweep {day}: {result.expired:,} records expired 公示期满撤下 {result.by_dataset}"
+        )
 
 
 def main() -> None:

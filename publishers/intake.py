@@ -90,7 +90,11 @@ class Intake:
         cols = self._columns(colmap)
         # Plain text columns (most of a 双公示 file) are handled inline: strip, skip if empty.
         plain = [(c.pos, c.fid) for c in cols if c.normalise is text and not c.aliases]
-        special = [c for c in cols if not (c.normalise is text and not c.aliases)]
+        special = [
+            (c.pos, c.fid, c.normalise, c.is_code, c.is_multi, c.aliases, c)
+            for c in cols
+            if not (c.normalise is text and not c.aliases)
+        ]
         width = max((c.pos for c in cols), default=-1) + 1
         padding = [""] * width
         skip = frozenset(colmap.missing)
@@ -116,25 +120,26 @@ class Intake:
                     if value is not None:
                         record[fid] = value
             warnings: list[Issue] = []
-            for col in special:
-                raw = cells[col.pos]
+            for pos, fid, normalise, is_code, is_multi, aliases, col in special:
+                raw = cells[pos]
                 if raw is None or raw == "":
                     continue
-                value = col.normalise(raw)
+                value = normalise(raw)
                 if value is None:
                     continue
-                if col.is_code and value != raw and raw.__class__ is str and value != raw.strip():
-                    warnings.append(self._warn("full-width-normalised", rowno, col.fid, raw))
-                if col.aliases:
+                if is_code and value != raw and raw.__class__ is str and value != raw.strip():
+                    warnings.append(self._warn("full-width-normalised", rowno, fid, raw))
+                # most cells hold a current value: skip the call when no alias can apply
+                if aliases and (value.__class__ is not str or value in aliases):
                     value = self._alias(value, col, rowno, warnings)
-                if col.is_multi and col.fid in record and isinstance(value, list):
-                    record[col.fid] = record[col.fid] + value
+                if is_multi and fid in record and isinstance(value, list):
+                    record[fid] = record[fid] + value
                 else:
-                    record[col.fid] = value
+                    record[fid] = value
             issues = check(record, row=rowno, skip=skip)
             if warnings:
                 issues = warnings + issues
-            valid = not fatal and not any(i.severity == "error" for i in issues)
+            valid = not fatal and not (issues and any(i.severity == "error" for i in issues))
             report.rows += 1
             if valid:
                 report.valid_rows += 1

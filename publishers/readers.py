@@ -21,8 +21,9 @@ Payloads:
   reports missing or extra cells).
 - XLSX (first worksheet only): cell values as openpyxl reads them (str, int, float, bool,
   datetime, time, None), padded with None to the header width; cells beyond the header are
-  kept only if one has a value. A datetime at exactly midnight becomes a ``datetime.date``:
-  date cells arrive as dates, not text.
+  kept only if one has a value. A cell with a date-only number format arrives as a
+  ``datetime.date`` (openpyxl reads it as a midnight datetime); a cell formatted with a
+  time of day stays a ``datetime``. Date cells never arrive as text.
 - JSON array / NDJSON: the parsed object (``dict``, numbers with a fraction as ``Decimal``).
   An element that is not an object, or an NDJSON line that is not JSON, arrives as a
   :class:`RowProblem` so the caller reports it on that row. Blank NDJSON lines are skipped.
@@ -30,8 +31,9 @@ Payloads:
 Errors (the file cannot be read at all → CLI exit 2)::
 
     ReadError(code=...)   file-not-found, not-a-file, permission-denied, io-error,
-                          empty-file, unsupported-format, encoding-undecidable,
-                          decode-error, invalid-csv, invalid-json, invalid-xlsx
+                          empty-file, unsupported-format, unsupported-encoding,
+                          encoding-undecidable, decode-error, invalid-csv,
+                          invalid-json, invalid-xlsx
 
 A decode or syntax error deep in a stream is raised by ``rows()`` when it is reached, after
 the rows before it have been yielded.
@@ -221,6 +223,9 @@ def _open(source: _Source, format: str, encoding: str) -> Table:
         return _open_xlsx(source)
     if complete and not sample.strip() and bom_encoding(sample) is None:
         raise ReadError("the file contains only whitespace", code="empty-file", path=source.name)
+    if encoding in ("gbk", "gb18030") and bom_encoding(sample) is not None:
+        raise ReadError(f"the file starts with a Unicode byte-order mark, so it is not {encoding}; "
+                        "use --encoding auto", code="decode-error", path=source.name)
     codec = resolve_encoding(encoding, sample, complete=complete)
     if codec is None:
         raise _undecidable(source, sample)
@@ -418,7 +423,7 @@ def _open_xlsx(source: _Source) -> Table:
 def _date_only(number_format: str) -> bool:
     from openpyxl.styles.numbers import is_datetime
 
-    return is_datetime(number_format) == "date"
+    return bool(is_datetime(number_format) == "date")
 
 
 def _xlsx_rows(table: Table) -> Iterator[Row]:
@@ -512,10 +517,10 @@ class _ArrayStream:
     with more text, since the value may continue in the next chunk.
     """
 
-    def __init__(self, text: IO[str], name: str, chunk: int | None = None) -> None:
+    def __init__(self, text: IO[str], name: str) -> None:
         self.text = text
         self.name = name
-        self.chunk = chunk or _JSON_CHUNK
+        self.chunk = _JSON_CHUNK
         self.buf = ""
         self.pos = 0
         self.line = 1  # line number of buf[0]

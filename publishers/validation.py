@@ -32,6 +32,8 @@ from schemas import (
 )
 
 _USCC_FORMATS = frozenset({"uscc", "uscc-or-placeholder"})
+_MEMO_LIMIT = 65_536
+"""Values remembered per field by the format and USCC-structure memos of one validator."""
 _KIND_CODES = {
     "Type": "wrong-type",
     "MaxLength": "too-long",
@@ -150,6 +152,21 @@ def _walk(schema_id: str, path: list[Any]) -> list[dict[str, Any]]:
     return []
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _uscc_note(value: str) -> str:
+    """What the structure of a code earns: ``invalid`` (no warnings: the format reports it),
+    a warning code, or "" when it is sound."""
+    if not is_valid_uscc(value):
+        return "invalid"
+    if not uscc_registration_type_known(value):
+        return "uscc-registration-type"
+    if not uscc_embedded_org_code_ok(value):
+        return "uscc-org-code-mismatch"
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     en: str
@@ -173,9 +190,11 @@ class RecordValidator:
         self._structural = structural_validator(schema_id)
         sites, self._shortcut = _format_sites(schema_id)
         self._format_checks = tuple(
-            (fid, tuple(FORMATS[f] for f in sorted(fmts) if f in FORMATS))
+            (fid, tuple(FORMATS[f] for f in sorted(fmts) if f in FORMATS), set[str]())
             for fid, fmts in sites.items()
         )
+        # USCC value -> the warning code its structure earns ("" when none), see check()
+        self._uscc_notes: dict[str, str] = {}
         self._today = (today or dt.date.today()).isoformat()
         self._not_future = tuple(s.id for s in self.specs.values() if s.not_future)
         self._date_order = tuple(
@@ -198,14 +217,20 @@ class RecordValidator:
             return bool(self._rs.is_valid(record))
         if not self._structural.is_valid(record):
             return False
-        for fid, checks in self._format_checks:
+        for fid, checks, holds in self._format_checks:
             value = record.get(fid)
             if value is None:
                 continue
             if value.__class__ is str:
+                # Formats are pure functions of the string, and the same codes and dates
+                # recur on most rows of a file: remember the values that passed (bounded).
+                if value in holds:
+                    continue
                 for check in checks:
                     if not check(value):
                         return bool(self._rs.is_valid(record))
+                if len(holds) < _MEMO_LIMIT:
+                    holds.add(value)
             elif not all(_format_holds_fn(check, value) for check in checks):
                 return bool(self._rs.is_valid(record))
         return True
@@ -221,7 +246,7 @@ class RecordValidator:
         issues: list[Issue] = (
             [] if self.is_schema_valid(record) else self._schema_issues(record, row, skip)
         )
-        bad = {i.field for i in issues if i.is_error}
+        bad = {i.field for i in issues if i.is_error} if issues else _NONE
         today = self._today
         for fid in self._not_future:
             value = record.get(fid)
@@ -246,19 +271,28 @@ class RecordValidator:
                         detail_zh=self.specs[early].title_zh,
                     )
                 )
+        notes = self._uscc_notes
         for fid in self._uscc_fields:
             value = record.get(fid)
-            if value.__class__ is str and fid not in bad and is_valid_uscc(value):
-                issues.extend(self._uscc_warnings(record, fid, value, row))
+            if value.__class__ is str and fid not in bad:
+                note = notes.get(value)
+                if note is None:
+                    note = _uscc_note(value)
+                    if len(notes) < _MEMO_LIMIT:
+                        notes[value] = note
+                if note == "" and (fid != "uscc" or not self._has_category):
+                    continue  # the common case: a sound code, nothing to say
+                if note != "invalid":
+                    issues.extend(self._uscc_warnings(record, fid, value, row, note))
         return issues
 
     def _uscc_warnings(
-        self, record: Mapping[str, Any], fid: str, value: str, row: int | None
+        self, record: Mapping[str, Any], fid: str, value: str, row: int | None, note: str
     ) -> Iterable[Issue]:
-        if not uscc_registration_type_known(value):
-            yield self.issue("uscc-registration-type", row, fid, value[:2])
-        elif not uscc_embedded_org_code_ok(value):
-            yield self.issue("uscc-org-code-mismatch", row, fid, value)
+        if note == "uscc-registration-type":
+            yield self.issue(note, row, fid, value[:2])
+        elif note == "uscc-org-code-mismatch":
+            yield self.issue(note, row, fid, value)
         if fid == "uscc" and self._has_category:
             category = record.get("counterpart_category")
             head = value[:2]

@@ -1,0 +1,128 @@
+"""Database engines: URL handling, SQLite pragmas and the writer's transaction.
+
+SQLite URLs (``sqlite:///path``) get WAL, ``synchronous=NORMAL``, foreign keys and a busy
+timeout on every connection; PostgreSQL URLs are served by psycopg 3 (``postgresql://`` and
+``postgres://`` are rewritten to ``postgresql+psycopg://``).
+
+Writers are serialised (:func:`write_transaction`) so that change-log sequence numbers are
+assigned and become visible in the same order — see that function for why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.pool import StaticPool
+
+from store.errors import StoreUnavailableError
+
+BUSY_TIMEOUT_MS = 60_000
+"""How long a SQLite writer waits for another writer before giving up."""
+
+WRITER_LOCK_KEY = 0x63726764_73746F72 & 0x7FFF_FFFF_FFFF_FFFF
+"""PostgreSQL advisory-lock key taken by every write transaction ("crgdstor")."""
+
+MIGRATION_LOCK_KEY = WRITER_LOCK_KEY - 1
+"""PostgreSQL advisory-lock key taken while migrating."""
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse a store URL; PostgreSQL URLs are pinned to the psycopg 3 driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreUnavailableError(f"not a database URL: {exc}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreUnavailableError(
+            f"unsupported database {safe_url(parsed)!r}: use sqlite:/// or postgresql://"
+        )
+    return parsed
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as text with the password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable URL>"
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling would issue a deferred BEGIN lazily; we emit BEGIN
+    # ourselves (see _sqlite_on_begin) so writers can ask for BEGIN IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine for a store URL; raises :class:`StoreUnavailableError` if it cannot connect."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        memory = parsed.database in (None, "", ":memory:")
+        engine = create_engine(
+            parsed,
+            connect_args={"check_same_thread": False},
+            poolclass=StaticPool if memory else None,
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreUnavailableError(
+            f"cannot open the store at {safe_url(parsed)}: {reason}"
+        ) from None
+    return engine
+
+
+def is_postgresql(conn: Connection | Engine) -> bool:
+    """Whether the connection talks to PostgreSQL (else SQLite)."""
+    return conn.dialect.name == "postgresql"
+
+
+@contextmanager
+def write_transaction(engine: Engine, *, lock_key: int = WRITER_LOCK_KEY) -> Iterator[Connection]:
+    """A transaction that holds the store's single writer lock until it commits.
+
+    Change-log readers follow ``seq`` with a cursor (``seq > after``). If two writers could
+    commit out of order, a reader might see seq N+1 while N is still invisible, move its
+    cursor past N and never see it. Holding one lock from before ``seq`` is assigned until
+    after COMMIT makes commit order equal ``seq`` order and leaves no gaps:
+
+    * PostgreSQL: ``pg_advisory_xact_lock`` (released by COMMIT/ROLLBACK, so a crashed
+      writer never leaves it held); a SEQUENCE would hand out numbers outside commit order.
+    * SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock at the start, so the
+      ``max(seq)`` read below it is already serialised (a deferred BEGIN would deadlock two
+      writers that both read first and then try to write).
+    """
+    with engine.connect() as conn:
+        if is_postgresql(conn):
+            with conn.begin():
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
+                yield conn
+        else:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn

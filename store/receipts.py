@@ -1,0 +1,184 @@
+"""Receipts (回执): one submission validated, stored, and answered row by row.
+
+A department's batch — a file it uploaded or JSON objects it posted — goes through
+:class:`publishers.Intake` (read, normalise, validate) and :meth:`Store.submit`; the receipt
+merges both: what was accepted, what was unchanged, what was rejected and why. The CLI's
+``submit``, the REST submission endpoint and the GraphQL mutation all call :func:`submit_rows`,
+so a department gets the same answer whichever way it sends its data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from publishers import Intake, Issue, Table, ValidatedRow, make_issue
+from store.exchange import Store
+from store.outcomes import BatchStatus, RowOutcome
+
+
+@dataclass(slots=True)
+class Receipt:
+    """The answer to one submission; :meth:`to_dict` is the contract of ``submit --json``."""
+
+    batch_id: str
+    dataset: str
+    rows: int = 0
+    accepted: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    stored: bool = True
+    issues: list[Issue] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was rejected (warnings allowed)."""
+        return self.rejected == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "accepted": self.accepted,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "issues": [issue.to_dict() for issue in self.issues],
+        }
+
+
+def _row_key(issue: Issue) -> tuple[int, int]:
+    return (-1, 0) if issue.row is None else (issue.row, 0)
+
+
+def submit_rows(
+    store: Store,
+    intake: Intake,
+    rows: Iterable[ValidatedRow],
+    *,
+    actor: str,
+    source: str,
+    all_or_nothing: bool = False,
+    owner_uscc: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Receipt:
+    """Store the valid rows of a validated stream and build the receipt.
+
+    ``owner_uscc``: a department may submit only records whose 数据来源单位
+    (``source_org_uscc``) is its own; other rows are rejected with ``not-own-record``.
+    ``all_or_nothing``: nothing is stored when any row is rejected (the batch is held in
+    memory until validation ends).
+    """
+    dataset = intake.entry.id
+    ownership: list[Issue] = []
+    invalid = 0
+    # Pull the first row so the header row has been mapped (and its errors are known).
+    iterator = iter(rows)
+    first = next(iterator, None)
+    rows = iterator if first is None else chain((first,), iterator)
+
+    def accepted_rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        nonlocal invalid
+        for item in rows:
+            if not item.valid or item.record is None:
+                invalid += 1
+                continue
+            if owner_uscc is not None and item.record.get("source_org_uscc") != owner_uscc:
+                invalid += 1
+                ownership.append(
+                    make_issue(
+                        "not-own-record",
+                        row=item.row,
+                        field="source_org_uscc",
+                        value=item.record.get("source_org_uscc"),
+                    )
+                )
+                continue
+            yield item.row, item.record
+
+    if all_or_nothing:
+        held = list(accepted_rows())
+        if invalid or intake.report.header_errors:
+            receipt = Receipt(batch_id="", dataset=dataset, stored=False)
+            receipt.rows = intake.report.rows
+            receipt.rejected = intake.report.rows
+            receipt.issues = sorted(intake.report.issues + ownership, key=_row_key)
+            return receipt
+        stream: Iterable[tuple[int, dict[str, Any]]] = held
+    else:
+        if intake.report.header_errors:
+            # A header error makes every row invalid: drain for the report, store nothing.
+            for _ in accepted_rows():
+                pass
+            stream = []
+        else:
+            stream = accepted_rows()
+    result = store.submit(
+        dataset,
+        stream,
+        actor=actor,
+        source=source,
+        all_or_nothing=all_or_nothing,
+        progress=progress,
+    )
+    receipt = Receipt(
+        batch_id=result.batch_id,
+        dataset=dataset,
+        rows=intake.report.rows,
+        accepted=result.accepted,
+        unchanged=result.unchanged,
+        rejected=invalid + result.rejected,
+        stored=result.status is BatchStatus.COMPLETE,
+        outcomes=result.outcomes,
+        issues=sorted(intake.report.issues + ownership + list(result.issues), key=_row_key),
+    )
+    return receipt
+
+
+def submit_table(
+    store: Store,
+    dataset: str,
+    table: Table,
+    *,
+    actor: str,
+    source: str,
+    all_or_nothing: bool = False,
+    owner_uscc: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Receipt:
+    """Validate and store a file (CSV, XLSX, JSON, NDJSON) opened with ``open_table``."""
+    intake = Intake(dataset)
+    return submit_rows(
+        store,
+        intake,
+        intake.rows(table),
+        actor=actor,
+        source=source,
+        all_or_nothing=all_or_nothing,
+        owner_uscc=owner_uscc,
+        progress=progress,
+    )
+
+
+def submit_records(
+    store: Store,
+    dataset: str,
+    records: Iterable[Any],
+    *,
+    actor: str,
+    source: str = "api",
+    all_or_nothing: bool = False,
+    owner_uscc: str | None = None,
+) -> Receipt:
+    """Validate and store JSON objects posted through the API."""
+    intake = Intake(dataset)
+    return submit_rows(
+        store,
+        intake,
+        intake.records(records),
+        actor=actor,
+        source=source,
+        all_or_nothing=all_or_nothing,
+        owner_uscc=owner_uscc,
+    )
