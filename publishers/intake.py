@@ -20,7 +20,7 @@ from publishers.normalise import NORMALISERS, text, value_aliases
 from publishers.readers import Encoding, Format, RowProblem, Table, open_table
 from publishers.report import Issue, Report, make_issue
 from publishers.validation import RecordValidator
-from schemas import FieldSpec, fields
+from schemas import FieldSpec, fields, resolve
 
 IGNORED_KEYS = frozenset({"record_id", "dataset", "_meta"})
 """Envelope keys a partner may echo back from a download; never reported as unknown."""
@@ -57,6 +57,7 @@ class Intake:
         self.index = HeaderIndex.build(self.specs)
         self.report = Report(dataset=dataset_id)
         self._aliases = value_aliases()
+        self._alias_cache: dict[str, dict[str, str] | None] = {}
 
     # -- tabular files ------------------------------------------------------------------
     def rows(self, table: Table) -> Iterator[ValidatedRow]:
@@ -199,7 +200,15 @@ class Intake:
         self._finish()
 
     def _field_aliases(self, spec: FieldSpec) -> dict[str, str] | None:
+        if spec.id in self._alias_cache:
+            return self._alias_cache[spec.id]
         merged = {**self._aliases.get(spec.id, {}), **spec.choice_aliases}
+        # Aliases are keyed by field id across schemas; one never rewrites a value that is
+        # already a valid choice of this schema's field (licence status 有效 → "1", but a
+        # list entry's status 有效 stays 有效).
+        choices = resolve(dict(spec.schema), self.entry.schema_id).get("enum") or ()
+        merged = {old: new for old, new in merged.items() if old not in choices}
+        self._alias_cache[spec.id] = merged or None
         return merged or None
 
     def _key_spec(self, key: str, cache: dict[str, FieldSpec | None]) -> FieldSpec | None:

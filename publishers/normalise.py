@@ -149,7 +149,44 @@ def json_cell(value: Any) -> Any:
     return value
 
 
+_TRUE = frozenset({"true", "1", "是", "yes", "y"})
+_FALSE = frozenset({"false", "0", "否", "no", "n"})
+
+
+def integer(value: Any) -> Any:
+    """Integer fields: digits in a cell become an int; anything else is left for the schema."""
+    if value.__class__ is str:
+        value = value.strip()
+        if not value:
+            return None
+        text_value = unicodedata.normalize("NFKC", value)
+        if text_value.lstrip("-").isdigit() and text_value.isascii():
+            return int(text_value)
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def boolean(value: Any) -> Any:
+    """Boolean fields: true/false, 1/0, 是/否 in a cell; JSON booleans stay as they are."""
+    if value.__class__ is str:
+        lowered = value.strip().lower()
+        if not lowered:
+            return None
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        return value
+    return value
+
+
 NORMALISERS: dict[str, Normaliser] = {
+    "integer": integer,
+    "boolean": boolean,
     "lines": lines,
     "json": json_cell,
     "text": text,

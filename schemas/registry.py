@@ -27,7 +27,9 @@ BASE_URI = "https://creditgate.example/schemas/"
 COMMON = "common"
 
 Disclosure = Literal["public", "masked", "restricted"]
-Normalise = Literal["text", "code", "date", "amount", "multi", "lines", "json"]
+Normalise = Literal[
+    "text", "code", "date", "amount", "multi", "lines", "json", "integer", "boolean"
+]
 
 
 class UnknownSchemaError(LookupError):
@@ -125,6 +127,8 @@ def _normalise_kind(prop: dict[str, Any], resolved: dict[str, Any]) -> Normalise
         if resolved.get("x-flat-format") == "json":
             return "json"
         return "lines" if resolved.get("x-separators") == ["\n"] else "multi"
+    if resolved.get("type") in ("integer", "boolean"):
+        return resolved["type"]  # type: ignore[no-any-return]
     kind = resolved.get("x-normalise", "text")
     return kind if kind in ("code", "date", "amount") else "text"
 

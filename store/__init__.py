@@ -6,6 +6,20 @@ Core on SQLite (default) or PostgreSQL (by URL); publication windows (``store.wi
 and working days (``store.workdays``) are re-exported here.
 """
 
+from store.access import (
+    ApiKey,
+    AuditEntry,
+    FeedAck,
+    Role,
+    acknowledge,
+    acknowledgements,
+    authenticate,
+    create_key,
+    list_keys,
+    read_audit,
+    record_reads,
+    revoke_key,
+)
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -15,8 +29,10 @@ from store.errors import (
 )
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
+from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
+from store.receipts import Receipt, submit_records, submit_rows, submit_table
 from store.takedowns import SweepResult, WithdrawalReason
 from store.timeliness import TimelinessSummary
 from store.views import Audience, may_see_dataset, redact, view, view_event
@@ -38,16 +54,23 @@ from store.workdays import (
 )
 
 __all__ = [
+    "OBJECTION_CLEARED",
+    "OBJECTION_MARK",
+    "ApiKey",
     "Audience",
+    "AuditEntry",
     "BatchStatus",
     "CalendarUnknownError",
     "ChangeEvent",
+    "FeedAck",
     "InvalidQueryError",
     "MigrationError",
     "Op",
     "Outcome",
     "PublicationWindow",
+    "Receipt",
     "RecordState",
+    "Role",
     "RowOutcome",
     "RuleBook",
     "RulesError",
@@ -63,15 +86,28 @@ __all__ = [
     "UnknownRuleError",
     "WindowError",
     "WithdrawalReason",
+    "acknowledge",
+    "acknowledgements",
     "add_working_days",
+    "authenticate",
     "canonical_json",
+    "clear_objection",
+    "create_key",
     "disclosure_deadline",
+    "list_keys",
     "load_rulebook",
+    "mark_objection",
     "may_see_dataset",
     "open_store",
     "publication_window",
+    "read_audit",
     "record_hash",
+    "record_reads",
     "redact",
+    "revoke_key",
+    "submit_records",
+    "submit_rows",
+    "submit_table",
     "view",
     "view_event",
     "working_days_between",

@@ -35,6 +35,8 @@ EXISTING_COLUMNS = (
     "disclosure_working_days",
     "disclosure_on_time",
     "calendar_unknown",
+    # the batch that wrote the latest version: settles in-batch duplicates across chunks
+    "(SELECT c.batch_id FROM changes c WHERE c.seq = records.seq) AS last_batch",
 )
 """What the writer needs to know about a record it is about to change."""
 

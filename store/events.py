@@ -6,7 +6,7 @@ on every backend, dates are :class:`datetime.date`, payloads are parsed dicts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -29,10 +29,17 @@ class RecordState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """A stored timestamp as aware UTC (SQLite hands back naive UTC)."""
+_OPS = {op.value: op for op in Op}
+_STATES = {state.value: state for state in RecordState}
+
+
+def utc(value: datetime | str | None) -> datetime | None:
+    """A stored timestamp as aware UTC (SQLite hands back naive UTC, or its text on a raw
+    cursor: ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -59,8 +66,10 @@ class ChangeEvent:
     take-down; ``payload`` is None, ``hash`` and ``version`` are those of the version taken
     down, ``reason`` a :class:`store.WithdrawalReason` value). An upsert stored while the
     record stays withdrawn has ``state == "withdrawn"`` and ``reason`` = the standing
-    withdrawal reason; plain upserts have ``reason`` None. ``state``, ``publishable`` and
-    the window are the record's, as of this event.
+    withdrawal reason; plain upserts have ``reason`` None, except the objection marks of
+    :mod:`store.marks` (same payload and hash, reason ``under-objection`` or
+    ``objection-closed``). ``state``, ``publishable`` and the window are the record's, as of
+    this event.
     """
 
     seq: int
@@ -83,25 +92,37 @@ class ChangeEvent:
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> ChangeEvent:
         """Build from a ``changes`` row mapping."""
-        publishable = row["publishable"]
+        return cls.from_values([row[name] for name in EVENT_COLUMNS])
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> ChangeEvent:
+        """Build from column values in :data:`EVENT_COLUMNS` order (SQLAlchemy's or the raw
+        driver's types)."""
+        (seq, dataset, record_id, op, reason, version, hash_, occurred_at, payload, actor,
+         note, batch_id, state, publishable, window_start, window_end) = values  # fmt: skip
         return cls(
-            seq=int(row["seq"]),
-            dataset=row["dataset"],
-            record_id=row["record_id"],
-            op=Op(row["op"]),
-            reason=row["reason"],
-            version=int(row["version"]),
-            hash=row["hash"],
-            occurred_at=utc(row["occurred_at"]),  # type: ignore[arg-type]
-            payload=payloads.load(row["payload"]),
-            actor=row["actor"],
-            note=row["note"],
-            batch_id=row["batch_id"],
-            state=RecordState(row["state"]),
-            publishable=None if publishable is None else bool(publishable),
-            window_start=_date(row["window_start"]),
-            window_end=_date(row["window_end"]),
+            int(seq),
+            dataset,
+            record_id,
+            _OPS.get(op) or Op(op),
+            reason,
+            int(version),
+            hash_,
+            utc(occurred_at),  # type: ignore[arg-type]
+            payloads.load(payload),
+            actor,
+            note,
+            batch_id,
+            _STATES.get(state) or RecordState(state),
+            None if publishable is None else bool(publishable),
+            _date(window_start),
+            _date(window_end),
         )
+
+
+EVENT_COLUMNS: tuple[str, ...] = tuple(ChangeEvent.__dataclass_fields__)
+"""``changes`` columns in :class:`ChangeEvent` field order (what :meth:`ChangeEvent.from_values`
+takes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +132,8 @@ class StoredRecord:
     ``disclosure_working_days`` counts working days from ``decision_date`` to the day the
     record was first published; it is None (and ``calendar_unknown`` True) when the holiday
     calendar does not cover those years, and None without the flag when there is nothing to
-    measure (no decision date, or never published).
+    measure (no decision date, or never published). ``under_objection``: an objection
+    (异议) against this version is being handled (:mod:`store.marks`).
     """
 
     record_id: str
@@ -140,6 +162,7 @@ class StoredRecord:
     disclosure_on_time: bool | None
     calendar_unknown: bool
     updated_at: datetime
+    under_objection: bool = False
 
     @property
     def active(self) -> bool:
@@ -161,7 +184,7 @@ class StoredRecord:
             version=int(row["version"]),
             seq=int(row["seq"]),
             hash=row["hash"],
-            state=RecordState(row["state"]),
+            state=_STATES.get(row["state"]) or RecordState(row["state"]),
             withdrawn_reason=row["withdrawn_reason"],
             withdrawn_at=utc(row["withdrawn_at"]),
             payload=payloads.load(row["payload"]) or {},
@@ -180,4 +203,6 @@ class StoredRecord:
             disclosure_on_time=_flag(row["disclosure_on_time"]),
             calendar_unknown=bool(row["calendar_unknown"]),
             updated_at=utc(row["updated_at"]),  # type: ignore[arg-type]
+            # a mark belongs to one version: a later content version is not under objection
+            under_objection=row.get("objection_version") == row["version"],
         )

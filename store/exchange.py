@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
-from store.changelog import head, history, iter_changes, read_changes
+from store.changelog import MAX_LIMIT, change_rows, head, history, iter_changes, read_changes
 from store.db import make_engine, safe_url
+from store.errors import InvalidQueryError
 from store.events import ChangeEvent, StoredRecord
 from store.migrations import migrate
 from store.outcomes import SubmitResult
@@ -24,6 +25,7 @@ from store.state import get_record, list_records, records_by_uscc
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
 from store.timeliness import TimelinessSummary
+from store.views import Audience, feed_lines
 
 
 def open_store(url: str, *, migrate_schema: bool = True) -> Store:
@@ -136,6 +138,34 @@ class Store:
     ) -> Iterator[ChangeEvent]:
         """Every event after ``after``, streamed page by page."""
         return iter_changes(self.engine, after, datasets, batch_size)
+
+    def feed_ndjson(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        datasets: Sequence[str] | None = None,
+        audience: Audience | str = Audience.PUBLIC,
+        *,
+        today: date,
+        chunk: int = 10_000,
+    ) -> Iterator[bytes]:
+        """The change feed for ``audience`` as NDJSON: one chunk of lines per page of up to
+        ``chunk`` events read (a chunk may be ``b""`` when none of its events is the
+        audience's). Lines are those of :func:`store.view_event` (:func:`store.views.feed_lines`).
+        The first page is read when the first chunk is asked for."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        cursor, remaining = after, limit
+        while remaining > 0:
+            count = min(remaining, chunk)
+            rows = change_rows(self.engine, cursor, count, datasets)
+            if not rows:
+                return
+            yield feed_lines(rows, audience, today=today)
+            if len(rows) < count:
+                return
+            remaining -= len(rows)
+            cursor = rows[-1][0]
 
     def head(self) -> int:
         """The latest seq (0 when the log is empty)."""

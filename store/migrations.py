@@ -14,7 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 
 from store import tables
@@ -37,7 +54,143 @@ def _initial(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial: batches, changes, records", _initial),)
+def _access(conn: Connection) -> None:
+    from store.access import ACCESS_TABLES
+
+    tables.metadata.create_all(conn, tables=list(ACCESS_TABLES), checkfirst=True)
+
+
+def _workflow_tables(meta: MetaData) -> None:
+    """The workflow tables as migration 3 created them (frozen; ``workflows.tables`` is the
+    live definition, and a test holds the two equal)."""
+    seq = BigInteger().with_variant(Integer, "sqlite")
+    rid, case, code = tables.RECORD_ID, String(40), String(40)
+    ts = DateTime(timezone=True)
+    Table(
+        "workflow_steps",
+        meta,
+        Column("id", seq, primary_key=True, autoincrement=True),
+        Column("record_id", rid, nullable=False),
+        Column("workflow", String(20), nullable=False),
+        Column("case_id", case),
+        Column("step", String(40), nullable=False),
+        Column("state_from", String(20)),
+        Column("state_to", String(20)),
+        Column("actor", String(200), nullable=False),
+        Column("role", String(20)),
+        Column("occurred_at", ts, nullable=False),
+        Column("note", Text),
+        Column("details", Text),
+        Column("seq", seq),
+        Column("log_position", seq, nullable=False),
+        Index(None, "record_id", "id"),
+        Index(None, "case_id"),
+    )
+    Table(
+        "repair_applications",
+        meta,
+        Column("id", case, primary_key=True),
+        Column("record_id", rid, nullable=False),
+        Column("dataset", String(100), nullable=False),
+        Column("credit_code", code),
+        Column("authority_uscc", String(18), nullable=False),
+        Column("applicant_name", String(200), nullable=False),
+        Column("filed_by", String(200), nullable=False),
+        Column("statement", Text),
+        Column("obligations_fulfilled", Boolean, nullable=False),
+        Column("evidence", Text),
+        Column("commitment_record_id", rid),
+        Column("state", String(20), nullable=False),
+        Column("problems", Text),
+        Column("filed_at", ts, nullable=False),
+        Column("decision_due", Date),
+        Column("decided_at", ts),
+        Column("decided_by", String(200)),
+        Column("decision_note", Text),
+        Column("takedown_seq", seq),
+        Index(None, "record_id"),
+        Index(None, "state"),
+    )
+    Table(
+        "objections",
+        meta,
+        Column("id", case, primary_key=True),
+        Column("record_id", rid, nullable=False),
+        Column("dataset", String(100), nullable=False),
+        Column("credit_code", code),
+        Column("provider_uscc", String(18), nullable=False),
+        Column("applicant_name", String(200), nullable=False),
+        Column("filed_by", String(200), nullable=False),
+        Column("grounds", Text, nullable=False),
+        Column("evidence", Text),
+        Column("state", String(20), nullable=False),
+        Column("received_at", ts, nullable=False),
+        Column("verify_due", Date),
+        Column("verifying_at", ts),
+        Column("answer_due", Date),
+        Column("extended_days", Integer, nullable=False, default=0),
+        Column("provider_reply_at", ts),
+        Column("closed_at", ts),
+        Column("outcome_note", Text),
+        Column("marked_version", Integer),
+        Column("mark_seq", seq),
+        Column("outcome_seq", seq),
+        Index(None, "record_id"),
+        Index(None, "state"),
+    )
+    Table(
+        "check_log",
+        meta,
+        Column("id", seq, primary_key=True, autoincrement=True),
+        Column("checked_at", ts, nullable=False),
+        Column("actor", String(200), nullable=False),
+        Column("role", String(20)),
+        Column("credit_code", code, nullable=False),
+        Column("scenario", String(100)),
+        Column("restricted", Boolean, nullable=False),
+        Column("measure_ids", Text, nullable=False),
+        Column("entry_ids", Text, nullable=False),
+        Column("log_position", seq, nullable=False),
+        Index(None, "credit_code", "id"),
+    )
+    Table(
+        "person_links",
+        meta,
+        Column("id", seq, primary_key=True, autoincrement=True),
+        Column("record_id", rid, nullable=False),
+        Column("credit_code", code),
+        Column("person_name", String(64), nullable=False),
+        Column("id_type", String(40)),
+        Column("id_no", code),
+        Column("role", String(64), nullable=False),
+        Column("linked_at", ts, nullable=False),
+        Column("linked_by", String(200), nullable=False),
+        Column("unlinked_at", ts),
+        Column("unlinked_by", String(200)),
+        Index(None, "id_no"),
+        Index(None, "record_id"),
+    )
+
+
+def _workflows(conn: Connection) -> None:
+    # store imports nothing of workflows (import-linter layers), hence the frozen copy
+    if "objection_version" not in {c["name"] for c in inspect(conn).get_columns("records")}:
+        conn.execute(text("ALTER TABLE records ADD COLUMN objection_version INTEGER"))
+    meta = MetaData(naming_convention=tables.metadata.naming_convention)
+    _workflow_tables(meta)
+    meta.create_all(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial: batches, changes, records", _initial),
+    Migration(2, "access: api_keys, audit_log, feed_acks", _access),
+    Migration(
+        3,
+        "workflows: workflow_steps, repair_applications, objections, check_log, person_links; "
+        "records.objection_version",
+        _workflows,
+    ),
+)
 """Every step, oldest first; append new steps, never edit an applied one."""
 
 

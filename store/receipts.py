@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from sqlalchemy import select
+
+from catalog import CatalogEntry
 from publishers import Intake, Issue, Table, ValidatedRow, make_issue
+from store import payloads
 from store.exchange import Store
 from store.outcomes import BatchStatus, RowOutcome
+from store.tables import records as records_table
 
 
 @dataclass(slots=True)
@@ -48,6 +53,26 @@ class Receipt:
         }
 
 
+OWNER_CHUNK = 1000
+
+
+def stored_owners(
+    store: Store, entry: CatalogEntry, records: list[dict[str, Any]]
+) -> dict[str, str | None]:
+    """``record_id -> source_org_uscc`` of the stored versions of these records (if stored)."""
+    ids = [rid for rid in (entry.record_id(r) for r in records) if rid]
+    if not ids:
+        return {}
+    query = select(records_table.c.record_id, records_table.c.payload).where(
+        records_table.c.record_id.in_(ids)
+    )
+    with store.engine.connect() as conn:
+        return {
+            row.record_id: (payloads.load(row.payload) or {}).get("source_org_uscc")
+            for row in conn.execute(query)
+        }
+
+
 def _row_key(issue: Issue) -> tuple[int, int]:
     return (-1, 0) if issue.row is None else (issue.row, 0)
 
@@ -62,8 +87,11 @@ def submit_rows(
     all_or_nothing: bool = False,
     owner_uscc: str | None = None,
     progress: Callable[[int], None] | None = None,
+    detail: bool = True,
 ) -> Receipt:
     """Store the valid rows of a validated stream and build the receipt.
+
+    ``detail=False`` keeps no per-row outcomes (flat memory for million-row files).
 
     ``owner_uscc``: a department may submit only records whose 数据来源单位
     (``source_org_uscc``) is its own; other rows are rejected with ``not-own-record``.
@@ -78,24 +106,45 @@ def submit_rows(
     first = next(iterator, None)
     rows = iterator if first is None else chain((first,), iterator)
 
+    def refuse(item: ValidatedRow, value: Any) -> None:
+        nonlocal invalid
+        invalid += 1
+        ownership.append(
+            make_issue("not-own-record", row=item.row, field="source_org_uscc", value=value)
+        )
+
+    def checked(chunk: list[ValidatedRow]) -> Iterator[tuple[int, dict[str, Any]]]:
+        # A department may neither send another's records nor take one over by re-sending
+        # it under its own 数据来源单位: the stored owner of an existing record must match.
+        owners = stored_owners(store, intake.entry, [i.record for i in chunk if i.record])
+        for item in chunk:
+            record = item.record or {}
+            rid = intake.entry.record_id(record)
+            stored = owners.get(rid) if rid else None
+            if stored is not None and stored != owner_uscc:
+                refuse(item, stored)
+            else:
+                yield item.row, record
+
     def accepted_rows() -> Iterator[tuple[int, dict[str, Any]]]:
         nonlocal invalid
+        chunk: list[ValidatedRow] = []
         for item in rows:
             if not item.valid or item.record is None:
                 invalid += 1
                 continue
-            if owner_uscc is not None and item.record.get("source_org_uscc") != owner_uscc:
-                invalid += 1
-                ownership.append(
-                    make_issue(
-                        "not-own-record",
-                        row=item.row,
-                        field="source_org_uscc",
-                        value=item.record.get("source_org_uscc"),
-                    )
-                )
+            if owner_uscc is None:
+                yield item.row, item.record
                 continue
-            yield item.row, item.record
+            if item.record.get("source_org_uscc") != owner_uscc:
+                refuse(item, item.record.get("source_org_uscc"))
+                continue
+            chunk.append(item)
+            if len(chunk) >= OWNER_CHUNK:
+                yield from checked(chunk)
+                chunk = []
+        if chunk:
+            yield from checked(chunk)
 
     if all_or_nothing:
         held = list(accepted_rows())
@@ -121,6 +170,7 @@ def submit_rows(
         source=source,
         all_or_nothing=all_or_nothing,
         progress=progress,
+        detail=detail,
     )
     receipt = Receipt(
         batch_id=result.batch_id,
@@ -146,6 +196,7 @@ def submit_table(
     all_or_nothing: bool = False,
     owner_uscc: str | None = None,
     progress: Callable[[int], None] | None = None,
+    detail: bool = False,
 ) -> Receipt:
     """Validate and store a file (CSV, XLSX, JSON, NDJSON) opened with ``open_table``."""
     intake = Intake(dataset)
@@ -158,6 +209,7 @@ def submit_table(
         all_or_nothing=all_or_nothing,
         owner_uscc=owner_uscc,
         progress=progress,
+        detail=detail,
     )
 
 

@@ -23,6 +23,7 @@ Rules per row (``Outcome``):
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -44,6 +45,10 @@ from store.windows import publication_window
 
 ACTIVE, WITHDRAWN, UPSERT = RecordState.ACTIVE.value, RecordState.WITHDRAWN.value, Op.UPSERT.value
 CHUNK_ROWS = 10_000
+SEEN_WINDOW = 50_000
+"""Rows remembered for in-batch duplicate checks before the database takes over."""
+LAST_BATCH = 11
+"""Index of ``last_batch`` in a row of :data:`store.bulk.EXISTING_COLUMNS`."""
 """Rows per write transaction (performance.md: 5–20k rows amortise a commit)."""
 
 KEY_SEPARATOR = "\x1f"
@@ -115,7 +120,10 @@ class Submission:
         self.fixed_now = now
         self.detail = detail
         self.result = SubmitResult(batch_id=batch_id, dataset=entry.id)
-        self._seen: dict[str, tuple[str, int]] = {}
+        # Recent rows only (bounded memory on million-row files); older in-batch duplicates
+        # are found in the database by the batch that wrote the latest version.
+        self._seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._seen_limit = SEEN_WINDOW
 
     # -- preparation (outside any transaction) ------------------------------------------
     def prepare(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[_Pending]:
@@ -137,10 +145,12 @@ class Submission:
                     self._outcome(row, record_id, Outcome.UNCHANGED, None)
                 else:
                     self._reject(
-                        row, record_id, make_issue("duplicate-key", row=row, value=seen[1])
+                        row, record_id, make_issue("duplicate-key", row=row, value=f"row {seen[1]}")
                     )
                 continue
             self._seen[record_id] = (digest, row)
+            if len(self._seen) > self._seen_limit:
+                self._seen.popitem(last=False)
             yield _Pending(
                 row, record_id, KEY_SEPARATOR.join(values), record, blob.decode(), digest
             )
@@ -192,6 +202,14 @@ class Submission:
         changed_rows: list[tuple[Any, ...]] = []
         for p in chunk:
             ex = existing.get(p.record_id)
+            if ex is not None and ex[2] != p.hash and ex[LAST_BATCH] == result.batch_id:
+                # written earlier in this very batch with other content: keep the first
+                self._reject(
+                    p.row,
+                    p.record_id,
+                    make_issue("duplicate-key", row=p.row, value="an earlier row of this batch"),
+                )
+                continue
             if ex is not None and ex[2] == p.hash:
                 result.unchanged += 1
                 self._outcome(p.row, p.record_id, Outcome.UNCHANGED, ex[1])

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, exists, func, literal_column, select, text
+from sqlalchemy import Engine, Select, and_, bindparam, exists, func, literal_column, select, text
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 import schemas
 from catalog import get_entry
 from store.changelog import MAX_LIMIT
+from store.db import RawRead
 from store.errors import InvalidQueryError, UnknownRecordError
 from store.events import RecordState, StoredRecord
 from store.tables import dataset_range, records
@@ -24,15 +25,34 @@ from store.tables import dataset_range, records
 STATES = ("active", "withdrawn", "all")
 
 
+_COLUMNS = tuple(c.name for c in records.columns)
+_BY_ID = RawRead(lambda _d: select(records).where(records.c.record_id == bindparam("record_id")))
+_BY_USCC = RawRead(
+    lambda _d: (
+        select(records)
+        .where(records.c.uscc == bindparam("uscc"))
+        .order_by(records.c.dataset, records.c.record_id)
+    )
+)
+_BY_USCC_IN_STATE = RawRead(
+    lambda _d: (
+        select(records)
+        .where(records.c.uscc == bindparam("uscc"), records.c.state == bindparam("state"))
+        .order_by(records.c.dataset, records.c.record_id)
+    )
+)
+
+
+def _stored(row: Any) -> StoredRecord:
+    return StoredRecord.from_row(dict(zip(_COLUMNS, row, strict=True)))
+
+
 def get_record(engine: Engine, record_id: str) -> StoredRecord:
     """The current state of one record; raises :class:`UnknownRecordError`."""
-    with engine.connect() as conn:
-        row = (
-            conn.execute(select(records).where(records.c.record_id == record_id)).mappings().first()
-        )
-    if row is None:
+    rows = _BY_ID.rows(engine, {"record_id": record_id})
+    if not rows:
         raise UnknownRecordError(f"no record {record_id!r}")
-    return StoredRecord.from_row(row)
+    return _stored(rows[0])
 
 
 def _state_clause(state: str | None) -> ColumnElement[bool] | None:
@@ -91,9 +111,9 @@ def list_records(
 def records_by_uscc(engine: Engine, uscc: str, *, state: str | None = None) -> list[StoredRecord]:
     """Every record whose counterpart has this USCC, across datasets (all states by default;
     channels pass each through :func:`store.view`, which drops withdrawn ones)."""
-    query = select(records).where(records.c.uscc == uscc.strip().upper())
-    if (clause := _state_clause(state)) is not None:
-        query = query.where(clause)
-    query = query.order_by(records.c.dataset, records.c.record_id)
-    with engine.connect() as conn:
-        return [StoredRecord.from_row(row) for row in conn.execute(query).mappings()]
+    code = uscc.strip().upper()
+    if _state_clause(state) is None:
+        rows = _BY_USCC.rows(engine, {"uscc": code})
+    else:
+        rows = _BY_USCC_IN_STATE.rows(engine, {"uscc": code, "state": state})
+    return [_stored(row) for row in rows]

@@ -9,7 +9,8 @@
   ``state``/``publishable``/``window_*`` are the record's state *after* the event, so a feed
   can decide what an audience sees from the event alone.
 * ``records`` — the current state of every record ever stored (nothing is hard-deleted): the
-  latest version's payload plus its publication window, take-down status and timeliness.
+  latest version's payload plus its publication window, take-down status and timeliness, and
+  ``objection_version``: the version an objection mark applies to (:mod:`store.marks`).
 
 Payloads are canonical JSON text (keys sorted); ``hash`` is the SHA-256 of that text.
 
@@ -134,6 +135,8 @@ records = Table(
     Column("disclosure_on_time", Boolean),
     Column("calendar_unknown", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # the version an objection mark (异议处理中) applies to; set by store.marks only (migration 3)
+    Column("objection_version", Integer),
     Index(None, "uscc"),
     Index(None, "window_end"),
 )
@@ -144,5 +147,11 @@ def dataset_range(dataset: str) -> tuple[str, str]:
     return f"{dataset}:", f"{dataset};"  # ";" follows ":" byte-wise (see RECORD_ID)
 
 
-RECORD_COLUMNS: tuple[str, ...] = tuple(c.name for c in records.columns)
+MARK_COLUMNS: tuple[str, ...] = ("objection_version",)
+"""``records`` columns written only by :mod:`store.marks`: the submission writer leaves them
+alone, so a new content version is never under the mark of an older one."""
+
+RECORD_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in records.columns if c.name not in MARK_COLUMNS
+)
 CHANGE_COLUMNS: tuple[str, ...] = tuple(c.name for c in changes.columns)

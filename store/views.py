@@ -19,23 +19,40 @@ Withdrawn records (repaired, expired, revoked …) are gone for every audience: 
 schema declares (fail closed), so an undeclared field can never leak.
 
 A view is a flat dict: ``record_id``, ``dataset``, the visible fields, and ``_meta`` (version,
-updated_at, window_start, window_end); schemas never use those three names as field ids.
+updated_at, window_start, window_end, under_objection, objection_status, self_declared);
+schemas never use those three names as field ids. ``under_objection`` marks a version an
+objection (异议) is being handled against — for every audience, in views and feeds alike
+(:mod:`store.marks`); ``self_declared`` marks information the subject registered itself
+(catalogue category 市场主体自愿提供的信用信息) until an authority has verified it.
+
+:func:`feed_lines` is :func:`view_event` + ``orjson.dumps`` for whole pages of raw change
+rows, byte for byte, without building events: the government feed splices the stored
+canonical payload text into the line instead of parsing and re-encoding it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
+import orjson
+
 import schemas
 from catalog import Openness, get_entry
-from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window
+from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window, utc
+from store.marks import OBJECTION_MARK, OBJECTION_STATUS_ZH
 
 ENVELOPE_KEYS = ("record_id", "dataset", "_meta")
+
+SELF_DECLARED_CATEGORY = "voluntary-information"
+"""Catalogue category of self-declared information (市场主体自愿提供的信用信息)."""
+
+VERIFIED = ("verification_status", "已核实")
+"""The field and value by which such information counts as verified by an authority."""
 
 
 class Audience(StrEnum):
@@ -153,6 +170,13 @@ def _visible(
     return bool(publishable) and in_window(start, end, today)
 
 
+def _self_declared(dataset: str, payload: Mapping[str, Any]) -> bool:
+    if get_entry(dataset).category != SELF_DECLARED_CATEGORY:
+        return False
+    field, verified = VERIFIED
+    return payload.get(field) != verified
+
+
 def _envelope(
     dataset: str,
     record_id: str,
@@ -162,6 +186,8 @@ def _envelope(
     updated_at: datetime,
     start: date | None,
     end: date | None,
+    under_objection: bool,
+    self_declared: bool,
 ) -> dict[str, Any]:
     return {
         "record_id": record_id,
@@ -172,6 +198,9 @@ def _envelope(
             "updated_at": updated_at.isoformat(),
             "window_start": start.isoformat() if start else None,
             "window_end": end.isoformat() if end else None,
+            "under_objection": under_objection,
+            "objection_status": OBJECTION_STATUS_ZH if under_objection else None,
+            "self_declared": self_declared,
         },
     }
 
@@ -195,6 +224,8 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
         updated_at=stored.updated_at,
         start=stored.window_start,
         end=stored.window_end,
+        under_objection=stored.under_objection,
+        self_declared=_self_declared(stored.dataset, stored.payload),
     )
 
 
@@ -208,7 +239,8 @@ def view_event(
     the feed in order ends with exactly what :func:`view` shows. A new version the audience
     may not see (not publishable, outside its window, stored while withdrawn) is a
     ``delete`` with reason ``not-published``, ``outside-window`` or the standing
-    withdrawal reason.
+    withdrawal reason. An objection mark (:mod:`store.marks`) is an ``upsert`` whose reason
+    is ``under-objection`` or ``objection-closed`` and whose ``_meta`` says so.
     """
     who = Audience(audience)
     entry = get_entry(event.dataset)
@@ -237,6 +269,8 @@ def view_event(
             updated_at=event.occurred_at,
             start=event.window_start,
             end=event.window_end,
+            under_objection=event.reason == OBJECTION_MARK,
+            self_declared=_self_declared(event.dataset, event.payload or {}),
         )
     elif event.state is not RecordState.ACTIVE:
         item["reason"] = event.reason
@@ -245,3 +279,125 @@ def view_event(
     else:
         item["reason"] = "outside-window"
     return item
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedDataset:
+    """What :func:`feed_lines` needs to know about a dataset, looked up once per page."""
+
+    visible: bool
+    rules: Mapping[str, _Rule]
+    self_declared: bool
+
+
+_META_AT = b',"_meta":{'
+# A payload holding one of these keys (at any depth) is not spliced: the envelope's own keys
+# must win exactly as in the dict of _envelope; schemas never use them, so this is a guard.
+_ENVELOPE_KEYS = tuple(f'"{k}":' for k in ENVELOPE_KEYS)
+
+
+def feed_lines(rows: Iterable[Sequence[Any]], audience: Audience | str, *, today: date) -> bytes:
+    """The NDJSON lines of :func:`view_event` for raw change rows, as one bytes object.
+
+    ``rows`` are driver rows in :data:`store.events.EVENT_COLUMNS` order
+    (:func:`store.changelog.change_rows`); the result equals ``orjson.dumps(item) + b"\\n"``
+    for every item :func:`view_event` gives for the same events. Stored payloads are the
+    canonical JSON of :mod:`store.payloads` (an object, no whitespace), which is what makes
+    splicing them byte-identical to encoding the parsed dict.
+    """
+    who = Audience(audience)
+    government = who is Audience.GOVERNMENT
+    openness = _OPENNESS_FOR[who]
+    datasets: dict[str, _FeedDataset] = {}
+    stamps: dict[Any, str] = {}
+    days: dict[Any, tuple[date | None, str | None]] = {}
+    dumps = orjson.dumps
+    out: list[bytes] = []
+    for row in rows:
+        (seq, dataset, record_id, op, reason, version, _hash, occurred_at, payload, _actor,
+         _note, _batch, state, publishable, window_start, window_end) = row  # fmt: skip
+        info = datasets.get(dataset)
+        if info is None:
+            entry = get_entry(dataset)
+            info = datasets[dataset] = _FeedDataset(
+                entry.openness in openness,
+                disclosure_rules(entry.schema_id),
+                entry.category == SELF_DECLARED_CATEGORY,
+            )
+        if not info.visible:
+            continue
+        stamp = stamps.get(occurred_at)
+        if stamp is None:
+            stamp = stamps[occurred_at] = utc(occurred_at).isoformat()  # type: ignore[union-attr]
+        item: dict[str, Any] = {
+            "seq": int(seq),
+            "op": "delete",
+            "dataset": dataset,
+            "record_id": record_id,
+            "version": int(version),
+            "occurred_at": stamp,
+            "reason": reason,
+            "record": None,
+        }
+        if op == "delete" or state != "active":
+            out.append(dumps(item) + b"\n")
+            continue
+        start, start_text = days.get(window_start) or _day(days, window_start)
+        end, end_text = days.get(window_end) or _day(days, window_end)
+        if not government and not (publishable and in_window(start, end, today)):
+            item["reason"] = "outside-window" if publishable else "not-published"
+            out.append(dumps(item) + b"\n")
+            continue
+        marked = reason == OBJECTION_MARK
+        meta = {
+            "version": item["version"],
+            "updated_at": stamp,
+            "window_start": start_text,
+            "window_end": end_text,
+            "under_objection": marked,
+            "objection_status": OBJECTION_STATUS_ZH if marked else None,
+            "self_declared": False,
+        }
+        item["op"] = "upsert"
+        inner = _splice_inner(payload) if government and not info.self_declared else None
+        if inner is not None:
+            item["record"] = {"record_id": record_id, "dataset": dataset, "_meta": meta}
+            line = dumps(item)
+            if inner:
+                at = line.rfind(_META_AT)
+                line = b"".join((line[:at], b",", inner, line[at:]))
+            out.append(line + b"\n")
+            continue
+        values = orjson.loads(payload) if payload is not None else {}
+        if info.self_declared:
+            meta["self_declared"] = _self_declared(dataset, values)
+        item["record"] = {
+            "record_id": record_id,
+            "dataset": dataset,
+            **_redact(values, info.rules, who),
+            "_meta": meta,
+        }
+        out.append(dumps(item) + b"\n")
+    return b"".join(out)
+
+
+def _day(memo: dict[Any, tuple[date | None, str | None]], value: Any) -> tuple[Any, Any]:
+    """A stored date (a ``date`` or ISO text) and its ISO text, remembered in ``memo``."""
+    if value is None:
+        return None, None
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    found = memo[value] = (day, day.isoformat())
+    return found
+
+
+def _splice_inner(payload: str | None) -> bytes | None:
+    """The members of a stored payload object as bytes (``b""`` for ``{}``), or None when it
+    cannot be spliced as it is."""
+    if payload is None:
+        return b""
+    if payload[:1] != "{" or payload[-1:] != "}":
+        return None
+    for key in _ENVELOPE_KEYS:
+        if key in payload:
+            return None
+    return payload[1:-1].encode()

@@ -16,7 +16,6 @@ import pytest
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-STORE_TABLES = ("records", "changes", "batches", "schema_migrations")
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +38,9 @@ def pg_database() -> Iterator[str]:
 def _empty_pg(url: str) -> None:
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {', '.join(STORE_TABLES)} CASCADE")
+        # Every table the migrations ever create, whichever package owns it.
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 @pytest.fixture(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["catalog", "schemas", "publishers", "store", "gateway"]
+PACKAGES = ["catalog", "schemas", "publishers", "store", "workflows", "portal", "gateway"]
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -38,7 +38,9 @@ def test_all_is_sorted_and_complete(name: str) -> None:
         assert hasattr(module, symbol), f"{name}.__all__ names a missing {symbol}"
 
 
-@pytest.mark.parametrize("name", ["catalog", "schemas", "publishers", "store"])
+@pytest.mark.parametrize(
+    "name", ["catalog", "schemas", "publishers", "store", "workflows", "portal"]
+)
 def test_library_packages_do_not_import_web_frameworks(name: str) -> None:
     for path in (ROOT / name).rglob("*.py"):
         text = path.read_text("utf-8")

@@ -87,6 +87,26 @@ def test_duplicate_key_in_one_batch(st: Store) -> None:
     assert st.get(rid).payload == a  # the first row is kept
 
 
+def test_duplicates_beyond_the_memory_window_are_found_in_the_database(
+    st: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.records
+
+    monkeypatch.setattr(store.records, "SEEN_WINDOW", 2)
+    first, *others = penalties(6)
+    changed = dict(first, penalty_content="另一个内容")
+    result = st.submit(
+        DATASET, rows([first, *others, dict(first), changed]), actor="dept", chunk_rows=2
+    )
+    assert (result.accepted, result.unchanged, result.rejected) == (6, 1, 1)
+    (issue,) = result.issues
+    assert (issue.code, issue.row) == ("duplicate-key", 8)
+    rid = next(o.record_id for o in result.outcomes if o.row == 1)
+    assert st.get(rid).payload == first
+    again = st.submit(DATASET, rows([changed]), actor="dept")
+    assert again.accepted == 1, "a later batch may correct the record"
+
+
 def test_missing_key_is_rejected_not_raised(st: Store) -> None:
     (record,) = penalties(1)
     record.pop("decision_doc_no")

@@ -332,7 +332,7 @@ OTHER = {
     ),
     "voluntary registration": (
         "voluntary-registration", {"registered_at": "2025-03-01"},
-        False, None, None, "voluntary-registration/not-public",
+        True, None, None, "voluntary-registration/authorised-query",
     ),
     "other administrative action": (
         "administrative-action", {"decision_date": "2025-03-01"},

@@ -1,0 +1,139 @@
+"""The demo store (演示库): a fresh SQLite file with realistic synthetic data for every dataset
+of the catalogue, take-downs of every kind, and one ready-made key per role.
+
+What :func:`build_demo` does, in order:
+
+1. removes the file (and its ``-wal``/``-shm``) and opens a new store;
+2. submits generated records for every catalogue dataset through the same path as a
+   department's upload (:func:`store.submit_records`: normalise, validate, store), entities
+   spread over Wuhan's districts (:mod:`publishers.synthetic_catalogue`); the catalogue's own
+   records come from the catalogue files and are checked by the validator directly;
+3. takes records down with every reason — revoked, corrected (then re-submitted, which
+   publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
+   the sweep, which expires what left its publication window (most older penalties);
+4. creates one key per role (public, agency, platform, department, admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog import load_catalog
+from publishers import RecordValidator
+from publishers.synthetic_catalogue import generate, population, sizes
+from store import ApiKey, Role, Store, create_key, open_store, submit_records
+
+ACTOR = "demo:generator"
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``."""
+
+TAKE_DOWNS = (
+    # (dataset, reason, how many, note)
+    ("administrative-penalty", "revoked", 5, "行政复议决定撤销原处罚决定"),
+    ("administrative-penalty", "corrected", 5, "处罚决定变更，待更正后重新公示"),
+    ("administrative-penalty", "repaired", 20, "已履行行政处罚义务，信用修复申请已通过"),
+    ("administrative-penalty", "objection-upheld", 3, "异议申请核实成立"),
+    ("administrative-licensing", "revoked", 3, "许可被依法撤销"),
+    ("serious-dishonesty-list", "listing-ended", 5, "已移出严重失信主体名单"),
+    ("watch-list", "repaired", 3, "已完成信用修复，移出重点关注名单"),
+)
+
+
+@dataclass
+class DemoStore:
+    """What :func:`build_demo` made."""
+
+    url: str
+    records: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    withdrawn: Counter[str] = field(default_factory=Counter)
+    keys: dict[Role, tuple[ApiKey, str]] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
+    head: int = 0
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _fill(store: Store, demo: DemoStore, entities: int, seed: int, progress: Progress) -> None:
+    pop = population(entities, seed=seed)
+    counts = sizes(entities)
+    ids = load_catalog().ids()
+    for n, dataset in enumerate(ids):
+        progress(f"generating {dataset}", n, len(ids))
+        records = generate(dataset, counts.get(dataset, 0), pop=pop, seed=seed + n)
+        if dataset == "catalogue":
+            # Built from the catalogue files, not read from a file: nothing to normalise.
+            validator = RecordValidator(load_catalog()[dataset].schema_id)
+            rows = [(i, r) for i, r in enumerate(records, 1) if not validator.check(r, row=i)]
+            result = store.submit(dataset, rows, actor=ACTOR, source="demo:catalogue")
+            demo.records[dataset], demo.rejected[dataset] = result.accepted, result.rejected
+            continue
+        receipt = submit_records(store, dataset, records, actor=ACTOR, source="demo")
+        demo.records[dataset], demo.rejected[dataset] = receipt.accepted, receipt.rejected
+    progress("generated every dataset", len(ids), len(ids))
+    demo.samples = _busiest(store, pop.entities.items)
+
+
+def _busiest(store: Store, entities: list[dict[str, object]], count: int = 3) -> list[str]:
+    """A few USCCs with records in several datasets (good first lookups)."""
+    scored: list[tuple[int, str]] = []
+    for item in entities[:400]:
+        code = item.get("uscc")
+        if isinstance(code, str):
+            datasets = {r.dataset for r in store.by_uscc(code, state="active")}
+            scored.append((len(datasets), code))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [code for _, code in scored[:count]]
+
+
+def _take_downs(store: Store, demo: DemoStore, today: dt.date) -> None:
+    for dataset, reason, count, note in TAKE_DOWNS:
+        stored = store.records(dataset, limit=count * 4)
+        for record in stored[::4][:count]:
+            if store.withdraw(dataset, record_id=record.record_id, reason=reason, note=note,
+                              actor=ACTOR):
+                demo.withdrawn[reason] += 1
+            if reason == "corrected":
+                fixed = dict(record.payload)
+                fixed["penalty_content"] = f"{fixed.get('penalty_content', '')}（已更正）"
+                submit_records(store, dataset, [fixed], actor=ACTOR, source="demo:correction")
+    swept = store.sweep(today)
+    demo.withdrawn["expired"] += swept.expired
+
+
+def _keys(store: Store, demo: DemoStore) -> None:
+    regulator = population(1).agencies.items[0]  # 武汉市市场监督管理局
+    for role in Role:
+        department = regulator[2] if role is Role.DEPARTMENT else None
+        name = f"demo {role.value}" + (f" ({regulator[0]})" if department else "")
+        demo.keys[role] = create_key(store.engine, role=role, name=name,
+                                     department_uscc=department)
+
+
+def build_demo(
+    path: Path,
+    *,
+    entities: int = 3000,
+    seed: int = 11,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> DemoStore:
+    """Make a fresh demo store at ``path`` (an existing file is replaced)."""
+    report = progress or (lambda _step, _done, _total: None)
+    _remove(path)
+    url = f"sqlite:///{path}"
+    demo = DemoStore(url=url)
+    with open_store(url) as store:
+        _fill(store, demo, entities, seed, report)
+        report("taking records down", 0, 1)
+        _take_downs(store, demo, today or dt.date.today())
+        _keys(store, demo)
+        demo.head = store.head()
+    return demo

@@ -1,0 +1,10 @@
+"""The GraphQL API of the exchange (``/graphql``): entities, record pages, the catalogue,
+the change feed with acknowledgements, and submissions with receipts.
+
+The committed SDL is ``gateway/graphql/schema.graphql`` (``scripts/gen_graphql_sdl.py``
+rewrites it; a test keeps the two equal).
+"""
+
+from gateway.graphql.schema import build_schema, graphql_router, schema
+
+__all__ = ["build_schema", "graphql_router", "schema"]

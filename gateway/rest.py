@@ -1,0 +1,84 @@
+"""The REST API: every route under ``/api/v1``, plus ``/healthz`` and the JSON Schemas.
+
+=====================================================  ==========================================
+``GET  /api/v1/datasets``                               datasets open to the caller
+``GET  /api/v1/datasets/{id}``                          one catalogue entry and its fields
+``GET  /api/v1/datasets/{id}/records``                  a keyset page (filters, ``next``)
+``GET  /api/v1/datasets/{id}/download.csv|.ndjson``     the whole dataset, streamed
+``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
+``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
+``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
+``POST /api/v1/changes/ack``                            acknowledge the feed
+``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
+``GET  /healthz``                                       liveness and the head of the log
+``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
+=====================================================  ==========================================
+
+Every failure has the one error shape (:mod:`gateway.errors`); every limited route counts
+against the caller's rate limit (:mod:`gateway.ratelimit`); every read by a keyed caller is
+audited (:mod:`gateway.audit`). This router's lifespan runs the audit flusher and closes the
+rate limiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+import schemas
+from gateway.audit import audit_of
+from gateway.errors import ApiError
+from gateway.ratelimit import limiter_of
+from gateway.responses import OrjsonResponse
+from gateway.routes import admin, catalogue, changes, entities, records, submissions
+from gateway.routes.depends import ERRORS
+from store import StoreError
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    trail = audit_of(app)
+    trail.start()
+    try:
+        yield
+    finally:
+        await run_in_threadpool(trail.close)
+        await limiter_of(app).close()
+
+
+api = APIRouter(prefix="/api/v1")
+for module in (catalogue, records, entities, changes, submissions, admin):
+    api.include_router(module.router)
+
+router = APIRouter(lifespan=lifespan)
+router.include_router(api)
+
+
+@router.get("/healthz", tags=["service"], summary="Liveness and the head of the change log",
+            responses={503: ERRORS[503]})
+def healthz(request: Request) -> OrjsonResponse:
+    """200 with the head of the log while the store answers; 503 otherwise."""
+    try:
+        head = request.app.state.store.head()
+    except (StoreError, SQLAlchemyError) as exc:
+        raise ApiError(503, f"the store does not answer: {type(exc).__name__}") from None
+    return OrjsonResponse({"ok": True, "head": head})
+
+
+@router.get(
+    "/schemas/{name}.schema.json",
+    tags=["catalogue 目录"],
+    summary="A JSON Schema (Draft 2020-12) of the records",
+    responses={404: ERRORS[404]},
+)
+def get_schema(name: str) -> OrjsonResponse:
+    """The schema document whose ``$id`` is ``https://creditgate.example/schemas/<name>…``."""
+    if name not in schemas.documents():
+        raise ApiError(404, f"no schema {name!r}")
+    return OrjsonResponse(
+        schemas.schema_document(name), media_type="application/schema+json"
+    )

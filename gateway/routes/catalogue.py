@@ -1,0 +1,114 @@
+"""The catalogue over HTTP: which datasets the caller may read, and what one dataset is.
+
+``GET /api/v1/datasets`` lists the entries open to the caller's audience (社会公开 for the
+public; 授权查询 too for agencies; everything for government keys). ``GET
+/api/v1/datasets/{id}`` describes any entry — the catalogue itself is public — with its
+fields, which of them the caller sees (and how), and ``readable`` saying whether its records
+are open to the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+import schemas
+from catalog import CatalogEntry
+from catalog.keys import format_key_part
+from gateway.downloads import SHOWN
+from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
+from gateway.responses import OrjsonResponse
+from gateway.routes.depends import ERRORS, Caller
+from store import Audience, may_see_dataset
+
+router = APIRouter(tags=["catalogue 目录"], default_response_class=OrjsonResponse)
+
+API = "/api/v1"
+
+
+def schema_path(schema_id: str) -> str:
+    """Where the gateway serves a schema (its ``$id`` names the canonical address)."""
+    return f"/schemas/{schema_id}.schema.json"
+
+
+def links(entry: CatalogEntry) -> dict[str, str]:
+    base = f"{API}/datasets/{entry.id}"
+    return {
+        "self": base,
+        "records": f"{base}/records",
+        "csv": f"{base}/download.csv",
+        "ndjson": f"{base}/download.ndjson",
+        "submissions": f"{base}/submissions",
+        "schema": schema_path(entry.schema_id),
+    }
+
+
+def summary(entry: CatalogEntry) -> dict[str, Any]:
+    """What the dataset list says about one entry."""
+    return {
+        "id": entry.id,
+        "title_zh": entry.title_zh,
+        "title_en": entry.title_en,
+        "category": entry.category,
+        "category_zh": entry.category_zh,
+        "openness": entry.openness.value,
+        "openness_zh": entry.openness.zh,
+        "schema_id": entry.schema_id,
+        "schema_version": entry.schema_version,
+        "schema_uri": schemas.schema_uri(entry.schema_id),
+        "natural_key": [format_key_part(p) for p in entry.natural_key],
+        "publication_rule": entry.publication_rule,
+        "update_frequency": entry.update_frequency,
+        "providers": [{"name_zh": p.name_zh, "name_en": p.name_en, "uscc": p.uscc}
+                      for p in entry.providers],
+        "links": links(entry),
+    }
+
+
+def _field(spec: schemas.FieldSpec, audience: Audience) -> dict[str, Any]:
+    shown = spec.disclosure in SHOWN[audience]
+    return {
+        "id": spec.id,
+        "title_zh": spec.title_zh,
+        "title_en": spec.title_en,
+        "national_code": spec.national_code,
+        "required": spec.required,
+        "disclosure": spec.disclosure,
+        "shown": shown,
+        "masked": shown and spec.disclosure == "masked" and audience is not Audience.GOVERNMENT,
+        "filterable": spec.disclosure in FILTERABLE[audience],
+    }
+
+
+@router.get("/datasets", summary="Datasets open to the caller (可读数据集)", responses=ERRORS)
+def list_datasets(principal: Caller) -> OrjsonResponse:
+    """Catalogue entries whose records the caller's audience may read, in catalogue order."""
+    audience = principal.audience
+    return OrjsonResponse(
+        {
+            "ok": True,
+            "audience": audience.value,
+            "datasets": [summary(e) for e in visible_datasets(audience)],
+        }
+    )
+
+
+@router.get(
+    "/datasets/{dataset}", summary="One catalogue entry and its fields", responses=ERRORS
+)
+def get_dataset(dataset: str, principal: Caller) -> OrjsonResponse:
+    """The entry, its fields as the caller sees them, and whether its records are readable."""
+    entry = catalogue_entry(dataset)
+    audience = principal.audience
+    return OrjsonResponse(
+        {
+            "ok": True,
+            "audience": audience.value,
+            "readable": may_see_dataset(entry.id, audience),
+            **summary(entry),
+            "description_zh": entry.description_zh,
+            "description_en": entry.description_en,
+            "fields": [_field(spec, audience) for spec in schemas.fields(entry.schema_id)],
+        }
+    )

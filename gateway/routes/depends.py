@@ -1,0 +1,101 @@
+"""What every REST route shares: the caller, the store, the day, error translation, and the
+documented error responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from catalog import UnknownDatasetError
+from gateway.auth import Principal
+from gateway.errors import ApiError
+from gateway.ratelimit import caller
+from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="API key",
+    description="`Authorization: Bearer <key>` (from `creditgate keys create`); "
+    "without a key you read the public view.",
+)
+
+
+async def keyed_caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """:func:`gateway.ratelimit.caller`, declaring the bearer scheme in the OpenAPI document
+    (the header itself is read by :func:`gateway.auth.principal_from_request`)."""
+    return await caller(request)
+
+
+Caller = Annotated[Principal, Depends(keyed_caller)]
+"""The principal of a rate-limited request."""
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every failure."""
+
+    ok: Literal[False]
+    error: str
+    errors: list[Any]
+    status: int
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("The request is malformed (bad parameter, filter or token)."),
+    401: _error("The API key is unknown or revoked, or a key is needed."),
+    403: _error("The key's role may not do this, or the dataset is not open to it."),
+    404: _error("No such dataset, schema or record."),
+    429: _error("Rate limit reached; see Retry-After."),
+    503: _error("The store or the audit trail is unavailable."),
+}
+"""Error responses every route may give (for the OpenAPI description)."""
+
+
+def store_of(request: Request) -> Store:
+    """The app's store."""
+    store: Store = request.app.state.store
+    return store
+
+
+def today(request: Request) -> date:
+    """The day publication windows are judged on."""
+    from gateway.app import today_of  # gateway.app imports the routes
+
+    return today_of(request.app)
+
+
+def require_key(principal: Principal) -> None:
+    """401 (with a Bearer challenge) for a caller without a key."""
+    if not principal.authorised:
+        raise ApiError(
+            401, "this needs an API key: send Authorization: Bearer <key>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Turn the store's and the catalogue's expected exceptions into the error shape (any other
+    exception stays a masked 500)."""
+    try:
+        yield
+    except UnknownDatasetError as exc:
+        raise ApiError(404, str(exc.args[0]) if exc.args else "unknown dataset") from None
+    except UnknownRecordError as exc:
+        raise ApiError(404, str(exc)) from None
+    except InvalidQueryError as exc:
+        raise ApiError(400, str(exc)) from None
+    except StoreUnavailableError as exc:
+        raise ApiError(503, str(exc)) from None

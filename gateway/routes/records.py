@@ -1,0 +1,138 @@
+"""A dataset's records: keyset pages (``/records``) and whole-dataset downloads.
+
+Filters are query parameters naming a field: ``?uscc=9142…&sector=税务`` (exact match; for a
+multi-valued field, one of its values). ``limit`` (default 100, at most ``max_page_size``) and
+``next`` (the opaque token of the previous page) page through the result. Every response
+names the change-log position it reflects (``log_position`` / ``X-Creditgate-Log-Position``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import StreamingResponse
+
+from gateway.audit import audit_of
+from gateway.downloads import columns, csv_chunks, ndjson_chunks
+from gateway.errors import ApiError
+from gateway.pages import (
+    decode_next,
+    encode_next,
+    filters_from,
+    iter_views,
+    readable_entry,
+    visible_page,
+)
+from gateway.responses import CSV, NDJSON, OrjsonResponse
+from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
+
+router = APIRouter(tags=["records 记录"], default_response_class=OrjsonResponse)
+
+POSITION = "X-Creditgate-Log-Position"
+FILTER_HELP = (
+    " Filter with `?<field id>=<value>` (exact match, AND-ed; a multi-valued field matches "
+    "one of its values) on fields the caller sees in full — see `filterable` in "
+    "`/api/v1/datasets/{dataset}`."
+)
+
+
+@router.get(
+    "/datasets/{dataset}/records",
+    summary="A page of a dataset's records (keyset paging)",
+    description="Records in `record_id` order; follow `next` until it is null." + FILTER_HELP,
+    responses=ERRORS,
+)
+def list_records(
+    dataset: str,
+    request: Request,
+    principal: Caller,
+    limit: int = Query(100, ge=1, description="Records per page (at most max_page_size)."),
+    next: str | None = Query(None, description="The `next` token of the previous page."),
+) -> OrjsonResponse:
+    maximum = request.app.state.settings.max_page_size
+    if limit > maximum:
+        raise ApiError(400, f"limit must be at most {maximum}", [{"param": "limit"}])
+    audience = principal.audience
+    entry = readable_entry(dataset, audience)
+    filters = filters_from(entry, request.query_params.multi_items(), audience)
+    after = decode_next(next, entry, filters)
+    store = store_of(request)
+    with store_errors():
+        head = store.head()
+        page = visible_page(
+            store, entry, audience, today(request), after=after, limit=limit, filters=filters
+        )
+    audit_of(request.app).note(principal, "records", entry.id, head)
+    token = None if page.next_after is None else encode_next(page.next_after, filters)
+    next_url = None if token is None else str(request.url.include_query_params(next=token))
+    headers = {POSITION: str(head)}
+    if next_url:
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    body: dict[str, Any] = {
+        "ok": True,
+        "dataset": entry.id,
+        "audience": audience.value,
+        "log_position": head,
+        "count": len(page.views),
+        "records": page.views,
+        "next": token,
+        "next_url": next_url,
+    }
+    return OrjsonResponse(body, headers=headers)
+
+
+def _download(
+    dataset: str, request: Request, principal: Caller, kind: str
+) -> StreamingResponse:
+    audience = principal.audience
+    entry = readable_entry(dataset, audience)
+    filters = filters_from(entry, request.query_params.multi_items(), audience)
+    store = store_of(request)
+    with store_errors():
+        head = store.head()
+        pages = iter_views(store, entry, audience, today(request), filters=filters)
+        # read the first page now, so a bad filter is an error response, not a broken stream
+        first = next(pages, None)
+    audit_of(request.app).note(principal, f"download.{kind}", entry.id, head)
+
+    def all_pages() -> Iterator[list[dict[str, Any]]]:
+        if first is not None:
+            yield first
+            yield from pages
+
+    chunks = csv_chunks(all_pages(), columns(entry, audience)) if kind == "csv" else (
+        ndjson_chunks(all_pages())
+    )
+    return StreamingResponse(
+        chunks,
+        media_type=CSV if kind == "csv" else NDJSON,
+        headers={
+            POSITION: str(head),
+            "Content-Disposition": f'attachment; filename="{entry.id}.{kind}"',
+        },
+    )
+
+
+@router.get(
+    "/datasets/{dataset}/download.csv",
+    summary="The whole dataset as CSV (UTF-8 with BOM, Chinese headers), streamed",
+    description="Columns: 记录标识 (record_id), the fields the caller sees, version and window."
+    + FILTER_HELP,
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "CSV file"}},
+    response_class=StreamingResponse,
+)
+def download_csv(dataset: str, request: Request, principal: Caller) -> StreamingResponse:
+    return _download(dataset, request, principal, "csv")
+
+
+@router.get(
+    "/datasets/{dataset}/download.ndjson",
+    summary="The whole dataset as NDJSON (one view per line), streamed",
+    description="Each line is a record view, as `/records` pages carry." + FILTER_HELP,
+    responses={**ERRORS, 200: {"content": {NDJSON: {}}, "description": "NDJSON file"}},
+    response_class=StreamingResponse,
+)
+def download_ndjson(dataset: str, request: Request, principal: Caller) -> StreamingResponse:
+    return _download(dataset, request, principal, "ndjson")

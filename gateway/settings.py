@@ -1,0 +1,39 @@
+"""Settings of the gateway, read once at the edge (environment ``CREDITGATE_*``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = "sqlite:///creditgate.db"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDITGATE_", extra="ignore")
+
+    db: str = DEFAULT_DB
+    """Store URL: ``sqlite:///file.db`` (embedded default) or ``postgresql://…``."""
+    redis_url: str | None = None
+    """Redis for shared rate limits across workers; in-process limits when unset."""
+    redis_prefix: str = "creditgate"
+    """Prefix of every Redis key the gateway writes (``<prefix>:rl:…``)."""
+    rate_limit_per_minute: int = 600
+    """Requests per minute per API key (0: no limit)."""
+    public_rate_limit_per_minute: int = 300
+    """Requests per minute per client address without a key (0: no limit)."""
+    max_page_size: int = 1000
+    """Largest page a client may ask for (GraphQL ``first``, REST ``limit``)."""
+    graphql_max_depth: int = 8
+    graphql_max_aliases: int = 15
+    graphql_max_tokens: int = 2000
+    graphiql: bool = True
+    """Serve GraphiQL to browsers at /graphql."""
+    max_upload_bytes: int = 50 * 1024 * 1024
+    """Largest submission body accepted (larger ones get 413)."""
+    audit_flush_seconds: float = 1.0
+    """How often queued audit entries are written to the store."""
+    audit_max_pending: int = 100_000
+    """Audit entries that may wait unwritten; beyond it reads are refused (503)."""
+    today: str | None = None
+    """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""

@@ -1,0 +1,118 @@
+"""The credit workflows of the Wuhan plan: lists, punishment checks, commitments, repair,
+objections, interviews, voluntary registration and each record's timeline.
+
+Downstream of :mod:`store` (every record change is a store version or take-down, so every
+channel sees it) and upstream of the gateway, which exposes these functions over HTTP.
+Procedures and measures are data (``workflows/data``); workflow state lives in the tables of
+:mod:`workflows.tables` (store migration 3). Procedures are documented in docs/workflows.md.
+"""
+
+from workflows.caller import SYSTEM, Caller
+from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
+from workflows.commitments import FulfilmentResult, record_fulfilment
+from workflows.errors import (
+    CaseNotFoundError,
+    InvalidRequestError,
+    NotAllowedError,
+    ProceduresError,
+    StateConflictError,
+    WorkflowError,
+)
+from workflows.interviews import record_interview, record_rectification
+from workflows.listings import RemovalReason, list_entry, remove_entry
+from workflows.measures import (
+    Measure,
+    MeasureList,
+    MeasurePublication,
+    load_measures,
+    publish_measures,
+    read_measures,
+)
+from workflows.objections import (
+    Objection,
+    ObjectionState,
+    OutcomeResult,
+    extend_deadline,
+    file_objection,
+    get_objection,
+    list_objections,
+    record_outcome,
+    start_verification,
+)
+from workflows.persons import PersonLink, link_person, linked_persons, unlink_person
+from workflows.problems import Problem, problem, problem_codes
+from workflows.procedures import Procedures, load_procedures, read_procedures
+from workflows.registrations import register, verify_registration
+from workflows.repair import (
+    RepairApplication,
+    RepairState,
+    apply_for_repair,
+    decide_repair,
+    get_repair,
+    list_repairs,
+)
+from workflows.steps import Step, Workflow, steps_of
+from workflows.timeline import TimelineAudience, TimelineItem, timeline
+from workflows.versions import VersionResult
+
+__all__ = [
+    "LIST_DATASETS",
+    "SYSTEM",
+    "Caller",
+    "CaseNotFoundError",
+    "CheckIndex",
+    "CheckResult",
+    "Entry",
+    "FulfilmentResult",
+    "InvalidRequestError",
+    "Measure",
+    "MeasureList",
+    "MeasurePublication",
+    "NotAllowedError",
+    "Objection",
+    "ObjectionState",
+    "OutcomeResult",
+    "PersonLink",
+    "Problem",
+    "Procedures",
+    "ProceduresError",
+    "RemovalReason",
+    "RepairApplication",
+    "RepairState",
+    "StateConflictError",
+    "Step",
+    "TimelineAudience",
+    "TimelineItem",
+    "VersionResult",
+    "Workflow",
+    "WorkflowError",
+    "apply_for_repair",
+    "decide_repair",
+    "extend_deadline",
+    "file_objection",
+    "get_objection",
+    "get_repair",
+    "link_person",
+    "linked_persons",
+    "list_entry",
+    "list_objections",
+    "list_repairs",
+    "load_measures",
+    "load_procedures",
+    "problem",
+    "problem_codes",
+    "publish_measures",
+    "read_measures",
+    "read_procedures",
+    "record_fulfilment",
+    "record_interview",
+    "record_outcome",
+    "record_rectification",
+    "register",
+    "remove_entry",
+    "start_verification",
+    "steps_of",
+    "timeline",
+    "unlink_person",
+    "verify_registration",
+]

@@ -1,0 +1,51 @@
+"""Who takes a workflow step: the actor name for the logs, the role and the department.
+
+The gateway builds a :class:`Caller` from its API key; the CLI and tests build one directly.
+Rules of who may do what live with each procedure; the two questions they all ask are here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store import Role
+from workflows.errors import NotAllowedError
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A caller: ``actor`` names it in the change log and the workflow log."""
+
+    actor: str
+    role: Role
+    department_uscc: str | None = None
+    key_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def is_department(self, uscc: str | None) -> bool:
+        """Whether the caller is the department with this USCC (an admin counts as any)."""
+        if self.is_admin:
+            return True
+        return (
+            self.role is Role.DEPARTMENT
+            and uscc is not None
+            and (self.department_uscc or "").upper() == uscc.upper()
+        )
+
+    def require(self, *roles: Role, what: str) -> None:
+        """Raise :class:`NotAllowedError` unless the caller has one of ``roles`` (or is admin)."""
+        if self.role not in roles and not self.is_admin:
+            allowed = ", ".join(r.value for r in roles)
+            raise NotAllowedError(f"{what} needs a {allowed} or admin key")
+
+    def require_department(self, uscc: str | None, *, what: str) -> None:
+        """Raise :class:`NotAllowedError` unless the caller is that department (or admin)."""
+        if not self.is_department(uscc):
+            raise NotAllowedError(f"{what} is for the department {uscc} or an admin")
+
+
+SYSTEM = Caller(actor="system:workflows", role=Role.ADMIN)
+"""The gateway itself (automatic steps: breach listings, sweeps)."""

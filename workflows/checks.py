@@ -1,0 +1,463 @@
+"""The joint-punishment check (联合惩戒核查): may this subject do this, today?
+
+Approval systems ask ``check(credit_code, scenario)`` inside a form, so the answer must be a
+dictionary lookup, not a query. :class:`CheckIndex` keeps every active entry of the
+serious-dishonesty list, the watch list and the market bans in memory, keyed by the listed
+subject's codes (USCC, registration number, identity number) and by the persons named in the
+entry (legal representative, responsible persons). It loads the current state once and then
+follows the change log (``Store.changes(after=…)``) — new entries, removals, take-downs,
+repairs, objection marks — so each answer states the log position it reflects.
+
+An entry restricts a scenario when it is in force on the day (published and inside its
+window: listing date to removal date or planned expiry) and a measure in force matches it
+(:meth:`workflows.MeasureList.matching`). A person linked to a listed entity — in the entry
+itself or by hand (:mod:`workflows.persons`) — is restricted only by measures that reach
+persons. Identity numbers are personal data: only government callers may check them.
+
+Every check is written to ``check_log`` (who asked about whom, for which scenario, the answer,
+the log position) before the answer is returned: a check is an administrative act's basis,
+and ``audit_log`` (reads of data) has no place for the answer itself. On PostgreSQL that
+insert commits with ``synchronous_commit = off``: waiting for the WAL flush cost most of a
+check's time, and a server crash can then lose only the last fraction of a second of the log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from schemas import is_valid_uscc
+from store import (
+    OBJECTION_MARK,
+    Audience,
+    ChangeEvent,
+    Op,
+    RecordState,
+    Store,
+    StoredRecord,
+)
+from store.tables import changes
+from workflows.caller import Caller
+from workflows.errors import NotAllowedError
+from workflows.measures import Measure, MeasureList, load_measures
+from workflows.steps import dumps
+from workflows.tables import check_log, person_links
+
+LIST_DATASETS = ("serious-dishonesty-list", "watch-list", "market-ban")
+"""The datasets whose entries restrict: list entries and market bans."""
+
+_SUBJECT_FIELDS = ("uscc", "business_reg_no", "person_id_no")
+_PLACEHOLDER = "00000000000000000X"
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One list entry or market ban as the index holds it."""
+
+    record_id: str
+    dataset: str
+    version: int
+    subject_name: str | None
+    codes: tuple[str, ...]
+    persons: tuple[tuple[str, str], ...]  # (identity number, role) named in the entry
+    list_type: str | None
+    list_name: str | None
+    ban_scope: str | None
+    decision_doc_no: str | None
+    basis: str | None
+    authority: str | None
+    authority_uscc: str | None
+    start: date | None
+    end: date | None
+    publishable: bool
+    named_measures: tuple[str, ...] | None
+    under_objection: bool
+
+    def in_force(self, day: date) -> bool:
+        """Published and inside its window (listing date … removal / planned expiry)."""
+        return (
+            self.publishable
+            and (self.start is None or self.start <= day)
+            and (self.end is None or day <= self.end)
+        )
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        record_id: str,
+        dataset: str,
+        version: int,
+        payload: Mapping[str, Any],
+        publishable: bool | None,
+        start: date | None,
+        end: date | None,
+        under_objection: bool,
+    ) -> Entry:
+        ban = dataset == "market-ban"
+        codes = tuple(
+            str(payload[f]).strip().upper()
+            for f in _SUBJECT_FIELDS
+            if payload.get(f) and str(payload[f]).strip().upper() != _PLACEHOLDER
+        )
+        persons: list[tuple[str, str]] = []
+        if payload.get("legal_rep_id_no"):
+            persons.append((str(payload["legal_rep_id_no"]).upper(), "法定代表人"))
+        for person in payload.get("responsible_persons") or ():
+            if isinstance(person, Mapping) and person.get("id_no"):
+                persons.append((str(person["id_no"]).upper(), str(person.get("role") or "")))
+        named = payload.get("measures")
+        return cls(
+            record_id=record_id,
+            dataset=dataset,
+            version=version,
+            subject_name=payload.get("counterpart_name"),
+            codes=codes,
+            persons=tuple(persons),
+            list_type=None if ban else payload.get("list_type"),
+            list_name=payload.get("ban_content") if ban else payload.get("list_name"),
+            ban_scope=payload.get("ban_scope") if ban else None,
+            decision_doc_no=payload.get("decision_doc_no" if ban else "listing_decision_doc_no"),
+            basis=payload.get("legal_basis" if ban else "listing_basis"),
+            authority=payload.get("deciding_authority"),
+            authority_uscc=payload.get("deciding_authority_uscc"),
+            start=start,
+            end=end,
+            publishable=bool(publishable),
+            named_measures=tuple(named) if isinstance(named, list) and named else None,
+            under_objection=under_objection,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The answer to one check; ``entries`` lists every entry in force, each with the
+    measures it triggers for the scenario (possibly none), and ``measures`` their union."""
+
+    credit_code: str
+    scenario: str | None
+    restricted: bool
+    measures: tuple[dict[str, Any], ...]
+    basis: tuple[str, ...]
+    entries: tuple[dict[str, Any], ...]
+    checked_at: datetime
+    log_position: int
+    measure_list_version: str
+    check_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check_id": self.check_id,
+            "credit_code": self.credit_code,
+            "scenario": self.scenario,
+            "restricted": self.restricted,
+            "measures": list(self.measures),
+            "basis": list(self.basis),
+            "entries": list(self.entries),
+            "checked_at": self.checked_at.isoformat(),
+            "log_position": self.log_position,
+            "measure_list_version": self.measure_list_version,
+        }
+
+
+@dataclass(slots=True)
+class _State:
+    entries: dict[str, Entry] = field(default_factory=dict)
+    by_code: dict[str, set[str]] = field(default_factory=dict)
+    by_person: dict[str, set[str]] = field(default_factory=dict)
+
+    def put(self, entry: Entry) -> None:
+        self.drop(entry.record_id)
+        self.entries[entry.record_id] = entry
+        for code in entry.codes:
+            self.by_code.setdefault(code, set()).add(entry.record_id)
+        for person, _role in entry.persons:
+            self.by_person.setdefault(person, set()).add(entry.record_id)
+
+    def drop(self, record_id: str) -> None:
+        old = self.entries.pop(record_id, None)
+        if old is None:
+            return
+        for index, keys in (
+            (self.by_code, old.codes),
+            (self.by_person, [p for p, _ in old.persons]),
+        ):
+            for key in keys:
+                ids = index.get(key)
+                if ids is not None:
+                    ids.discard(record_id)
+                    if not ids:
+                        del index[key]
+
+
+class CheckIndex:
+    """Entries in memory, following the change log; thread-safe, one per process.
+
+    ``max_staleness`` (seconds): how old the index may be before a check first reads the log
+    (0: every check reads the new events — one indexed query — and is exactly current).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        measures: MeasureList | None = None,
+        *,
+        max_staleness: float = 0.0,
+        page_size: int = 5000,
+    ) -> None:
+        self.store = store
+        self.measures = measures or load_measures()
+        self.max_staleness = max_staleness
+        self.page_size = page_size
+        self._state = _State()
+        self._cursor = 0
+        self._refreshed = float("-inf")
+        self._lock = threading.Lock()
+        self._loaded = False
+
+    @property
+    def log_position(self) -> int:
+        """The change-log seq the index reflects."""
+        return self._cursor
+
+    def __len__(self) -> int:
+        return len(self._state.entries)
+
+    # -- keeping up with the store -------------------------------------------------------
+    def load(self) -> None:
+        """Read the active entries (the log position is taken first, so nothing is missed)."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        state = _State()
+        cursor = self.store.head()
+        for dataset in LIST_DATASETS:
+            after: str | None = None
+            while page := self.store.records(
+                dataset, after_record_id=after, limit=self.page_size, state="active"
+            ):
+                for stored in page:
+                    state.put(_from_stored(stored))
+                after = page[-1].record_id
+        self._state, self._cursor, self._loaded = state, cursor, True
+        with self.store.engine.connect() as conn:
+            self._catch_up(conn)
+
+    def refresh(self) -> int:
+        """Apply the events after the index's position; returns how many were read."""
+        with self._lock:
+            if not self._loaded:
+                self._load()
+                return 0
+            with self.store.engine.connect() as conn:
+                return self._catch_up(conn)
+
+    def _catch_up(self, conn: Connection) -> int:
+        """Apply the list events up to the head of the log; the caller holds the lock.
+
+        Every event up to the head read first is committed and visible (writers commit in seq
+        order), so afterwards the index is exact as of that head, whatever other datasets did
+        meanwhile. The common case — nothing new — costs one ``max(seq)`` on the caller's
+        connection (a check reads the log and writes its log row in one transaction).
+        """
+        head = int(conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one())
+        read = 0
+        while self._cursor < head:
+            rows = (
+                conn.execute(
+                    select(changes)
+                    .where(
+                        changes.c.seq > self._cursor,
+                        changes.c.seq <= head,
+                        changes.c.dataset.in_(LIST_DATASETS),
+                    )
+                    .order_by(changes.c.seq)
+                    .limit(self.page_size)
+                )
+                .mappings()
+                .all()
+            )
+            for row in rows:
+                self._apply(ChangeEvent.from_row(row))
+            read += len(rows)
+            self._cursor = int(rows[-1]["seq"]) if len(rows) == self.page_size else head
+        self._refreshed = time.monotonic()
+        return read
+
+    def _apply(self, event: ChangeEvent) -> None:
+        state = self._state
+        current = state.entries.get(event.record_id)
+        if current is not None and current.version > event.version:
+            return  # the initial load already saw a newer version
+        if event.op is Op.DELETE or event.state is not RecordState.ACTIVE:
+            state.drop(event.record_id)
+            return
+        state.put(
+            Entry.build(
+                record_id=event.record_id,
+                dataset=event.dataset,
+                version=event.version,
+                payload=event.payload or {},
+                publishable=event.publishable,
+                start=event.window_start,
+                end=event.window_end,
+                under_objection=event.reason == OBJECTION_MARK,
+            )
+        )
+
+    # -- answering -----------------------------------------------------------------------
+    def check(
+        self,
+        credit_code: str,
+        scenario: str | None,
+        *,
+        today: date,
+        caller: Caller,
+        now: datetime | None = None,
+    ) -> CheckResult:
+        """Whether restrictions apply to ``credit_code`` in ``scenario`` on ``today``; logged.
+
+        Raises :class:`workflows.InvalidRequestError` for an unknown scenario and
+        :class:`workflows.NotAllowedError` when a non-government caller asks about anything
+        but a unified social credit code (an identity number is personal data).
+        """
+        code = credit_code.strip().upper()
+        canonical = self.measures.scenario(scenario)
+        is_org = is_valid_uscc(code)
+        if not is_org and caller.role.audience is not Audience.GOVERNMENT:
+            raise NotAllowedError("checking a person's identity number needs a government key")
+        if not self._loaded:
+            self.load()
+        when = now or datetime.now(UTC)
+        # One connection: read the log, answer, write the log row.
+        with self.store.engine.connect() as conn:
+            manual = [] if is_org else self._manual_links(conn, code)
+            with self._lock:
+                if time.monotonic() - self._refreshed >= self.max_staleness:
+                    self._catch_up(conn)
+                position = self._cursor
+                restricted, measures, basis, entries = self._evaluate(
+                    code, canonical, today, manual
+                )
+            if conn.dialect.name == "postgresql":
+                # Do not wait for the WAL flush (most of a check's time otherwise): a server
+                # crash may lose the last moments of the check log, never corrupt it.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            else:
+                # SQLite: end the read snapshot first; a transaction that reads and then writes
+                # cannot take the write lock once another writer has committed meanwhile.
+                conn.rollback()
+            check_id = conn.execute(
+                check_log.insert().values(
+                    checked_at=when,
+                    actor=caller.actor,
+                    role=caller.role.value,
+                    credit_code=code,
+                    scenario=canonical,
+                    restricted=restricted,
+                    measure_ids=dumps([m["measure_id"] for m in measures]),
+                    entry_ids=dumps([e["record_id"] for e in entries]),
+                    log_position=position,
+                )
+            ).inserted_primary_key[0]
+            conn.commit()
+        return CheckResult(
+            credit_code=code,
+            scenario=canonical,
+            restricted=restricted,
+            measures=measures,
+            basis=basis,
+            entries=entries,
+            checked_at=when,
+            log_position=position,
+            measure_list_version=self.measures.version,
+            check_id=int(check_id),
+        )
+
+    @staticmethod
+    def _manual_links(conn: Connection, code: str) -> list[tuple[str, str]]:
+        query = select(person_links.c.record_id, person_links.c.role).where(
+            person_links.c.id_no == code, person_links.c.unlinked_at.is_(None)
+        )
+        return [(r.record_id, r.role) for r in conn.execute(query)]
+
+    def _evaluate(
+        self, code: str, scenario: str | None, today: date, manual: Iterable[tuple[str, str]]
+    ) -> tuple[bool, tuple[dict[str, Any], ...], tuple[str, ...], tuple[dict[str, Any], ...]]:
+        state = self._state
+        hits: dict[str, Measure] = {}
+        refs: list[dict[str, Any]] = []
+        reached: list[tuple[Entry, str]] = [
+            (state.entries[rid], "subject") for rid in sorted(state.by_code.get(code, ()))
+        ]
+        linked: dict[str, str] = {}
+        for rid in state.by_person.get(code, ()):
+            linked[rid] = next(role for p, role in state.entries[rid].persons if p == code)
+        linked.update({rid: role for rid, role in manual if rid in state.entries})
+        reached += [(state.entries[rid], role or "person") for rid, role in sorted(linked.items())]
+        for entry, via in reached:
+            if not entry.in_force(today):
+                continue
+            found = self.measures.matching(
+                day=today,
+                scenario=scenario,
+                list_type=entry.list_type,
+                ban_scope=entry.ban_scope,
+                named=entry.named_measures,
+                persons_only=via != "subject",
+            )
+            for m in found:
+                hits.setdefault(m.measure_id, m)
+            refs.append(_ref(entry, via, [m.measure_id for m in found]))
+        measures = tuple(m.to_dict() for _, m in sorted(hits.items()))
+        basis = tuple(dict.fromkeys(b for _, m in sorted(hits.items()) for b in m.legal_basis))
+        return bool(hits), measures, basis, tuple(refs)
+
+
+def _ref(entry: Entry, via: str, measure_ids: list[str]) -> dict[str, Any]:
+    """An entry as a check answer shows it (no personal data: persons are not listed)."""
+    return {
+        "record_id": entry.record_id,
+        "dataset": entry.dataset,
+        "subject_name": entry.subject_name,
+        "list_type": entry.list_type,
+        "list_name": entry.list_name,
+        "ban_scope": entry.ban_scope,
+        "decision_doc_no": entry.decision_doc_no,
+        "basis": entry.basis,
+        "deciding_authority": entry.authority,
+        "in_force_from": entry.start.isoformat() if entry.start else None,
+        "in_force_until": entry.end.isoformat() if entry.end else None,
+        "under_objection": entry.under_objection,
+        "via": via,
+        "measure_ids": measure_ids,
+    }
+
+
+def _from_stored(stored: StoredRecord) -> Entry:
+    return Entry.build(
+        record_id=stored.record_id,
+        dataset=stored.dataset,
+        version=stored.version,
+        payload=stored.payload,
+        publishable=stored.publishable,
+        start=stored.window_start,
+        end=stored.window_end,
+        under_objection=stored.under_objection,
+    )

@@ -1,0 +1,203 @@
+"""Credit commitments (信用承诺): fulfilment tracking and the consequences of a breach.
+
+Commitments of every type (审批替代型, 容缺受理型, 证明事项型, 信用修复型, 行业自律型, 主动型,
+其他-…) are records of the ``credit-commitment`` dataset, published according to their own
+公开类型: only 可向社会公开 reaches the public and agencies (the ``credit-commitment``
+publication rule); 特定范围内公开 and 不可公开 stay with government.
+
+:func:`record_fulfilment` — the accepting unit (or an admin) records 全部履行 / 部分履行 /
+全部未履行 as a new version of the commitment (with 认定日期 and 认定单位). A breach
+(部分履行 / 全部未履行, ``procedures.yaml``) is recorded as dishonesty: the gateway lists the
+subject on the watch list (重点关注对象名单) with the commitment as its basis and a decision
+document number the unit must give, so the watch-list measures apply through the check API
+(e.g. GJ-2-001: no more 告知承诺 for it) until the entry expires or is repaired. A breached
+commitment no longer counts as the 信用修复型 commitment a repair needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from store import Store, StoredRecord, UnknownRecordError
+from store.windows import add_period
+from workflows.caller import Caller
+from workflows.errors import CaseNotFoundError, InvalidRequestError, NotAllowedError
+from workflows.listings import list_entry
+from workflows.problems import Problem, problem
+from workflows.procedures import Procedures, load_procedures
+from workflows.steps import Workflow, log_step
+from workflows.versions import VersionResult, store_version
+
+DATASET = "credit-commitment"
+FULFILMENT_STATUSES = ("全部履行", "部分履行", "全部未履行")
+_COUNTERPART = (
+    "counterpart_name", "counterpart_category", "uscc", "business_reg_no", "org_code",
+    "tax_reg_no", "public_institution_cert_no", "social_org_reg_no", "legal_rep_name",
+    "legal_rep_id_type", "legal_rep_id_no", "person_id_type", "person_id_no",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentResult:
+    """The commitment's new version and, for a breach, the watch-list entry."""
+
+    commitment: VersionResult
+    listing: VersionResult | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        def version(v: VersionResult | None) -> dict[str, Any] | None:
+            if v is None:
+                return None
+            return {
+                "record_id": v.record_id,
+                "version": v.version,
+                "outcome": v.outcome.value if v.outcome else None,
+            }
+
+        return {
+            "commitment": version(self.commitment),
+            "listing": version(self.listing),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def _commitment(store: Store, record_id: str) -> StoredRecord:
+    try:
+        stored = store.get(record_id)
+    except UnknownRecordError:
+        raise CaseNotFoundError(f"no record {record_id!r}") from None
+    if stored.dataset != DATASET:
+        raise InvalidRequestError(f"{record_id} is not a credit commitment")
+    return stored
+
+
+def record_fulfilment(
+    store: Store,
+    record_id: str,
+    *,
+    status: str,
+    caller: Caller,
+    today: date,
+    status_date: date | None = None,
+    unperformed_content: str | None = None,
+    liability_pursued: str | None = None,
+    decision_doc_no: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+    procedures: Procedures | None = None,
+) -> FulfilmentResult:
+    """Record a commitment's fulfilment; a breach also lists the subject (module doc)."""
+    if status not in FULFILMENT_STATUSES:
+        raise InvalidRequestError(
+            f"fulfilment status must be one of {', '.join(FULFILMENT_STATUSES)}"
+        )
+    rules = procedures or load_procedures()
+    stored = _commitment(store, record_id)
+    payload = stored.payload
+    unit_name, unit_uscc = payload.get("acceptance_unit_name"), payload.get("acceptance_unit_uscc")
+    if not (
+        caller.is_department(unit_uscc) or caller.is_department(payload.get("source_org_uscc"))
+    ):
+        raise NotAllowedError(f"recording fulfilment is for the accepting unit {unit_uscc}")
+    breach = status in rules.breach_statuses
+    if breach and not (decision_doc_no or "").strip():
+        empty = VersionResult(record_id, None, None)
+        return FulfilmentResult(empty, problems=(problem("breach-needs-decision"),))
+    day = status_date or today
+    updated = dict(payload)
+    updated.update(
+        fulfilment_status=status,
+        fulfilment_status_date=day.isoformat(),
+        confirm_unit_name=unit_name,
+        confirm_unit_uscc=unit_uscc,
+    )
+    for key, value in (
+        ("unperformed_content", unperformed_content),
+        ("liability_pursued", liability_pursued),
+    ):
+        if value:
+            updated[key] = value
+        else:
+            updated.pop(key, None)
+    when = now or datetime.now(UTC)
+    version = store_version(store, DATASET, updated, caller=caller, today=today, now=when)
+    if not version.ok:
+        return FulfilmentResult(version, problems=version.problems)
+    with store.engine.begin() as conn:
+        log_step(
+            conn,
+            record_id=record_id,
+            workflow=Workflow.COMMITMENT,
+            step="fulfilment",
+            state_to=status,
+            caller=caller,
+            now=when,
+            note=note,
+            seq=version.seq,
+        )
+    if not breach:
+        return FulfilmentResult(version)
+    entry = _breach_entry(updated, stored, rules, day, decision_doc_no or "")
+    listing = list_entry(
+        store,
+        "watch-list",
+        entry,
+        caller=caller,
+        today=today,
+        now=when,
+        note=f"违背信用承诺 {payload.get('code')}",
+    )
+    with store.engine.begin() as conn:
+        log_step(
+            conn,
+            record_id=record_id,
+            workflow=Workflow.COMMITMENT,
+            step="breach-listed",
+            state_to=status,
+            caller=caller,
+            now=when,
+            seq=listing.seq,
+            details={
+                "listing_record_id": listing.record_id,
+                "problems": [p.code for p in listing.problems],
+            },
+        )
+    return FulfilmentResult(version, listing, listing.problems)
+
+
+def _breach_entry(
+    commitment: dict[str, Any],
+    stored: StoredRecord,
+    rules: Procedures,
+    day: date,
+    decision_doc_no: str,
+) -> dict[str, Any]:
+    """The watch-list entry recording a breached commitment as dishonesty."""
+    code = commitment.get("code")
+    unperformed = commitment.get("unperformed_content") or commitment.get("fulfilment_status")
+    entry = {k: commitment[k] for k in _COUNTERPART if commitment.get(k)}
+    entry.update(
+        list_type="重点关注对象名单",
+        list_name=rules.breach_list_name,
+        listing_reason=(
+            f"未履行信用承诺（承诺编码 {code}，{commitment['fulfilment_status']}）：{unperformed}"
+        ),
+        listing_basis=f"{rules.breach_listing_basis}：{commitment.get('liability_for_breach', '')}",
+        listing_decision_doc_no=decision_doc_no.strip(),
+        deciding_authority=commitment.get("confirm_unit_name"),
+        deciding_authority_uscc=commitment.get("confirm_unit_uscc"),
+        listing_date=day.isoformat(),
+        valid_to=add_period(day, rules.breach_period).isoformat(),
+        status="有效",
+        source_org_name=commitment.get("confirm_unit_name"),
+        source_org_uscc=commitment.get("confirm_unit_uscc"),
+        remarks=f"依据信用承诺记录 {stored.record_id}",
+    )
+    return entry

@@ -1,0 +1,165 @@
+"""Persons linked to a listed entity (关联人员): legal representatives and principal persons.
+
+Some measures reach the people behind a listed entity (限制乘坐飞机高铁, 任职资格, 行业禁入 …).
+The entry itself names some of them — the legal representative (``legal_rep_id_no``) and a
+ban's responsible persons (``responsible_persons``); a department may link others (主要负责人,
+实际控制人) by hand. Links are personal data (政务共享): only government callers see them, and
+they never appear in a public or agency view, a check answer or a feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from store import Audience, Store
+from workflows.caller import Caller
+from workflows.errors import CaseNotFoundError, NotAllowedError
+from workflows.listings import deciding_authority, stored_entry
+from workflows.steps import Workflow, log_step
+from workflows.tables import person_links
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLink:
+    """One person linked to an entry; ``source`` is ``record`` (named in it) or ``manual``."""
+
+    record_id: str
+    person_name: str | None
+    id_type: str | None
+    id_no: str | None
+    role: str
+    source: str
+    link_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "person_name": self.person_name,
+            "id_type": self.id_type,
+            "id_no": self.id_no,
+            "role": self.role,
+            "source": self.source,
+            "link_id": self.link_id,
+        }
+
+
+def _government(caller: Caller) -> None:
+    if caller.role.audience is not Audience.GOVERNMENT:
+        raise NotAllowedError("linked persons are personal data (政务共享): government keys only")
+
+
+def link_person(
+    store: Store,
+    record_id: str,
+    *,
+    person_name: str,
+    role: str,
+    id_type: str | None = None,
+    id_no: str | None = None,
+    caller: Caller,
+    now: datetime | None = None,
+) -> PersonLink:
+    """Link a person to a list entry or ban (the deciding department or an admin)."""
+    stored = stored_entry(store, record_id)
+    caller.require_department(deciding_authority(stored), what="linking persons")
+    when = now or datetime.now(UTC)
+    code = id_no.strip().upper() if id_no else None
+    with store.engine.begin() as conn:
+        link_id = conn.execute(
+            person_links.insert().values(
+                record_id=record_id,
+                credit_code=stored.uscc,
+                person_name=person_name,
+                id_type=id_type,
+                id_no=code,
+                role=role,
+                linked_at=when,
+                linked_by=caller.actor,
+            )
+        ).inserted_primary_key[0]
+        log_step(
+            conn,
+            record_id=record_id,
+            workflow=Workflow.PERSONS,
+            step="person-linked",
+            caller=caller,
+            now=when,
+            note=role,
+            details={"link_id": int(link_id), "person_name": person_name, "id_no": code},
+        )
+    return PersonLink(record_id, person_name, id_type, code, role, "manual", int(link_id))
+
+
+def unlink_person(
+    store: Store, link_id: int, *, caller: Caller, now: datetime | None = None
+) -> None:
+    """End a manual link (it stays in the table with who ended it and when)."""
+    when = now or datetime.now(UTC)
+    with store.engine.begin() as conn:
+        row = conn.execute(select(person_links).where(person_links.c.id == link_id)).first()
+        if row is None or row.unlinked_at is not None:
+            raise CaseNotFoundError(f"no active person link {link_id}")
+        stored = stored_entry(store, row.record_id)
+        caller.require_department(deciding_authority(stored), what="unlinking persons")
+        conn.execute(
+            update(person_links)
+            .where(person_links.c.id == link_id)
+            .values(unlinked_at=when, unlinked_by=caller.actor)
+        )
+        log_step(
+            conn,
+            record_id=row.record_id,
+            workflow=Workflow.PERSONS,
+            step="person-unlinked",
+            caller=caller,
+            now=when,
+            note=row.role,
+            details={"link_id": link_id},
+        )
+
+
+def linked_persons(store: Store, record_id: str, *, caller: Caller) -> list[PersonLink]:
+    """Everyone linked to an entry: named in the record, then linked by hand (government)."""
+    _government(caller)
+    stored = stored_entry(store, record_id)
+    payload = stored.payload
+    found: list[PersonLink] = []
+    if payload.get("legal_rep_name") or payload.get("legal_rep_id_no"):
+        found.append(
+            PersonLink(
+                record_id,
+                payload.get("legal_rep_name"),
+                payload.get("legal_rep_id_type"),
+                payload.get("legal_rep_id_no"),
+                "法定代表人",
+                "record",
+            )
+        )
+    for person in payload.get("responsible_persons") or ():
+        found.append(
+            PersonLink(
+                record_id,
+                person.get("name"),
+                person.get("id_type"),
+                person.get("id_no"),
+                person.get("role") or "",
+                "record",
+            )
+        )
+    query = (
+        select(person_links)
+        .where(person_links.c.record_id == record_id, person_links.c.unlinked_at.is_(None))
+        .order_by(person_links.c.id)
+    )
+    with store.engine.connect() as conn:
+        for row in conn.execute(query):
+            found.append(
+                PersonLink(
+                    record_id, row.person_name, row.id_type, row.id_no, row.role, "manual", row.id
+                )
+            )
+    return found

@@ -1,0 +1,111 @@
+"""Voluntary registration (自愿注册): self-declared information, kept apart and marked.
+
+A subject registers information about itself on the city platform (学历资质、荣誉、履约 …)
+together with its authenticity commitment (真实性承诺). It is stored in its own dataset
+(``voluntary-registration``, openness 授权查询: never public), always with 信息来源
+市场主体自愿提供, and is never merged into authority data: the check API ignores it, and every
+view marks it ``_meta.self_declared`` until an authority has verified it
+(:func:`verify_registration`, 核实状态 已核实 — possible only once the registrant's identity
+was verified, a schema rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from store import Role, Store, UnknownRecordError
+from workflows.caller import Caller
+from workflows.errors import CaseNotFoundError, InvalidRequestError
+from workflows.steps import Workflow, log_step
+from workflows.versions import VersionResult, store_version
+
+DATASET = "voluntary-registration"
+SOURCE = "市场主体自愿提供"
+SELF_DECLARED = "自我声明"
+VERIFIED = "已核实"
+
+
+def register(
+    store: Store,
+    record: Mapping[str, Any],
+    *,
+    caller: Caller,
+    today: date,
+    now: datetime | None = None,
+) -> VersionResult:
+    """Store a registration as self-declared (whatever 核实状态 it claims); platform keys."""
+    caller.require(Role.PLATFORM, what="taking a voluntary registration")
+    claimed = record.get("verification_status")
+    when = now or datetime.now(UTC)
+    result = store_version(
+        store,
+        DATASET,
+        {**record, "information_source": SOURCE, "verification_status": SELF_DECLARED},
+        caller=caller,
+        today=today,
+        now=when,
+    )
+    if result.ok and result.record_id is not None:
+        note = (
+            None
+            if claimed in (None, SELF_DECLARED)
+            else f"claimed {claimed}; stored as {SELF_DECLARED}"
+        )
+        with store.engine.begin() as conn:
+            log_step(
+                conn,
+                record_id=result.record_id,
+                workflow=Workflow.REGISTRATION,
+                step="registered",
+                state_to=SELF_DECLARED,
+                caller=caller,
+                now=when,
+                seq=result.seq,
+                note=note,
+            )
+    return result
+
+
+def verify_registration(
+    store: Store,
+    record_id: str,
+    *,
+    caller: Caller,
+    today: date,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> VersionResult:
+    """An authority confirms the declared information: 核实状态 becomes 已核实."""
+    caller.require(Role.DEPARTMENT, Role.PLATFORM, what="verifying a registration")
+    try:
+        stored = store.get(record_id)
+    except UnknownRecordError:
+        raise CaseNotFoundError(f"no record {record_id!r}") from None
+    if stored.dataset != DATASET:
+        raise InvalidRequestError(f"{record_id} is not a voluntary registration")
+    when = now or datetime.now(UTC)
+    result = store_version(
+        store,
+        DATASET,
+        {**stored.payload, "verification_status": VERIFIED},
+        caller=caller,
+        today=today,
+        now=when,
+    )
+    if result.ok:
+        with store.engine.begin() as conn:
+            log_step(
+                conn,
+                record_id=record_id,
+                workflow=Workflow.REGISTRATION,
+                step="verified",
+                state_from=SELF_DECLARED,
+                state_to=VERIFIED,
+                caller=caller,
+                now=when,
+                seq=result.seq,
+                note=note,
+            )
+    return result

@@ -1,0 +1,499 @@
+"""Credit repair (信用修复): apply, check the conditions, decide, take the record down.
+
+The procedure of 《信用修复管理办法》(国家发展改革委令第36号; credit-domain §3.5):
+
+1. **apply** (:func:`apply_for_repair`) against a record — a penalty, a list entry. The intake
+   window (信用中国 / the city platform: a platform or admin key) files it for the subject.
+2. **conditions**, checked at once and again at the decision: the record is published and
+   repairable (``procedures.yaml``: a market ban is not; nor are some market-regulation
+   penalties), its **minimum publication period has passed** (``StoredRecord.min_end`` for
+   penalties, a period from the listing date for lists: repair only *after* that last day),
+   the applicant declares its obligations fulfilled with evidence, and the subject has an
+   active **信用修复型 commitment** made on or after the record's decision. A condition that
+   fails ends the case as ``refused`` with the reasons (:class:`workflows.Problem`).
+3. **decision** (:func:`decide_repair`) by the authority that made the finding (谁认定、谁修复):
+   a department key of the record's ``authority_uscc`` / ``deciding_authority_uscc``, or an
+   admin. Approved → the record is taken down as ``repaired`` (a list entry first gets its
+   移出日期/移出原因 信用修复 version), which ends publication, sharing and — through the check
+   index following the change log — every joint-punishment measure based on it.
+
+States: ``pending`` → ``approved`` | ``rejected``; or ``refused`` at once. Every change is a
+step in the workflow log, visible in the record's timeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from store import (
+    CalendarUnknownError,
+    Role,
+    Store,
+    StoredRecord,
+    UnknownRecordError,
+    add_working_days,
+)
+from workflows.caller import Caller
+from workflows.checks import LIST_DATASETS
+from workflows.errors import CaseNotFoundError, StateConflictError
+from workflows.listings import RemovalReason, remove_entry
+from workflows.problems import Problem, problem
+from workflows.procedures import Procedures, load_procedures
+from workflows.steps import Workflow, aware, dumps, loads, log_step
+from workflows.tables import repair_applications
+
+COMMITMENT_DATASET = "credit-commitment"
+
+
+class RepairState(StrEnum):
+    """Where a repair application stands."""
+
+    PENDING = "pending"
+    REFUSED = "refused"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class RepairApplication:
+    """One repair case."""
+
+    id: str
+    record_id: str
+    dataset: str
+    credit_code: str | None
+    authority_uscc: str
+    applicant_name: str
+    filed_by: str
+    statement: str | None
+    obligations_fulfilled: bool
+    evidence: tuple[str, ...]
+    commitment_record_id: str | None
+    state: RepairState
+    problems: tuple[Problem, ...]
+    filed_at: datetime
+    decision_due: date | None
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_note: str | None
+    takedown_seq: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "record_id": self.record_id,
+            "dataset": self.dataset,
+            "credit_code": self.credit_code,
+            "authority_uscc": self.authority_uscc,
+            "applicant_name": self.applicant_name,
+            "statement": self.statement,
+            "obligations_fulfilled": self.obligations_fulfilled,
+            "evidence": list(self.evidence),
+            "commitment_record_id": self.commitment_record_id,
+            "state": self.state.value,
+            "problems": [p.to_dict() for p in self.problems],
+            "filed_at": self.filed_at.isoformat(),
+            "decision_due": self.decision_due.isoformat() if self.decision_due else None,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "decided_by": self.decided_by,
+            "decision_note": self.decision_note,
+            "takedown_seq": self.takedown_seq,
+        }
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RepairApplication:
+        return cls(
+            id=row["id"],
+            record_id=row["record_id"],
+            dataset=row["dataset"],
+            credit_code=row["credit_code"],
+            authority_uscc=row["authority_uscc"],
+            applicant_name=row["applicant_name"],
+            filed_by=row["filed_by"],
+            statement=row["statement"],
+            obligations_fulfilled=bool(row["obligations_fulfilled"]),
+            evidence=tuple(loads(row["evidence"]) or ()),
+            commitment_record_id=row["commitment_record_id"],
+            state=RepairState(row["state"]),
+            problems=tuple(Problem.from_dict(p) for p in loads(row["problems"]) or ()),
+            filed_at=aware(row["filed_at"]),  # type: ignore[arg-type]
+            decision_due=row["decision_due"],
+            decided_at=aware(row["decided_at"]),
+            decided_by=row["decided_by"],
+            decision_note=row["decision_note"],
+            takedown_seq=row["takedown_seq"],
+        )
+
+
+def subject_code(stored: StoredRecord) -> str | None:
+    """The credit code of a record's subject: its USCC, else its identity number."""
+    return stored.uscc or stored.payload.get("person_id_no")
+
+
+def _authority(stored: StoredRecord, procedures: Procedures) -> str:
+    rule = procedures.repair_rule(stored.dataset)
+    field = rule.authority_field if rule and rule.authority_field else None
+    payload = stored.payload
+    return str(
+        (payload.get(field) if field else None)
+        or payload.get("deciding_authority_uscc")
+        or payload.get("authority_uscc")
+        or payload.get("source_org_uscc")
+    )
+
+
+def _decision_day(stored: StoredRecord) -> date | None:
+    for key in ("decision_date", "listing_date"):
+        try:
+            return date.fromisoformat(str(stored.payload[key]))
+        except (KeyError, ValueError):
+            continue
+    return stored.decision_date
+
+
+def _is_repair_commitment(
+    commitment: StoredRecord, stored: StoredRecord, procedures: Procedures
+) -> bool:
+    payload = commitment.payload
+    subject = subject_code(stored)
+    made = payload.get("commitment_date")
+    decided = _decision_day(stored)
+    return (
+        commitment.dataset == COMMITMENT_DATASET
+        and commitment.active
+        and payload.get("commitment_type") == procedures.repair_commitment_type
+        and payload.get("fulfilment_status") not in procedures.breach_statuses
+        and subject is not None
+        and subject in (payload.get("uscc"), payload.get("person_id_no"))
+        and (decided is None or (made is not None and str(made) >= decided.isoformat()))
+    )
+
+
+def find_repair_commitment(
+    store: Store, stored: StoredRecord, procedures: Procedures
+) -> StoredRecord | None:
+    """The subject's newest active 信用修复型 commitment made since the record's decision."""
+    if stored.uscc:
+        candidates = [
+            r for r in store.by_uscc(stored.uscc, state="active") if r.dataset == COMMITMENT_DATASET
+        ]
+    else:
+        person = stored.payload.get("person_id_no")
+        if not person:
+            return None
+        candidates = store.records(
+            COMMITMENT_DATASET,
+            filters={"person_id_no": person, "commitment_type": procedures.repair_commitment_type},
+        )
+    found = [c for c in candidates if _is_repair_commitment(c, stored, procedures)]
+    return max(found, key=lambda c: str(c.payload.get("commitment_date")), default=None)
+
+
+def repair_problems(
+    store: Store,
+    stored: StoredRecord,
+    *,
+    obligations_fulfilled: bool,
+    evidence: Sequence[str],
+    commitment_record_id: str | None,
+    today: date,
+    procedures: Procedures,
+) -> tuple[list[Problem], str | None]:
+    """Every unmet condition, and the commitment that satisfies the commitment condition."""
+    problems: list[Problem] = []
+    if not stored.active:
+        problems.append(problem("repair-record-withdrawn", reason=stored.withdrawn_reason))
+    rule = procedures.repair_rule(stored.dataset)
+    if rule is None or not rule.repairable:
+        why = rule.reason if rule and rule.reason else f"{stored.dataset} 不适用信用修复"
+        problems.append(problem("repair-not-repairable", why=why))
+    else:
+        for exclusion in rule.exclusions:
+            if exclusion.applies(stored.payload):
+                problems.append(problem("repair-not-repairable", why=exclusion.reason))
+        if stored.active and not stored.publishable:
+            problems.append(problem("repair-not-published"))
+        min_end = rule.minimum_end(stored.payload, stored.min_end)
+        if min_end is None and stored.publishable:
+            problems.append(problem("repair-minimum-unknown", field=rule.minimum_from or "min_end"))
+        elif min_end is not None and today <= min_end:
+            problems.append(
+                problem("repair-too-early", min_end=min_end, first_day=min_end + timedelta(days=1))
+            )
+    if not obligations_fulfilled:
+        problems.append(problem("repair-obligations-unmet"))
+    if not [e for e in evidence if str(e).strip()]:
+        problems.append(problem("repair-no-evidence"))
+    commitment_type = procedures.repair_commitment_type
+    commitment: StoredRecord | None
+    if commitment_record_id:
+        try:
+            commitment = store.get(commitment_record_id)
+        except UnknownRecordError:
+            commitment = None
+        if commitment is None or not _is_repair_commitment(commitment, stored, procedures):
+            problems.append(
+                problem(
+                    "repair-commitment-mismatch",
+                    commitment=commitment_record_id,
+                    commitment_type=commitment_type,
+                )
+            )
+            commitment = None
+    else:
+        commitment = find_repair_commitment(store, stored, procedures)
+        if commitment is None:
+            problems.append(problem("repair-no-commitment", commitment_type=commitment_type))
+    return problems, commitment.record_id if commitment else None
+
+
+def _get_record(store: Store, record_id: str) -> StoredRecord:
+    try:
+        return store.get(record_id)
+    except UnknownRecordError:
+        raise CaseNotFoundError(f"no record {record_id!r}") from None
+
+
+def apply_for_repair(
+    store: Store,
+    record_id: str,
+    *,
+    applicant_name: str,
+    obligations_fulfilled: bool,
+    evidence: Sequence[str],
+    caller: Caller,
+    today: date,
+    statement: str | None = None,
+    commitment_record_id: str | None = None,
+    now: datetime | None = None,
+    procedures: Procedures | None = None,
+) -> RepairApplication:
+    """File a repair application; it is ``pending`` or, with its problems, ``refused``."""
+    caller.require(Role.PLATFORM, what="filing a repair application")
+    rules = procedures or load_procedures()
+    stored = _get_record(store, record_id)
+    problems, commitment = repair_problems(
+        store,
+        stored,
+        obligations_fulfilled=obligations_fulfilled,
+        evidence=evidence,
+        commitment_record_id=commitment_record_id,
+        today=today,
+        procedures=rules,
+    )
+    state = RepairState.REFUSED if problems else RepairState.PENDING
+    due = None
+    if state is RepairState.PENDING:
+        try:
+            due = add_working_days(today, rules.repair_decide_days)
+        except CalendarUnknownError:
+            due = None  # the calendar is not announced yet: no deadline rather than a guess
+    when = now or datetime.now(UTC)
+    case_id = f"rep-{uuid.uuid4().hex[:16]}"
+    with store.engine.begin() as conn:
+        conn.execute(
+            repair_applications.insert().values(
+                id=case_id,
+                record_id=record_id,
+                dataset=stored.dataset,
+                credit_code=subject_code(stored),
+                authority_uscc=_authority(stored, rules),
+                applicant_name=applicant_name,
+                filed_by=caller.actor,
+                statement=statement,
+                obligations_fulfilled=obligations_fulfilled,
+                evidence=dumps(list(evidence)),
+                commitment_record_id=commitment or commitment_record_id,
+                state=state.value,
+                problems=dumps([p.to_dict() for p in problems]),
+                filed_at=when,
+                decision_due=due,
+            )
+        )
+        log_step(
+            conn,
+            record_id=record_id,
+            workflow=Workflow.REPAIR,
+            case_id=case_id,
+            step="filed",
+            state_to=state.value,
+            caller=caller,
+            now=when,
+            note=statement,
+            details={"problems": [p.code for p in problems], "evidence": list(evidence)},
+        )
+    return get_repair(store, case_id)
+
+
+def get_repair(store: Store, case_id: str) -> RepairApplication:
+    """One application; :class:`CaseNotFoundError` when there is none."""
+    with store.engine.connect() as conn:
+        row = (
+            conn.execute(select(repair_applications).where(repair_applications.c.id == case_id))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise CaseNotFoundError(f"no repair application {case_id!r}")
+    return RepairApplication.from_row(row)
+
+
+def list_repairs(
+    store: Store, *, state: RepairState | str | None = None, record_id: str | None = None
+) -> list[RepairApplication]:
+    """Applications, oldest first, optionally of one state or record."""
+    query = select(repair_applications).order_by(repair_applications.c.filed_at)
+    if state is not None:
+        query = query.where(repair_applications.c.state == RepairState(state).value)
+    if record_id is not None:
+        query = query.where(repair_applications.c.record_id == record_id)
+    with store.engine.connect() as conn:
+        return [RepairApplication.from_row(r) for r in conn.execute(query).mappings()]
+
+
+def _claim(store: Store, case_id: str, actor: str, when: datetime) -> None:
+    """Take the pending case for one decision (``decided_by`` set while still pending), so
+    two deciders can never both act on the record; :class:`StateConflictError` otherwise."""
+    r = repair_applications.c
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            update(repair_applications)
+            .where(r.id == case_id, r.state == RepairState.PENDING.value, r.decided_by.is_(None))
+            .values(decided_by=actor, decided_at=when)
+        )
+    if done.rowcount != 1:
+        raise StateConflictError(f"repair application {case_id} is being decided by another")
+
+
+def _release(store: Store, case_id: str) -> None:
+    """Give a claimed case back (the decision failed before anything was decided)."""
+    r = repair_applications.c
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(repair_applications)
+            .where(r.id == case_id, r.state == RepairState.PENDING.value)
+            .values(decided_by=None, decided_at=None)
+        )
+
+
+def _transition(conn: Connection, case_id: str, to: RepairState, values: Mapping[str, Any]) -> None:
+    """Move the claimed pending case to its decided state."""
+    conn.execute(
+        update(repair_applications)
+        .where(
+            repair_applications.c.id == case_id,
+            repair_applications.c.state == RepairState.PENDING.value,
+        )
+        .values(state=to.value, **values)
+    )
+
+
+def decide_repair(
+    store: Store,
+    case_id: str,
+    *,
+    approve: bool,
+    caller: Caller,
+    today: date,
+    note: str | None = None,
+    now: datetime | None = None,
+    procedures: Procedures | None = None,
+) -> RepairApplication:
+    """The deciding authority's decision on a pending application (see the module doc).
+
+    Approval re-checks the conditions; if one no longer holds the case ends ``refused``.
+    Raises :class:`StateConflictError` for a case that is not pending.
+    """
+    rules = procedures or load_procedures()
+    case = get_repair(store, case_id)
+    caller.require_department(case.authority_uscc, what="deciding a repair application")
+    if case.state is not RepairState.PENDING:
+        raise StateConflictError(f"repair application {case_id} is {case.state.value}")
+    when = now or datetime.now(UTC)
+    values: dict[str, Any] = {"decided_at": when, "decided_by": caller.actor, "decision_note": note}
+    to, seq, problems = RepairState.REJECTED, None, []
+    _claim(store, case_id, caller.actor, when)
+    try:
+        if approve:
+            stored = _get_record(store, case.record_id)
+            problems, _ = repair_problems(
+                store,
+                stored,
+                obligations_fulfilled=case.obligations_fulfilled,
+                evidence=case.evidence,
+                commitment_record_id=case.commitment_record_id,
+                today=today,
+                procedures=rules,
+            )
+            if problems:
+                to = RepairState.REFUSED
+                values["problems"] = dumps([p.to_dict() for p in problems])
+            else:
+                to = RepairState.APPROVED
+                seq = _take_down(store, stored, case_id, caller, today, when, note)
+                values["takedown_seq"] = seq
+    except BaseException:
+        _release(store, case_id)  # nothing was decided: the case stays pending
+        raise
+    with store.engine.begin() as conn:
+        _transition(conn, case_id, to, values)
+        log_step(
+            conn,
+            record_id=case.record_id,
+            workflow=Workflow.REPAIR,
+            case_id=case_id,
+            step="decided",
+            state_from=RepairState.PENDING.value,
+            state_to=to.value,
+            caller=caller,
+            now=when,
+            note=note,
+            details={"problems": [p.code for p in problems]} if problems else None,
+            seq=seq,
+        )
+    return get_repair(store, case_id)
+
+
+def _take_down(
+    store: Store,
+    stored: StoredRecord,
+    case_id: str,
+    caller: Caller,
+    today: date,
+    when: datetime,
+    note: str | None,
+) -> int | None:
+    """End publication as ``repaired``: list entries record their removal first."""
+    why = f"信用修复 {case_id}" + (f": {note}" if note else "")
+    if stored.dataset in LIST_DATASETS:
+        removal = remove_entry(
+            store,
+            stored.record_id,
+            reason=RemovalReason.REPAIR,
+            removal_date=today,
+            caller=caller,
+            today=today,
+            now=when,
+            note=why,
+            case_id=case_id,
+            workflow=Workflow.REPAIR,
+        )
+        if removal.takedown is not None:
+            return removal.takedown.seq
+        # the removal version did not validate: take down all the same, the decision stands
+    event = store.withdraw(
+        stored.dataset,
+        record_id=stored.record_id,
+        reason="repaired",
+        note=why,
+        actor=caller.actor,
+        now=when,
+    )
+    return event.seq if event is not None else None
