@@ -10,17 +10,21 @@ from catalog.catalogue import Catalog
 from catalog.entry import CKAN_DATASET_PREFIX, CatalogEntry, CkanMapping, Openness, Provider
 from catalog.errors import CatalogError, InvalidCatalogError, UnknownDatasetError
 from catalog.keys import (
+    DEVELOPMENT_IDENTITY_SECRET,
     RECORD_ID_PATTERN,
     USCC_PLACEHOLDER,
     KeyPart,
+    identity_secret_is_default,
     key_value,
     record_id_for,
     split_record_id,
+    use_identity_secret,
 )
 from catalog.loader import dataset_ids, get_entry, load_catalog, meta_schema, read_catalog
 
 __all__ = [
     "CKAN_DATASET_PREFIX",
+    "DEVELOPMENT_IDENTITY_SECRET",
     "RECORD_ID_PATTERN",
     "USCC_PLACEHOLDER",
     "Catalog",
@@ -34,10 +38,12 @@ __all__ = [
     "UnknownDatasetError",
     "dataset_ids",
     "get_entry",
+    "identity_secret_is_default",
     "key_value",
     "load_catalog",
     "meta_schema",
     "read_catalog",
     "record_id_for",
     "split_record_id",
+    "use_identity_secret",
 ]

@@ -11,11 +11,18 @@ never identifies anybody, whichever part it appears in.
 The record id (记录标识) is a public contract: partners apply the change feed by it, so its
 format must never change for an existing record::
 
-    <dataset id> ":" lower(base32(sha256(utf8(dataset_id + US + value_1 + US + ... value_n))))[:26]
+    <dataset id> ":" lower(base32(hmac_sha256(SECRET, utf8(dataset_id US v_1 ... US v_n))))[:26]
 
-where US is U+001F (unit separator) and base32 is RFC 4648 (alphabet ``a-z2-7`` once
-lower-cased). 26 characters carry 130 bits, far beyond any collision risk, and every
-character is URL-safe (``:`` is allowed unescaped in a URL path segment).
+where US is U+001F (unit separator), base32 is RFC 4648 (alphabet ``a-z2-7`` once
+lower-cased) and SECRET is the deployment's identity secret. 26 characters carry 130 bits,
+far beyond any collision risk, and every character is URL-safe.
+
+Why keyed: a natural person's key holds his ID number, while the other parts (authority,
+decision number) are public. ID numbers have little entropy, so a plain hash of the key could
+be inverted by trying every number; with a secret it cannot. The secret is set once at the
+edge (``CREDITGATE_IDENTITY_SECRET``) and must never change after the first publication;
+:data:`DEVELOPMENT_IDENTITY_SECRET` serves development and tests only, and the gateway
+refuses to start in production with it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
@@ -39,6 +47,25 @@ RECORD_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*:[a-z2-7]{26}$")
 """Every record id matches this."""
 
 _DATASET_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+DEVELOPMENT_IDENTITY_SECRET = b"creditgate-development-identity-secret"
+"""The identity secret of development and tests; never valid in production."""
+
+_identity_secret = DEVELOPMENT_IDENTITY_SECRET
+
+
+def use_identity_secret(secret: str | bytes) -> None:
+    """Set the deployment's identity secret (once, at the edge, before any record id is made)."""
+    global _identity_secret
+    value = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    if len(value) < 16:
+        raise ValueError("the identity secret must have at least 16 bytes")
+    _identity_secret = value
+
+
+def identity_secret_is_default() -> bool:
+    """True while record ids are keyed with the development secret."""
+    return hmac.compare_digest(_identity_secret, DEVELOPMENT_IDENTITY_SECRET)
 
 
 def parse_key(raw: Iterable[str | Mapping[str, Sequence[str]]]) -> tuple[KeyPart, ...]:
@@ -118,7 +145,8 @@ def record_id_for(dataset_id: str, key_values: Sequence[str]) -> str:
         if not isinstance(value, str) or not value or UNIT_SEPARATOR in value:
             raise ValueError(f"unusable key value: {value!r}")
     material = UNIT_SEPARATOR.join((dataset_id, *key_values)).encode("utf-8")
-    digest = base64.b32encode(hashlib.sha256(material).digest()).decode("ascii")
+    mac = hmac.new(_identity_secret, material, hashlib.sha256).digest()
+    digest = base64.b32encode(mac).decode("ascii")
     return f"{dataset_id}:{digest[:RECORD_ID_HASH_CHARS].lower()}"
 
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway.errors import install_error_handlers
-from gateway.settings import Settings
+from gateway.settings import Settings, apply_identity_secret
 from store import Store, open_store
 
 API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公共信用信息开放与交换网关)"
@@ -29,6 +29,7 @@ def today_of(app: FastAPI) -> dt.date:
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """Build the application; opens (and migrates) the store unless one is given."""
     settings = settings or Settings()
+    apply_identity_secret(settings)
     owned = store is None
     the_store = store or open_store(settings.db)
 

@@ -29,6 +29,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _configure() -> None:
+    """Read the settings every command shares (the record-id secret) from the environment."""
+    from gateway.settings import ConfigurationError, Settings, apply_identity_secret
+
+    try:
+        apply_identity_secret(Settings())
+    except (ConfigurationError, ValueError) as exc:
+        fail(str(exc))
+
+
 catalog_app = typer.Typer(help="The public credit information catalogue (公共信用信息目录).")
 app.add_typer(catalog_app, name="catalog")
 

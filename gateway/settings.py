@@ -35,5 +35,30 @@ class Settings(BaseSettings):
     """How often queued audit entries are written to the store."""
     audit_max_pending: int = 100_000
     """Audit entries that may wait unwritten; beyond it reads are refused (503)."""
+    env: str = "development"
+    """``production`` refuses to start with development secrets."""
+    identity_secret: str | None = None
+    """Key of the record-id HMAC (at least 16 bytes); must never change once published."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot be used (e.g. a development secret in production)."""
+
+
+def apply_identity_secret(settings: Settings) -> None:
+    """Key record ids with the deployment's secret; refuse the development one in production.
+
+    Record ids of natural persons' records hash their ID numbers, so the key must be secret
+    (docs/catalogue.md, "Natural keys and record ids").
+    """
+    from catalog import use_identity_secret
+
+    if settings.identity_secret:
+        use_identity_secret(settings.identity_secret)
+    elif settings.env == "production":
+        raise ConfigurationError(
+            "CREDITGATE_IDENTITY_SECRET must be set in production (record ids would be keyed "
+            "with the public development secret)"
+        )

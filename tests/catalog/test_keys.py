@@ -5,12 +5,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog import RECORD_ID_PATTERN, USCC_PLACEHOLDER, record_id_for, split_record_id
+from catalog import (
+    DEVELOPMENT_IDENTITY_SECRET,
+    RECORD_ID_PATTERN,
+    USCC_PLACEHOLDER,
+    record_id_for,
+    split_record_id,
+)
 from catalog.keys import format_key_part, key_fields, key_value, key_values, parse_key
 
 PARTS = parse_key(["authority_uscc", "decision_doc_no", {"coalesce": ["uscc", "business_reg_no"]}])
@@ -25,17 +32,16 @@ value_lists = st.lists(values, min_size=1, max_size=5)
 def documented_record_id(dataset_id: str, key: list[str]) -> str:
     """The format as docs/catalogue.md states it, implemented independently."""
     material = "\x1f".join([dataset_id, *key]).encode()
-    return (
-        dataset_id + ":" + base64.b32encode(hashlib.sha256(material).digest()).decode()[:26].lower()
-    )
+    mac = hmac.new(DEVELOPMENT_IDENTITY_SECRET, material, hashlib.sha256).digest()
+    return dataset_id + ":" + base64.b32encode(mac).decode()[:26].lower()
 
 
 def test_record_id_is_pinned() -> None:
     # Partners apply the change feed by this id: if this value changes, every id changes.
-    # Cross-checked with coreutils: printf ... | sha256sum | xxd -r -p | base32 | cut -c1-26.
+    # Cross-checked with openssl: printf ... | openssl dgst -sha256 -mac HMAC -macopt key:...
     key = ["11420100MB1320102J", "武市监罚〔2024〕1号", "914201007713589677"]
     assert record_id_for("administrative-penalty", key) == (
-        "administrative-penalty:eo6psozl53uxxapjkgz3txrmrs"
+        "administrative-penalty:2o36teryzgeizzbn6jenrvcisb"
     )
 
 
@@ -138,3 +144,25 @@ def test_key_values_are_usable_record_id_input(record: dict[str, str | None]) ->
         return
     assert len(found) == len(PARTS)
     assert RECORD_ID_PATTERN.match(record_id_for("administrative-penalty", found))
+
+
+def test_record_ids_are_keyed_so_personal_keys_cannot_be_guessed() -> None:
+    # A natural person's key holds his ID number; with the public parts known, a plain hash
+    # could be inverted by trying every number. A different secret gives different ids.
+    import catalog.keys as keys
+
+    key = ["11420100MB1320102J", "武市监罚〔2024〕1号", "420102199001011237"]
+    plain = base64.b32encode(
+        hashlib.sha256("\x1f".join(["administrative-penalty", *key]).encode()).digest()
+    ).decode()[:26].lower()
+    default = record_id_for("administrative-penalty", key)
+    assert default.partition(":")[2] != plain
+    try:
+        keys.use_identity_secret("another deployment's secret")
+        assert not keys.identity_secret_is_default()
+        assert record_id_for("administrative-penalty", key) != default
+    finally:
+        keys.use_identity_secret(DEVELOPMENT_IDENTITY_SECRET)
+    assert keys.identity_secret_is_default()
+    with pytest.raises(ValueError):
+        keys.use_identity_secret("short")
