@@ -46,8 +46,11 @@ console = Console(stderr=True, highlight=False)
 
 # -- generated inputs ----------------------------------------------------------------------
 
-def _other(rng_char: str, exclude: str) -> str:
-    return next(c for c in (rng_char, *USCC_CHARSET) if c != exclude)
+def _other(preferred: str, exclude: str) -> str:
+    """``preferred``, or the first code character that is not ``exclude``."""
+    if preferred != exclude:
+        return preferred
+    return USCC_CHARSET[1] if exclude == USCC_CHARSET[0] else USCC_CHARSET[0]
 
 
 def _break_check_char(r: dict[str, Any], n: int) -> None:

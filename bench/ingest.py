@@ -107,7 +107,7 @@ def _child_validate(path: Path) -> dict[str, Any]:
             "rss_mb": round(peak_rss_mb(), 1)}
 
 
-def _prepared(path: Path, batch: int) -> Iterator[list[tuple[str, ...]]]:
+def _prepared(path: Path, batch: int) -> Iterator[list[tuple[str | None, ...]]]:
     """The valid rows of the file as ceiling tuples, ``batch`` at a time (untimed work)."""
     from catalog import get_entry, record_id_for
     from publishers import Intake, open_table
@@ -115,7 +115,7 @@ def _prepared(path: Path, batch: int) -> Iterator[list[tuple[str, ...]]]:
 
     entry = get_entry(DATASET)
     intake = Intake(DATASET)
-    rows: list[tuple[str, ...]] = []
+    rows: list[tuple[str | None, ...]] = []
     for item in intake.rows(open_table(path)):
         if not item.valid or item.record is None:
             continue

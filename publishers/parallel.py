@@ -2,9 +2,10 @@
 
 :func:`validate_file_parallel` answers exactly what :func:`publishers.validate_file` answers —
 the same issues in the same order, the same counts — using several processes. The file is
-cut into pieces of about ``chunk_rows`` rows at line ends; worker processes validate the
-pieces with their own :class:`~publishers.intake.Intake`, numbering rows from 1, and the
-parent merges the results in file order, shifting row numbers by the rows before each piece.
+cut into pieces of about ``chunk_rows`` rows at line ends; ``workers - 1`` worker processes
+and the calling process validate the pieces, each with its own
+:class:`~publishers.intake.Intake`, numbering rows from 1, and the caller merges the results
+in file order, shifting row numbers by the rows of the pieces before.
 
 Where a cut may fall (CSV): only after a newline preceded by an even number of ``"`` in the
 file, i.e. outside any quoted cell of a well-formed file, so quoted cells holding line breaks
@@ -128,7 +129,7 @@ def validate_file_parallel(
         job = _Job(
             dataset=dataset_id,
             today=today,
-            path=table.path,
+            path=os.path.abspath(table.path),
             format=table.format,
             codec=table.encoding or "",
             requested=table._requested,
@@ -266,11 +267,16 @@ def _ordered(
     window: int,
 ) -> Iterator[_Outcome]:
     """Results in piece order. At most ``window`` pieces are in the pool (memory stays flat);
-    while the oldest is not done, the calling process validates the next piece itself."""
-    pending: deque[Future[_Outcome] | _Outcome] = deque()
+    the calling process validates the first piece itself while the pool starts up, and
+    another one whenever the oldest in the pool is not done yet."""
+    pending: deque[Future[_Outcome] | _Outcome | _Piece] = deque()
+    first = next(pieces, None)
+    if first is None:
+        return
+    pending.append(first)
     in_pool = 0
     more = True
-    while True:
+    while pending:
         while more and in_pool < window:
             piece = next(pieces, None)
             if piece is None:
@@ -278,11 +284,12 @@ def _ordered(
             else:
                 pending.append(pool.submit(_validate_piece, piece))
                 in_pool += 1
-        if not pending:
-            return
         head = pending[0]
-        if isinstance(head, _Outcome):
-            yield pending.popleft()
+        if isinstance(head, _Piece):
+            pending.popleft()
+            yield _validate(job, local, head)
+        elif isinstance(head, _Outcome):
+            yield pending.popleft()  # type: ignore[misc]
         elif head.done() or not more:
             pending.popleft()
             in_pool -= 1

@@ -32,8 +32,9 @@ from schemas import (
 )
 
 _USCC_FORMATS = frozenset({"uscc", "uscc-or-placeholder"})
-_MEMO_LIMIT = 65_536
-"""Values remembered per field by the format and USCC-structure memos of one validator."""
+_MEMO_LIMIT = 16_384
+"""Values remembered per field by the format and USCC-structure memos of one validator
+(at most ~2 MB a field; a file's recurring codes and dates fit many times over)."""
 _KIND_CODES = {
     "Type": "wrong-type",
     "MaxLength": "too-long",

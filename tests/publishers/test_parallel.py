@@ -23,7 +23,9 @@ from publishers.synthetic import Entities, penalties
 DATASET = "administrative-penalty"
 TODAY = dt.date(2026, 11, 28)
 SPECS = schemas.fields(DATASET)
-SMALL = {"workers": 2, "chunk_rows": 150, "min_rows": 0, "min_bytes": 0, "today": TODAY}
+SMALL: dict[str, Any] = {
+    "workers": 2, "chunk_rows": 150, "min_rows": 0, "min_bytes": 0, "today": TODAY
+}
 """Pieces of ~150 rows and no small-file shortcut: a few hundred rows make many pieces."""
 
 
@@ -184,7 +186,7 @@ def test_stray_quote_falls_back_to_the_same_report(
     text = path.read_text("utf-8").replace(",x,", ',5" 屏幕,')
     path.write_text(text, "utf-8", newline="")
     fallbacks: list[Path] = []
-    real = par.validate_file
+    real = validate_file
 
     def spy(dataset: str, path: Any, **kw: Any) -> Report:
         fallbacks.append(path)
@@ -211,7 +213,7 @@ def test_small_files_and_workbooks_take_the_single_process_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real: Callable[..., Report] = par.validate_file
+    real: Callable[..., Report] = validate_file
 
     def spy(dataset: str, path: Any, **kw: Any) -> Report:
         calls.append(Path(path).name)
