@@ -8,6 +8,7 @@ and reported with stable, bilingual issue codes.
 from publishers.headers import ColumnMap, HeaderIndex, header_key, map_columns
 from publishers.intake import Intake, ValidatedRow, validate_file
 from publishers.normalise import NORMALISERS, value_aliases
+from publishers.parallel import validate_file_parallel
 from publishers.readers import ReadError, RowProblem, Table, open_bytes, open_table
 from publishers.report import Issue, IssueCode, Report, issue_codes, issue_from_dict, make_issue
 from publishers.validation import RecordValidator, compiled_validator
@@ -34,5 +35,6 @@ __all__ = [
     "open_bytes",
     "open_table",
     "validate_file",
+    "validate_file_parallel",
     "value_aliases",
 ]
