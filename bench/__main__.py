@@ -27,8 +27,11 @@ def _names() -> list[str]:
     it runs, so one bench's missing service cannot stop another)."""
     import bench
 
-    found = {m.name for m in pkgutil.iter_modules(bench.__path__)
-             if not m.name.startswith("_") and m.name != "common"}
+    found = {
+        m.name
+        for m in pkgutil.iter_modules(bench.__path__)
+        if not m.name.startswith("_") and m.name != "common"
+    }
     return [n for n in FIRST if n in found] + sorted(found - set(FIRST))
 
 
@@ -42,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(benches)}")
     parser.add_argument("--rows", type=int, default=None, help="rows per benchmark")
     parser.add_argument("--quick", action="store_true", help="small row counts (smoke run)")
-    parser.add_argument("--out", type=Path, default=OUT,
-                        help=f"results and generated inputs (default {OUT})")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"results and generated inputs (default {OUT})"
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in benches]
     if unknown:

@@ -24,13 +24,19 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import OUT, Results, console, progress_bar
+from bench.common import (
+    OUT,
+    Results,
+    console,
+    drop_pg_database,
+    pg_scratch_database,
+    progress_bar,
+)
 
 NAME = "checks"
 DEFAULT_ROWS = 100_000
@@ -38,7 +44,6 @@ QUICK_ROWS = 2_000
 DEFAULT_CHECKS = 20_000
 QUICK_CHECKS = 1_000
 GOAL_P99_MS = 20.0
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 TODAY = date(2026, 6, 1)
 AUTHORITIES = (
@@ -223,26 +228,6 @@ def _measure(res: Results, backend: str, url: str, codes: list[str], checks: int
     res.checks[f"{backend}: p99 goal met (< {GOAL_P99_MS:g} ms, full path)"] = p99 < GOAL_P99_MS
 
 
-def _pg_database() -> str | None:
-    try:
-        import psycopg
-
-        name = f"creditgate_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        return name
-    except Exception as exc:  # any failure to reach the server: skip the backend
-        console.print(f"PostgreSQL not available, skipped: {exc}")
-        return None
-
-
-def _drop_pg(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run(
     rows: int | None = None, *, quick: bool = False, out: Path = OUT, checks: int | None = None
 ) -> Results:
@@ -255,14 +240,14 @@ def run(
     codes = _entities(count)
     with tempfile.TemporaryDirectory(prefix="creditgate-bench-") as tmp:
         _measure(res, "sqlite", f"sqlite:///{Path(tmp) / 'store.db'}", codes, checks)
-    name = _pg_database()
+    name = pg_scratch_database()
     if name is None:
         res.notes.append("PostgreSQL not reachable at 127.0.0.1:5432: skipped")
     else:
         try:
             _measure(res, "postgresql", PG_URL.format(name=name), codes, checks)
         finally:
-            _drop_pg(name)
+            drop_pg_database(name)
     res.notes.append("latencies are per check() call, in process; rows/s = checks per second")
     return res
 

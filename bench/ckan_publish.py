@@ -52,8 +52,9 @@ def _ckan() -> tuple[str, str]:
     url, key = os.environ.get("CKAN_URL"), os.environ.get("CKAN_API_KEY")
     if url and key:
         return url, key
-    done = subprocess.run([str(ROOT / "scripts" / "ckan"), "up"], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "ckan"), "up"], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise SystemExit(f"scripts/ckan up failed:\n{done.stderr[-2000:]}")
     env = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
@@ -63,8 +64,12 @@ def _ckan() -> tuple[str, str]:
 def _fill(store: Store, rows: int) -> list[dict[str, Any]]:
     """Submit generated penalties (about ``rows`` of them visible today); answer the DataStore
     rows of the public view, in record-id order — exactly what the publisher will send."""
-    records = synthetic.penalties(int(rows / VISIBLE_SHARE) + 50, seed=3,
-                                  since=dt.date(2026, 1, 1), until=dt.date(2026, 11, 20))
+    records = synthetic.penalties(
+        int(rows / VISIBLE_SHARE) + 50,
+        seed=3,
+        since=dt.date(2026, 1, 1),
+        until=dt.date(2026, 11, 20),
+    )
     store.submit(DATASET, enumerate(records, 1), actor="bench", detail=False)
     table = PublicTable(get_entry(DATASET))
     out: list[dict[str, Any]] = []
@@ -77,19 +82,31 @@ def _fill(store: Store, rows: int) -> list[dict[str, Any]]:
         after = page[-1].record_id
 
 
-def _baseline(api: ckanapi.RemoteCKAN, org: str, name: str, rows: list[dict[str, Any]],
-              batch: int, method: str) -> float:
+def _baseline(
+    api: ckanapi.RemoteCKAN,
+    org: str,
+    name: str,
+    rows: list[dict[str, Any]],
+    batch: int,
+    method: str,
+) -> float:
     """A plain ckanapi loop; answers the seconds of the upsert loop alone."""
     table = PublicTable(get_entry(DATASET))
-    pkg = api.action.package_create(name=name, owner_org=org,
-                                    resources=[{"name": "t", "url_type": "datastore", "url": ""}])
+    pkg = api.action.package_create(
+        name=name, owner_org=org, resources=[{"name": "t", "url_type": "datastore", "url": ""}]
+    )
     resource_id = pkg["resources"][0]["id"]
-    api.action.datastore_create(resource_id=resource_id, fields=table.datastore_fields(),
-                                primary_key=["record_id"], force=True)
+    api.action.datastore_create(
+        resource_id=resource_id,
+        fields=table.datastore_fields(),
+        primary_key=["record_id"],
+        force=True,
+    )
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
-        api.action.datastore_upsert(resource_id=resource_id, records=rows[start:start + batch],
-                                    method=method, force=True)
+        api.action.datastore_upsert(
+            resource_id=resource_id, records=rows[start : start + batch], method=method, force=True
+        )
     return time.perf_counter() - started
 
 
@@ -99,19 +116,30 @@ def _count(api: ckanapi.RemoteCKAN, name: str) -> int:
     return int(api.action.datastore_search(resource_id=table["id"], limit=0)["total"])
 
 
-def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT,
-        batch_rows: int = 5_000, keep: bool = False) -> Results:
+def run(
+    rows: int | None = None,
+    *,
+    quick: bool = False,
+    out: Path = OUT,
+    batch_rows: int = 5_000,
+    keep: bool = False,
+) -> Results:
     """Run the benchmark (see the module docstring)."""
     rows = rows or (QUICK_ROWS if quick else DEFAULT_ROWS)
     url, key = _ckan()
     api = ckanapi.RemoteCKAN(url, apikey=key)
     tag = f"bench{uuid.uuid4().hex[:6]}"
     config = PortalConfig(prefix=f"{tag}-wuhan-credit", org_prefix="bench-")
-    results = Results("ckan_publish", {"rows": rows, "batch_rows": batch_rows, "ckan": url,
-                                       "today": TODAY.isoformat()})
+    results = Results(
+        "ckan_publish",
+        {"rows": rows, "batch_rows": batch_rows, "ckan": url, "today": TODAY.isoformat()},
+    )
     created: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{tmp}/s.sqlite") as store, \
-            CkanClient(url, key) as client:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_store(f"sqlite:///{tmp}/s.sqlite") as store,
+        CkanClient(url, key) as client,
+    ):
         console.print(f"generating and storing ~{rows:,} visible records …")
         data = _fill(store, rows)
         rows = len(data)
@@ -130,27 +158,47 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT,
                 name = f"{tag}-baseline-{method}"
                 created.append(name)
                 seconds = _baseline(api, org_name, name, data, batch_rows, method)
-                row = results.add(f"ckanapi datastore_upsert loop (method={method})",
-                                  rows=rows, seconds=seconds)
+                row = results.add(
+                    f"ckanapi datastore_upsert loop (method={method})", rows=rows, seconds=seconds
+                )
                 console.print(row)
             console.print("portal.publish, first run …")
-            first = publish(store, client, today=TODAY, config=config, datasets=[DATASET],
-                            batch_rows=batch_rows)
+            first = publish(
+                store, client, today=TODAY, config=config, datasets=[DATASET], batch_rows=batch_rows
+            )
             created.append(config.dataset_name(get_entry(DATASET)))
-            console.print(results.add("portal.publish first run (table + files + metadata)",
-                                      rows=first.rows, seconds=first.seconds,
-                                      writes=first.writes))
-            again = publish(store, client, today=TODAY, config=config, datasets=[DATASET],
-                            batch_rows=batch_rows)
-            results.add("portal.publish again, nothing new", rows=rows, seconds=again.seconds,
-                        writes=again.writes, reads=again.reads)
-            changed = [dict(s.payload, penalty_content=f"{s.payload['penalty_content']}（更正）")
-                       for s in store.records(DATASET, limit=max(1, rows // 100))]
+            console.print(
+                results.add(
+                    "portal.publish first run (table + files + metadata)",
+                    rows=first.rows,
+                    seconds=first.seconds,
+                    writes=first.writes,
+                )
+            )
+            again = publish(
+                store, client, today=TODAY, config=config, datasets=[DATASET], batch_rows=batch_rows
+            )
+            results.add(
+                "portal.publish again, nothing new",
+                rows=rows,
+                seconds=again.seconds,
+                writes=again.writes,
+                reads=again.reads,
+            )
+            changed = [
+                dict(s.payload, penalty_content=f"{s.payload['penalty_content']}（更正）")
+                for s in store.records(DATASET, limit=max(1, rows // 100))
+            ]
             store.submit(DATASET, enumerate(changed, 1), actor="bench", detail=False)
-            delta = publish(store, client, today=TODAY, config=config, datasets=[DATASET],
-                            batch_rows=batch_rows)
-            results.add("portal.publish after 1 % changed (rows + files)", rows=delta.rows,
-                        seconds=delta.seconds, writes=delta.writes)
+            delta = publish(
+                store, client, today=TODAY, config=config, datasets=[DATASET], batch_rows=batch_rows
+            )
+            results.add(
+                "portal.publish after 1 % changed (rows + files)",
+                rows=delta.rows,
+                seconds=delta.seconds,
+                writes=delta.writes,
+            )
             base = results.find("ckanapi datastore_upsert loop (method=upsert)")
             assert base is not None
             ratio = (first.rows / first.seconds) / (rows / base["seconds"])
@@ -184,16 +232,18 @@ def check(results: Results) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ckan_publish",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ckan_publish", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--rows", type=int, default=None, help=f"rows (default {DEFAULT_ROWS:,})")
     parser.add_argument("--batch-rows", type=int, default=5_000, help="rows per CKAN call")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS:,} rows (smoke)")
     parser.add_argument("--keep", action="store_true", help="keep the datasets in CKAN")
     parser.add_argument("--out", type=Path, default=OUT, help=f"results (default {OUT})")
     args = parser.parse_args(argv)
-    results = run(args.rows, quick=args.quick, out=args.out, batch_rows=args.batch_rows,
-                  keep=args.keep)
+    results = run(
+        args.rows, quick=args.quick, out=args.out, batch_rows=args.batch_rows, keep=args.keep
+    )
     results.print()
     console.print(f"saved {results.save(args.out)}")
     try:

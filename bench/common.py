@@ -17,6 +17,7 @@ import resource
 import sqlite3
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ console = Console(stderr=True, highlight=False)
 
 
 # -- generated inputs ----------------------------------------------------------------------
+
 
 def _other(preferred: str, exclude: str) -> str:
     """``preferred``, or the first code character that is not ``exclude``."""
@@ -170,12 +172,11 @@ def penalty_csv(
         )
         return GeneratedFile(path, count, broken, path.stat().st_size)
     with progress_bar(f"generating {count:,} rows", count) as tick:
-        return write_penalty_csv(
-            path, count, seed=seed, broken_every=broken_every, progress=tick
-        )
+        return write_penalty_csv(path, count, seed=seed, broken_every=broken_every, progress=tick)
 
 
 # -- measuring -----------------------------------------------------------------------------
+
 
 class Stopwatch:
     """Accumulates wall time over several timed sections."""
@@ -246,6 +247,7 @@ def machine() -> dict[str, Any]:
 
 # -- reporting -----------------------------------------------------------------------------
 
+
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A ``tick(done)`` callback drawing a bar on a terminal; silent in pipes and CI."""
@@ -276,8 +278,13 @@ class Results:
     notes: list[str] = field(default_factory=list)
 
     def add(self, what: str, *, rows: int, seconds: float, **extra: Any) -> dict[str, Any]:
-        row = {"what": what, "rows": rows, "seconds": round(seconds, 3),
-               "rows_per_s": round(rate(rows, seconds)), **extra}
+        row = {
+            "what": what,
+            "rows": rows,
+            "seconds": round(seconds, 3),
+            "rows_per_s": round(rate(rows, seconds)),
+            **extra,
+        }
         self.rows.append(row)
         return row
 
@@ -286,13 +293,19 @@ class Results:
 
     def print(self) -> None:
         table = Table(title=f"bench {self.name}", title_justify="left")
-        extras = sorted({k for r in self.rows for k in r} - {"what", "rows", "seconds",
-                                                              "rows_per_s"})
+        extras = sorted(
+            {k for r in self.rows for k in r} - {"what", "rows", "seconds", "rows_per_s"}
+        )
         for column in ("what", "rows", "seconds", "rows/s", *extras):
             table.add_column(column, justify="left" if column == "what" else "right")
         for r in self.rows:
-            table.add_row(r["what"], f"{r['rows']:,}", f"{r['seconds']:.2f}",
-                          f"{r['rows_per_s']:,}", *(_show(r.get(k)) for k in extras))
+            table.add_row(
+                r["what"],
+                f"{r['rows']:,}",
+                f"{r['seconds']:.2f}",
+                f"{r['rows_per_s']:,}",
+                *(_show(r.get(k)) for k in extras),
+            )
         out = Console(highlight=False)
         if not out.is_terminal:  # pipes and logs: do not fold the table at 80 columns
             out = Console(highlight=False, width=160)
@@ -305,8 +318,14 @@ class Results:
     def save(self, out: Path = OUT) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{self.name}.json"
-        payload = {"bench": self.name, "machine": machine(), "params": self.params,
-                   "results": self.rows, "checks": self.checks, "notes": self.notes}
+        payload = {
+            "bench": self.name,
+            "machine": machine(),
+            "params": self.params,
+            "results": self.rows,
+            "checks": self.checks,
+            "notes": self.notes,
+        }
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", "utf-8")
         return path
 
@@ -326,3 +345,29 @@ def _show(value: Any) -> str:
 def python() -> str:
     """The interpreter running the benchmarks (the project's venv)."""
     return sys.executable
+
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
+"""The local server's maintenance database, for creating and dropping scratch databases."""
+
+
+def pg_scratch_database() -> str | None:
+    """A fresh scratch database's name, or None when PostgreSQL cannot be reached."""
+    try:
+        import psycopg
+
+        name = f"creditgate_bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return name
+    except Exception as exc:  # any failure to reach the server: skip the backend
+        console.print(f"PostgreSQL not available, skipped: {exc}")
+        return None
+
+
+def drop_pg_database(name: str) -> None:
+    """Drop a scratch database made by :func:`pg_scratch_database`."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,9 +36,10 @@ from bench.common import (
     OUT,
     Results,
     Stopwatch,
-    console,
+    drop_pg_database,
     peak_rss_mb,
     penalty_csv,
+    pg_scratch_database,
     progress_bar,
     rate,
 )
@@ -49,7 +49,6 @@ DEFAULT_ROWS = 1_000_000
 QUICK_ROWS = 20_000
 GOAL_RATIO = 0.75
 GOAL_RSS_MB = 300.0
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 SQLITE_BATCH = 10_000
 PG_BATCH = 50_000
@@ -65,6 +64,7 @@ _DDL = (
 
 # -- children: one ingest (or one ceiling) per process ------------------------------------
 
+
 def _child_ingest(url: str, path: Path) -> dict[str, Any]:
     from publishers import open_table
     from store import open_store, submit_table
@@ -74,12 +74,22 @@ def _child_ingest(url: str, path: Path) -> dict[str, Any]:
     with store:
         with progress_bar("ingest end to end", None) as tick:
             start = time.perf_counter()
-            receipt = submit_table(store, DATASET, open_table(path), actor="bench",
-                                   source=f"file:{path.name}", progress=tick)
+            receipt = submit_table(
+                store,
+                DATASET,
+                open_table(path),
+                actor="bench",
+                source=f"file:{path.name}",
+                progress=tick,
+            )
             out["seconds"] = time.perf_counter() - start
         out["rss_mb"] = round(peak_rss_mb(), 1)
-        out.update(rows=receipt.rows, accepted=receipt.accepted, rejected=receipt.rejected,
-                   unchanged=receipt.unchanged)
+        out.update(
+            rows=receipt.rows,
+            accepted=receipt.accepted,
+            rejected=receipt.rejected,
+            unchanged=receipt.unchanged,
+        )
 
         with progress_bar("change log (iter_changes)", receipt.accepted) as tick:
             start, events = time.perf_counter(), 0
@@ -90,11 +100,21 @@ def _child_ingest(url: str, path: Path) -> dict[str, Any]:
 
         with progress_bar("second submit (unchanged)", None) as tick:
             start = time.perf_counter()
-            again = submit_table(store, DATASET, open_table(path), actor="bench",
-                                 source=f"file:{path.name}", progress=tick)
+            again = submit_table(
+                store,
+                DATASET,
+                open_table(path),
+                actor="bench",
+                source=f"file:{path.name}",
+                progress=tick,
+            )
             out["again_seconds"] = time.perf_counter() - start
-        out.update(again_rows=again.rows, again_unchanged=again.unchanged,
-                   again_accepted=again.accepted, rss_end_mb=round(peak_rss_mb(), 1))
+        out.update(
+            again_rows=again.rows,
+            again_unchanged=again.unchanged,
+            again_accepted=again.accepted,
+            rss_end_mb=round(peak_rss_mb(), 1),
+        )
     return out
 
 
@@ -103,8 +123,11 @@ def _child_validate(path: Path) -> dict[str, Any]:
 
     start = time.perf_counter()
     report = validate_file(DATASET, path)
-    return {"seconds": time.perf_counter() - start, "rows": report.rows,
-            "rss_mb": round(peak_rss_mb(), 1)}
+    return {
+        "seconds": time.perf_counter() - start,
+        "rows": report.rows,
+        "rss_mb": round(peak_rss_mb(), 1),
+    }
 
 
 def _prepared(path: Path, batch: int) -> Iterator[list[tuple[str | None, ...]]]:
@@ -123,9 +146,16 @@ def _prepared(path: Path, batch: int) -> Iterator[list[tuple[str | None, ...]]]:
         if values is None:
             continue
         uscc = item.record.get("uscc")
-        rows.append((record_id_for(entry.id, values), entry.id, "\x1f".join(values),
-                     uscc if isinstance(uscc, str) else None, record_hash(item.record),
-                     canonical_json(item.record).decode()))
+        rows.append(
+            (
+                record_id_for(entry.id, values),
+                entry.id,
+                "\x1f".join(values),
+                uscc if isinstance(uscc, str) else None,
+                record_hash(item.record),
+                canonical_json(item.record).decode(),
+            )
+        )
         if len(rows) >= batch:
             yield rows
             rows = []
@@ -139,8 +169,10 @@ def _child_ceiling_sqlite(db: Path, path: Path) -> dict[str, Any]:
     conn.execute("PRAGMA synchronous = NORMAL")
     for ddl in _DDL:
         conn.execute(ddl)
-    sql = (f"INSERT INTO bench_records ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) "
-           f"ON CONFLICT (record_id) DO UPDATE SET {_UPDATE}")
+    sql = (
+        f"INSERT INTO bench_records ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) "
+        f"ON CONFLICT (record_id) DO UPDATE SET {_UPDATE}"
+    )
     clock, count = Stopwatch(), 0
     with progress_bar("ceiling: sqlite executemany upsert", None) as tick:
         for rows in _prepared(path, SQLITE_BATCH):
@@ -166,11 +198,13 @@ def _child_ceiling_pg(dsn: str, path: Path) -> dict[str, Any]:
         with progress_bar("ceiling: postgresql COPY + upsert", None) as tick:
             for rows in _prepared(path, PG_BATCH):
                 with clock.timing(), conn.transaction():
-                    conn.execute("CREATE TEMP TABLE bench_stage (LIKE bench_records) "
-                                 "ON COMMIT DROP")
-                    with conn.cursor() as cur, cur.copy(
-                        f"COPY bench_stage ({cols}) FROM STDIN"
-                    ) as copy:
+                    conn.execute(
+                        "CREATE TEMP TABLE bench_stage (LIKE bench_records) ON COMMIT DROP"
+                    )
+                    with (
+                        conn.cursor() as cur,
+                        cur.copy(f"COPY bench_stage ({cols}) FROM STDIN") as copy,
+                    ):
                         for row in rows:
                             copy.write_row(row)
                     conn.execute(
@@ -201,11 +235,15 @@ def _child(argv: list[str]) -> int:
 
 # -- parent ------------------------------------------------------------------------------
 
+
 def _spawn(kind: str, target: str, path: Path) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; its stderr (progress) goes to ours."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.ingest", "--child", kind, target, str(path)],
-        stdout=subprocess.PIPE, text=True, check=False, cwd=Path(__file__).parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parents[1],
     )
     if done.returncode != 0:
         raise RuntimeError(f"bench child {kind} failed with exit status {done.returncode}")
@@ -213,39 +251,34 @@ def _spawn(kind: str, target: str, path: Path) -> dict[str, Any]:
     return result
 
 
-def _pg_database() -> str | None:
-    """A fresh scratch database's name, or None when PostgreSQL cannot be reached."""
-    try:
-        import psycopg
-
-        name = f"creditgate_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        return name
-    except Exception as exc:  # any failure to reach the server: skip the backend
-        console.print(f"PostgreSQL not available, skipped: {exc}")
-        return None
-
-
-def _drop_pg(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _measure(res: Results, backend: str, store_url: str, ceiling: tuple[str, str],
-             path: Path) -> None:
+def _measure(
+    res: Results, backend: str, store_url: str, ceiling: tuple[str, str], path: Path
+) -> None:
     e2e = _spawn("ingest", store_url, path)
-    res.add(f"{backend}: ingest end to end (read+validate+store)", rows=e2e["rows"],
-            seconds=e2e["seconds"], peak_rss_mb=e2e["rss_mb"], accepted=e2e["accepted"])
+    res.add(
+        f"{backend}: ingest end to end (read+validate+store)",
+        rows=e2e["rows"],
+        seconds=e2e["seconds"],
+        peak_rss_mb=e2e["rss_mb"],
+        accepted=e2e["accepted"],
+    )
     top = _spawn(ceiling[0], ceiling[1], path)
-    res.add(f"{backend}: ceiling, bare upsert (database time only)", rows=top["rows"],
-            seconds=top["seconds"])
-    res.add(f"{backend}: change log read, iter_changes (events)", rows=e2e["events"],
-            seconds=e2e["events_seconds"])
-    res.add(f"{backend}: second submit, all unchanged", rows=e2e["again_rows"],
-            seconds=e2e["again_seconds"], unchanged=e2e["again_unchanged"])
+    res.add(
+        f"{backend}: ceiling, bare upsert (database time only)",
+        rows=top["rows"],
+        seconds=top["seconds"],
+    )
+    res.add(
+        f"{backend}: change log read, iter_changes (events)",
+        rows=e2e["events"],
+        seconds=e2e["events_seconds"],
+    )
+    res.add(
+        f"{backend}: second submit, all unchanged",
+        rows=e2e["again_rows"],
+        seconds=e2e["again_seconds"],
+        unchanged=e2e["again_unchanged"],
+    )
     ratio = rate(e2e["rows"], e2e["seconds"]) / rate(top["rows"], top["seconds"])
     res.checks[f"{backend}: end to end / ceiling"] = round(ratio, 2)
     res.checks[f"{backend}: goal >= {GOAL_RATIO} of ceiling"] = ratio >= GOAL_RATIO
@@ -261,25 +294,39 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
     """Run the benchmark and return its figures (also printed and saved by the runner)."""
     count = rows or (QUICK_ROWS if quick else DEFAULT_ROWS)
     gen = penalty_csv(count, broken_every=0, out=out)
-    res = Results(NAME, {"rows": count, "bytes": gen.bytes, "sqlite_batch": SQLITE_BATCH,
-                         "pg_batch": PG_BATCH, "store_chunk_rows": _store_chunk()})
+    res = Results(
+        NAME,
+        {
+            "rows": count,
+            "bytes": gen.bytes,
+            "sqlite_batch": SQLITE_BATCH,
+            "pg_batch": PG_BATCH,
+            "store_chunk_rows": _store_chunk(),
+        },
+    )
     only = _spawn("validate", "-", gen.path)
-    res.add("read + validate only (no store), 1 process", rows=only["rows"],
-            seconds=only["seconds"], peak_rss_mb=only["rss_mb"])
+    res.add(
+        "read + validate only (no store), 1 process",
+        rows=only["rows"],
+        seconds=only["seconds"],
+        peak_rss_mb=only["rss_mb"],
+    )
     with tempfile.TemporaryDirectory(prefix="creditgate-bench-") as tmp:
         store_db, ceiling_db = Path(tmp) / "store.db", Path(tmp) / "ceiling.db"
-        _measure(res, "sqlite", f"sqlite:///{store_db}", ("ceiling-sqlite", str(ceiling_db)),
-                 gen.path)
-    name = _pg_database()
+        _measure(
+            res, "sqlite", f"sqlite:///{store_db}", ("ceiling-sqlite", str(ceiling_db)), gen.path
+        )
+    name = pg_scratch_database()
     if name is None:
         res.notes.append("PostgreSQL not reachable at 127.0.0.1:5432: skipped")
     else:
         try:
             dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={name}"
-            _measure(res, "postgresql", PG_URL.format(name=name), ("ceiling-postgresql", dsn),
-                     gen.path)
+            _measure(
+                res, "postgresql", PG_URL.format(name=name), ("ceiling-postgresql", dsn), gen.path
+            )
         finally:
-            _drop_pg(name)
+            drop_pg_database(name)
     res.notes.append("each ingest runs in its own process; peak RSS is its VmHWM")
     return res
 

@@ -71,6 +71,7 @@ fragment R on RecordView { recordId dataset version updatedAt windowStart window
 
 # -- the store --------------------------------------------------------------------------------
 
+
 def build_store(entities: int, extra: int, out: Path) -> tuple[Path, list[str], dict[str, str]]:
     """The demo store (rebuilt each run), lookup codes, and keys by role."""
     from gateway.demo import build_demo
@@ -85,17 +86,24 @@ def build_store(entities: int, extra: int, out: Path) -> tuple[Path, list[str], 
         if extra:
             more = licences(extra, seed=99, entities=Entities(entities, seed=99))
             submit_records(store, "administrative-licensing", more, actor="bench")
-        codes = sorted({
-            r.uscc for dataset in ("administrative-penalty", "administrative-licensing")
-            for r in store.records(dataset, limit=5000) if r.uscc and not r.uscc.startswith("0")
-        })[:1000]
-        keys = {role.value: create_key(store.engine, role=role, name=f"bench {role.value}")[1]
-                for role in (Role.AGENCY, Role.PLATFORM)}
+        codes = sorted(
+            {
+                r.uscc
+                for dataset in ("administrative-penalty", "administrative-licensing")
+                for r in store.records(dataset, limit=5000)
+                if r.uscc and not r.uscc.startswith("0")
+            }
+        )[:1000]
+        keys = {
+            role.value: create_key(store.engine, role=role, name=f"bench {role.value}")[1]
+            for role in (Role.AGENCY, Role.PLATFORM)
+        }
     console.print(f"store {path.name}: built in {time.perf_counter() - started:.1f} s")
     return path, codes, keys
 
 
 # -- servers ----------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -119,8 +127,11 @@ def serve_forever(kind: str, path: Path, port: int) -> None:
         from gateway.app import create_app
         from gateway.settings import Settings
 
-        app = create_app(Settings(db=f"sqlite:///{path}", rate_limit_per_minute=0,
-                                  public_rate_limit_per_minute=0))
+        app = create_app(
+            Settings(
+                db=f"sqlite:///{path}", rate_limit_per_minute=0, public_rate_limit_per_minute=0
+            )
+        )
     else:
         from datasette.app import Datasette  # type: ignore[import-untyped]
 
@@ -143,8 +154,10 @@ class Server:
 @contextmanager
 def server(kind: str, path: Path) -> Iterator[Server]:
     port = free_port()
-    proc = subprocess.Popen([python(), "-m", "bench.serve", "--serve", kind, str(path), str(port)],
-                            cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen(
+        [python(), "-m", "bench.serve", "--serve", kind, str(path), str(port)],
+        cwd=Path(__file__).resolve().parents[1],
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
@@ -226,8 +239,11 @@ async def _drive(base: str, request: Request, seconds: float, limit: int) -> Loa
                 n = counter
                 counter += 1
                 method, target, headers, body = request(n)
-                lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}",
-                         *(f"{k}: {v}" for k, v in headers.items())]
+                lines = [
+                    f"{method} {target} HTTP/1.1",
+                    f"Host: {host}:{port}",
+                    *(f"{k}: {v}" for k, v in headers.items()),
+                ]
                 if body:
                     lines.append(f"Content-Length: {len(body)}")
                 t0 = time.perf_counter()
@@ -257,9 +273,10 @@ def stream_lines(base: str, url: str, key: str) -> tuple[int, float, int]:
     """(lines, seconds, bytes) of one streamed response."""
     started = time.perf_counter()
     lines = size = 0
-    with httpx.Client(base_url=base, timeout=300) as client, client.stream(
-        "GET", url, headers={"authorization": f"Bearer {key}"}
-    ) as response:
+    with (
+        httpx.Client(base_url=base, timeout=300) as client,
+        client.stream("GET", url, headers={"authorization": f"Bearer {key}"}) as response,
+    ):
         response.raise_for_status()
         for chunk in response.iter_bytes():
             lines += chunk.count(b"\n")
@@ -269,12 +286,20 @@ def stream_lines(base: str, url: str, key: str) -> tuple[int, float, int]:
 
 # -- the benchmark ------------------------------------------------------------------------------
 
+
 def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Results:
     entities = QUICK[0] if quick else DEFAULT_ENTITIES
     extra = rows if rows is not None else QUICK[1] if quick else DEFAULT_ROWS
     seconds = 1.0 if quick else LOOKUP_SECONDS
-    res = Results(NAME, {"entities": entities, "rows": extra, "concurrency": CONCURRENCY,
-                         "seconds_per_round": seconds})
+    res = Results(
+        NAME,
+        {
+            "entities": entities,
+            "rows": extra,
+            "concurrency": CONCURRENCY,
+            "seconds_per_round": seconds,
+        },
+    )
     path, codes, keys = build_store(entities, extra, out)
     _pin(CLIENT_CPU)
     db = path.stem
@@ -285,14 +310,19 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
         return orjson.dumps({"query": ENTITY_QUERY, "variables": {"code": codes[n % len(codes)]}})
 
     targets: dict[str, tuple[str, Request]] = {
-        "datasette table filter JSON": ("datasette", lambda n: (
-            "GET", f"/{db}/records.json?uscc={codes[n % len(codes)]}", {}, b"")),
-        "REST entity (public)": ("creditgate", lambda n: (
-            "GET", f"/api/v1/entities/{codes[n % len(codes)]}", {}, b"")),
-        "GraphQL entity (public)": ("creditgate", lambda n: (
-            "POST", "/graphql", graphql, gql(n))),
-        "REST entity (agency key, audited)": ("creditgate", lambda n: (
-            "GET", f"/api/v1/entities/{codes[n % len(codes)]}", agency, b"")),
+        "datasette table filter JSON": (
+            "datasette",
+            lambda n: ("GET", f"/{db}/records.json?uscc={codes[n % len(codes)]}", {}, b""),
+        ),
+        "REST entity (public)": (
+            "creditgate",
+            lambda n: ("GET", f"/api/v1/entities/{codes[n % len(codes)]}", {}, b""),
+        ),
+        "GraphQL entity (public)": ("creditgate", lambda n: ("POST", "/graphql", graphql, gql(n))),
+        "REST entity (agency key, audited)": (
+            "creditgate",
+            lambda n: ("GET", f"/api/v1/entities/{codes[n % len(codes)]}", agency, b""),
+        ),
         "no store: /docs (client ceiling)": ("creditgate", lambda n: ("GET", "/docs", {}, b"")),
     }
     loads: dict[str, list[Load]] = {name: [] for name in targets}
@@ -309,12 +339,16 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
             total = sum(r.requests for r in runs)
             elapsed = sum(r.seconds for r in runs)
             cpu = sum(r.server_cpu for r in runs)
-            res.add(name, rows=total, seconds=elapsed,
-                    p50_ms=round(statistics.mean(r.ms(0.5) for r in runs), 2),
-                    p99_ms=round(statistics.mean(r.ms(0.99) for r in runs), 2),
-                    server_cpu_ms=round(1000 * cpu / total, 2) if total else None,
-                    per_cpu_s=round(total / cpu) if cpu else None,
-                    errors=sum(r.errors for r in runs))
+            res.add(
+                name,
+                rows=total,
+                seconds=elapsed,
+                p50_ms=round(statistics.mean(r.ms(0.5) for r in runs), 2),
+                p99_ms=round(statistics.mean(r.ms(0.99) for r in runs), 2),
+                server_cpu_ms=round(1000 * cpu / total, 2) if total else None,
+                per_cpu_s=round(total / cpu) if cpu else None,
+                errors=sum(r.errors for r in runs),
+            )
         feed_rows = _feed(cg, keys["platform"], res)
         _downloads(cg, keys["platform"], res)
     baseline = res.find("datasette table filter JSON")
@@ -330,11 +364,14 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
         res.checks[f"{label} p99 / datasette p99"] = round(row["p99_ms"] / baseline["p99_ms"], 2)
         res.checks[f"goal {label} >= {GOALS[label]:g}x datasette"] = ratio >= GOALS[label]
     res.checks[f"goal feed >= {FEED_GOAL:,} events/s"] = feed_rows >= FEED_GOAL
-    res.checks["every request answered 200"] = all(r["errors"] == 0 for r in res.rows
-                                                   if "errors" in r)
-    res.notes.append(f"{len(codes)} USCCs looked up round-robin; server pinned to CPU "
-                     f"{SERVER_CPU}, load generator to CPU {CLIENT_CPU}; uvicorn h11, no "
-                     "access log, one worker for both servers")
+    res.checks["every request answered 200"] = all(
+        r["errors"] == 0 for r in res.rows if "errors" in r
+    )
+    res.notes.append(
+        f"{len(codes)} USCCs looked up round-robin; server pinned to CPU "
+        f"{SERVER_CPU}, load generator to CPU {CLIENT_CPU}; uvicorn h11, no "
+        "access log, one worker for both servers"
+    )
     return res
 
 
@@ -345,8 +382,13 @@ def _feed(target: Server, key: str, res: Results) -> float:
         n, s, b = stream_lines(target.base, "/api/v1/changes?after=0&limit=50000", key)
         lines, seconds, size = lines + n, seconds + s, size + b
     cpu = cpu_seconds(target.pid) - before
-    res.add("change feed NDJSON (government, limit=50000)", rows=lines, seconds=seconds,
-            mb_per_s=round(size / seconds / 1e6, 1), per_cpu_s=round(lines / cpu) if cpu else None)
+    res.add(
+        "change feed NDJSON (government, limit=50000)",
+        rows=lines,
+        seconds=seconds,
+        mb_per_s=round(size / seconds / 1e6, 1),
+        per_cpu_s=round(lines / cpu) if cpu else None,
+    )
     return lines / seconds
 
 
@@ -358,9 +400,13 @@ def _downloads(target: Server, key: str, res: Results) -> None:
         )
         cpu = cpu_seconds(target.pid) - before
         rows = n - (1 if kind == "csv" else 0)
-        res.add(f"download {kind} (administrative-licensing, government)", rows=rows,
-                seconds=s, mb_per_s=round(b / s / 1e6, 1),
-                per_cpu_s=round(rows / cpu) if cpu else None)
+        res.add(
+            f"download {kind} (administrative-licensing, government)",
+            rows=rows,
+            seconds=s,
+            mb_per_s=round(b / s / 1e6, 1),
+            per_cpu_s=round(rows / cpu) if cpu else None,
+        )
 
 
 def check(res: Results) -> None:

@@ -99,8 +99,9 @@ def _all_verdicts(path: Path, rows: int, today: dt.date) -> tuple[set[int], set[
         theirs, ours, checked = _verdicts((str(path), 1, rows + 1, today.isoformat()))
         return set(theirs), set(ours), checked
     step = -(-rows // (workers * 4))
-    jobs = [(str(path), a, min(a + step, rows + 1), today.isoformat())
-            for a in range(1, rows + 1, step)]
+    jobs = [
+        (str(path), a, min(a + step, rows + 1), today.isoformat()) for a in range(1, rows + 1, step)
+    ]
     jsonschema_bad: set[int] = set()
     creditgate_bad: set[int] = set()
     checked = 0
@@ -120,8 +121,9 @@ def _invalid_rows(report: Report) -> set[int]:
     return {i.row for i in report.issues if i.is_error and i.row is not None}
 
 
-def _run_cli(args: list[str], cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str],
-                                                                 float]:
+def _run_cli(
+    args: list[str], cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], float]:
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
     return done, time.perf_counter() - start
@@ -143,9 +145,13 @@ def _frictionless(gen: GeneratedFile, schema: Path | None) -> dict[str, Any] | N
         console.print(f"frictionless failed ({done.returncode}): {done.stderr[-500:]}")
         return None
     bad_rows = {e["rowNumber"] - 1 for e in task["errors"] if e.get("rowNumber")}
-    return {"wall": wall, "seconds": float(task["stats"]["seconds"]),
-            "rows": int(task["stats"].get("rows", gen.rows)), "invalid_rows": len(bad_rows),
-            "errors": len(task["errors"])}
+    return {
+        "wall": wall,
+        "seconds": float(task["stats"]["seconds"]),
+        "rows": int(task["stats"].get("rows", gen.rows)),
+        "invalid_rows": len(bad_rows),
+        "errors": len(task["errors"]),
+    }
 
 
 def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Results:
@@ -155,8 +161,16 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
     today = dt.date.today()
     workers = os.cpu_count() or 1
     gen = penalty_csv(count, out=out)
-    res = Results(NAME, {"rows": count, "bytes": gen.bytes, "broken_rows": len(gen.broken),
-                         "jsonschema_sample": sample_size, "workers": workers})
+    res = Results(
+        NAME,
+        {
+            "rows": count,
+            "bytes": gen.bytes,
+            "broken_rows": len(gen.broken),
+            "jsonschema_sample": sample_size,
+            "workers": workers,
+        },
+    )
 
     # 1. creditgate, in process: one process, then one worker per CPU
     with progress_bar("creditgate validate_file", count) as tick:
@@ -180,8 +194,9 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
             cli_stats = None
             res.notes.append(f"creditgate CLI failed ({done.returncode}): {done.stderr[-300:]}")
         if cli_stats is not None:
-            res.add("creditgate CLI validate --json (wall, incl. start-up)", rows=count,
-                    seconds=wall)
+            res.add(
+                "creditgate CLI validate --json (wall, incl. start-up)", rows=count, seconds=wall
+            )
             res.checks["CLI counts equal report"] = cli_stats == single.to_dict()["stats"]
 
     # 2. jsonschema: records read and normalised once, only the loop timed
@@ -201,8 +216,12 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
                 tick(n)
         seconds = time.perf_counter() - start
     js_rate = rate(len(sample), seconds)
-    res.add("jsonschema iter_errors + formats (loop only)", rows=len(sample), seconds=seconds,
-            extrapolated_s=round(count / js_rate, 1))
+    res.add(
+        "jsonschema iter_errors + formats (loop only)",
+        rows=len(sample),
+        seconds=seconds,
+        extrapolated_s=round(count / js_rate, 1),
+    )
     del sample
 
     # 3. frictionless, with the Table Schema and without
@@ -214,8 +233,12 @@ def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Res
         if fr is None:
             res.notes.append(f"frictionless ({label}) not run: not installed or failed")
             continue
-        res.add(f"frictionless validate {label} (internal time)", rows=fr["rows"],
-                seconds=fr["seconds"], invalid_rows=fr["invalid_rows"])
+        res.add(
+            f"frictionless validate {label} (internal time)",
+            rows=fr["rows"],
+            seconds=fr["seconds"],
+            invalid_rows=fr["invalid_rows"],
+        )
         res.add(f"frictionless validate {label} (CLI wall)", rows=fr["rows"], seconds=fr["wall"])
 
     # verdicts: every record, both validators

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -73,6 +75,18 @@ def progress_bar(enabled: bool) -> Progress | None:
         console=err,
         transient=True,
     )
+
+
+@contextmanager
+def row_progress(enabled: bool, description: str) -> Iterator[Callable[[int], None] | None]:
+    """A callback that shows the rows done so far on a terminal (None in pipes or with --json)."""
+    bar = progress_bar(enabled)
+    if bar is None:
+        yield None
+        return
+    with bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def open_intake(dataset: str, file: Path, fmt: str, encoding: str) -> tuple[Intake, Table]:

@@ -25,7 +25,7 @@ from gateway.clikit import (
     open_store_or_fail,
     out,
     print_report,
-    progress_bar,
+    row_progress,
 )
 from publishers import ReadError
 from store import StoreError, submit_rows
@@ -45,17 +45,11 @@ def validate(
     fmt = check_choice(fmt, ("auto", "csv", "xlsx", "json", "ndjson"), "--format")
     encoding = check_choice(encoding, ("auto", "utf-8", "gbk", "gb18030"), "--encoding")
     intake, table = open_intake(dataset, file, fmt, encoding)
-    progress = progress_bar(not as_json)
     try:
-        if progress is None:
-            for _ in intake.rows(table):
-                pass
-        else:
-            with progress:
-                task = progress.add_task(f"validating {file.name}", total=None)
-                for count, _ in enumerate(intake.rows(table), start=1):
-                    if count % 5000 == 0:
-                        progress.update(task, completed=count)
+        with row_progress(not as_json, f"validating {file.name}") as progress:
+            for count, _ in enumerate(intake.rows(table), start=1):
+                if progress is not None and count % 5000 == 0:
+                    progress(count)
     except ReadError as exc:
         fail(f"{file}: {exc}")
     report = intake.report
@@ -84,32 +78,18 @@ def submit(
     encoding = check_choice(encoding, ("auto", "utf-8", "gbk", "gb18030"), "--encoding")
     intake, table = open_intake(dataset, file, fmt, encoding)
     store = open_store_or_fail(db)
-    progress = progress_bar(not as_json)
     try:
-        with store:
-            if progress is None:
-                receipt = submit_rows(
-                    store,
-                    intake,
-                    intake.rows(table),
-                    actor=actor_of(actor),
-                    source=f"file:{file.name}",
-                    detail=False,
-                    all_or_nothing=all_or_nothing,
-                )
-            else:
-                with progress:
-                    task = progress.add_task(f"submitting {file.name}", total=None)
-                    receipt = submit_rows(
-                        store,
-                        intake,
-                        intake.rows(table),
-                        actor=actor_of(actor),
-                        source=f"file:{file.name}",
-                        detail=False,
-                        all_or_nothing=all_or_nothing,
-                        progress=lambda n: progress.update(task, completed=n),
-                    )
+        with store, row_progress(not as_json, f"submitting {file.name}") as progress:
+            receipt = submit_rows(
+                store,
+                intake,
+                intake.rows(table),
+                actor=actor_of(actor),
+                source=f"file:{file.name}",
+                detail=False,
+                all_or_nothing=all_or_nothing,
+                progress=progress,
+            )
     except (ReadError, StoreError) as exc:
         fail(str(exc))
     if as_json:
