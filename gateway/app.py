@@ -59,4 +59,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)
     app.include_router(graphql.graphql_router(settings), prefix="/graphql")
+    from gateway.web import install_web
+
+    install_web(app)
     return app

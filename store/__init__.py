@@ -32,7 +32,9 @@ from store.exchange import Store, open_store
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
+from store.profiles import Profile, Section, dataset_updated_at, entity_profile
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.search import EntityIndex, Hit, normalise_name
 from store.takedowns import SweepResult, WithdrawalReason
 from store.timeliness import TimelinessSummary
 from store.views import Audience, may_see_dataset, redact, view, view_event
@@ -62,11 +64,14 @@ __all__ = [
     "BatchStatus",
     "CalendarUnknownError",
     "ChangeEvent",
+    "EntityIndex",
     "FeedAck",
+    "Hit",
     "InvalidQueryError",
     "MigrationError",
     "Op",
     "Outcome",
+    "Profile",
     "PublicationWindow",
     "Receipt",
     "RecordState",
@@ -74,6 +79,7 @@ __all__ = [
     "RowOutcome",
     "RuleBook",
     "RulesError",
+    "Section",
     "Severity",
     "Store",
     "StoreError",
@@ -93,11 +99,14 @@ __all__ = [
     "canonical_json",
     "clear_objection",
     "create_key",
+    "dataset_updated_at",
     "disclosure_deadline",
+    "entity_profile",
     "list_keys",
     "load_rulebook",
     "mark_objection",
     "may_see_dataset",
+    "normalise_name",
     "open_store",
     "publication_window",
     "read_audit",
