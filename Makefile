@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 screenshots: $(STAMP)
-	CREDITGATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web -p no:randomly
+	CREDITGATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     """``production`` refuses to start with development secrets."""
     identity_secret: str | None = None
     """Key of the record-id HMAC (at least 16 bytes); must never change once published."""
+    session_secret: str | None = None
+    """Key that signs web sign-in cookies and CSRF tokens (at least 16 bytes); unset: a random
+    key per process, so sessions end when it restarts (set it when running several workers)."""
+    session_max_age_seconds: int = 8 * 3600
+    """How long a web sign-in lasts."""
+    ckan_public_url: str | None = None
+    """The CKAN portal's address as the public reaches it; dataset pages link to it."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
 

@@ -181,6 +181,12 @@ def _workflows(conn: Connection) -> None:
     meta.create_all(conn, checkfirst=True)
 
 
+def _uploads(conn: Connection) -> None:
+    from store.uploads import UPLOAD_TABLES
+
+    tables.metadata.create_all(conn, tables=list(UPLOAD_TABLES), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -190,6 +196,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "records.objection_version",
         _workflows,
     ),
+    Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 

@@ -2,6 +2,7 @@
 
 * :mod:`gateway.web.public` — the citizen's lookup: ``/``, ``/search``, ``/entities/{uscc}``,
   ``/datasets``, ``/datasets/{id}``;
+* :mod:`gateway.web.workspace` — the department clerk's ``/workspace``;
 * static assets under ``/static`` (served by the gateway itself: no CDN).
 
 Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.web.templating`); they call
@@ -15,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.web import public
+from gateway.web import public, workspace
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,3 +27,4 @@ def install_web(app: FastAPI) -> None:
     """Mount the pages and their static assets on ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
+    app.include_router(workspace.router)
