@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///creditgate.db"
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
     key per process, so sessions end when it restarts (set it when running several workers)."""
     session_max_age_seconds: int = 8 * 3600
     """How long a web sign-in lasts."""
+    ckan_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CREDITGATE_CKAN_URL", "CKAN_URL", "ckan_url")
+    )
+    """The CKAN site the publisher writes to; the console reads its confirmed positions."""
     ckan_public_url: str | None = None
     """The CKAN portal's address as the public reaches it; dataset pages link to it."""
     today: str | None = None

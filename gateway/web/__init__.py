@@ -3,6 +3,7 @@
 * :mod:`gateway.web.public` — the citizen's lookup: ``/``, ``/search``, ``/entities/{uscc}``,
   ``/datasets``, ``/datasets/{id}``;
 * :mod:`gateway.web.workspace` — the department clerk's ``/workspace``;
+* :mod:`gateway.web.console` — the credit office's ``/console`` (admin keys);
 * static assets under ``/static`` (served by the gateway itself: no CDN).
 
 Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.web.templating`); they call
@@ -16,7 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.web import public, workspace
+from gateway.web import console, public, workspace
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,3 +29,4 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(workspace.router)
+    app.include_router(console.router)
