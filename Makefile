@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/services up
+	scripts/browser
 	scripts/ckan up >/dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
@@ -29,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 screenshots: $(STAMP)
+	scripts/browser
 	CREDITGATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web
 
 bench: $(STAMP)

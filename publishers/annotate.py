@@ -33,8 +33,16 @@ from publishers.readers import open_bytes
 
 ERROR_FILL = PatternFill("solid", fgColor="F8C9C9")
 WARNING_FILL = PatternFill("solid", fgColor="FCE8B2")
-SUMMARY_HEADER = ("数据行 Row", "单元格 Cell", "列 Column", "问题代码 Code", "级别 Severity",
-                  "说明", "Message", "值 Value")
+SUMMARY_HEADER = (
+    "数据行 Row",
+    "单元格 Cell",
+    "列 Column",
+    "问题代码 Code",
+    "级别 Severity",
+    "说明",
+    "Message",
+    "值 Value",
+)
 MAX_ANNOTATED = 50_000
 """Issues annotated at most (a summary line says how many more there were)."""
 
@@ -120,19 +128,39 @@ def annotate(
         sheet_row = header_row + row if isinstance(row, int) else header_row
         column = position if position is not None else 0
         ref = f"{get_column_letter(column + 1)}{sheet_row}"
-        label = headers[position] if position is not None and position < len(headers) else (
-            field or "")
+        label = (
+            headers[position] if position is not None and position < len(headers) else (field or "")
+        )
         severity = str(issue.get("severity") or "error")
         notes.setdefault(ref, []).append(
             f"[{issue.get('code')}] {issue.get('message_zh') or ''}\n{issue.get('message') or ''}"
         )
         if severity == "error" or ref not in fills:
             fills[ref] = ERROR_FILL if severity == "error" else WARNING_FILL
-        summary.append([row, ref, label, issue.get("code"), severity, issue.get("message_zh"),
-                        issue.get("message"), issue.get("value")])
+        summary.append(
+            [
+                row,
+                ref,
+                label,
+                issue.get("code"),
+                severity,
+                issue.get("message_zh"),
+                issue.get("message"),
+                issue.get("value"),
+            ]
+        )
     if count > MAX_ANNOTATED:
-        summary.append([None, None, None, "truncated", "warning",
-                        f"另有 {count - MAX_ANNOTATED} 个问题未标注", "more issues not annotated"])
+        summary.append(
+            [
+                None,
+                None,
+                None,
+                "truncated",
+                "warning",
+                f"另有 {count - MAX_ANNOTATED} 个问题未标注",
+                "more issues not annotated",
+            ]
+        )
     for ref, texts in notes.items():
         cell = sheet[ref]
         cell.fill = fills[ref]

@@ -54,13 +54,17 @@ def timeliness_by(
         raise ValueError(f"by must be department or district, not {by!r}")
     group = payload_text(engine, "source_org_uscc" if by == "department" else "division_code")
     name = payload_text(engine, "source_org_name") if by == "department" else None
-    query = select(
-        group.label("key"),
-        func.max(name).label("name") if name is not None else literal_column("NULL"),
-        func.count().label("records"),
-        func.count(case((records.c.disclosure_on_time.is_(True), 1))).label("on_time"),
-        func.count(case((records.c.disclosure_on_time.is_(False), 1))).label("late"),
-    ).where(records.c.first_published_at.is_not(None)).group_by(group)
+    query = (
+        select(
+            group.label("key"),
+            func.max(name).label("name") if name is not None else literal_column("NULL"),
+            func.count().label("records"),
+            func.count(case((records.c.disclosure_on_time.is_(True), 1))).label("on_time"),
+            func.count(case((records.c.disclosure_on_time.is_(False), 1))).label("late"),
+        )
+        .where(records.c.first_published_at.is_not(None))
+        .group_by(group)
+    )
     if since is not None:
         query = query.where(records.c.decision_date >= since)
     if key is not None:
@@ -98,8 +102,10 @@ def published_per_week(engine: Engine, *, weeks: int, today: date) -> list[tuple
 
 def batch_quality(engine: Engine, actors: list[str] | None = None) -> tuple[int, int]:
     """(rows seen, rows rejected) over the batches of ``actors`` (every batch when None)."""
-    query = select(func.coalesce(func.sum(batches.c.rows_seen), 0),
-                   func.coalesce(func.sum(batches.c.rejected), 0))
+    query = select(
+        func.coalesce(func.sum(batches.c.rows_seen), 0),
+        func.coalesce(func.sum(batches.c.rejected), 0),
+    )
     if actors is not None:
         if not actors:
             return 0, 0

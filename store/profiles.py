@@ -17,8 +17,12 @@ from store.exchange import Store
 from store.views import Audience, view
 
 SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("lists", "失信名单与市场禁入", "Lists and market bans",
-     ("serious-dishonesty-list", "watch-list", "market-ban")),
+    (
+        "lists",
+        "失信名单与市场禁入",
+        "Lists and market bans",
+        ("serious-dishonesty-list", "watch-list", "market-ban"),
+    ),
     ("penalties", "行政处罚", "Administrative penalties", ("administrative-penalty",)),
     ("licences", "行政许可", "Administrative licences", ("administrative-licensing",)),
     ("commitments", "信用承诺及履约", "Credit commitments and fulfilment", ("credit-commitment",)),

@@ -71,15 +71,21 @@ def normalise_name(name: str) -> str:
     text = _t2s().convert(text).lower()
     text = _NOISE.sub("", text)
     for suffix in _SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
+        if text.endswith(suffix):
+            if len(text) > len(suffix):  # a bare suffix stays what it is
+                text = text[: -len(suffix)]
             break
     return text
 
 
+def _keep(chars: str) -> Any:
+    """pypinyin's handler for characters without pinyin: keep each one as its own syllable."""
+    return list(chars)
+
+
 def _pinyin(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of the Chinese characters in ``text``; other characters kept."""
-    syllables = lazy_pinyin(text, errors=lambda chars: list(chars))
+    syllables: list[str] = lazy_pinyin(text, errors=_keep)
     return "".join(syllables), "".join(s[:1] for s in syllables)
 
 
@@ -91,15 +97,15 @@ class Entity:
     name: str
     names: set[str] = field(default_factory=set)
     keys: tuple[str, ...] = ()
-    pinyin: tuple[str, ...] = ()
-    initials: tuple[str, ...] = ()
+    spellings: tuple[tuple[str, str], ...] = ()
     records: int = 0
 
     def finish(self) -> None:
+        """Derive the match keys: normalised names, and the (pinyin, initials) of each name both
+        with and without its company-form suffix (people type ``whtxh`` and ``whtxhyxgs``)."""
         self.keys = tuple(sorted({normalise_name(n) for n in self.names} - {""}))
-        spelled = [_pinyin(k) for k in self.keys]
-        self.pinyin = tuple(p for p, _ in spelled)
-        self.initials = tuple(i for _, i in spelled)
+        full = {_t2s().convert(unicodedata.normalize("NFKC", n)) for n in self.names}
+        self.spellings = tuple(sorted({_pinyin(k) for k in (*self.keys, *full)}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +172,7 @@ class EntityIndex:
         for event in self._store.iter_changes(after=self._position):
             if event.seq > head:
                 break
-            code = (event.payload or {}).get("counterpart_uscc")
-            if not isinstance(code, str):  # a take-down carries no payload
-                code = self._store.get(event.record_id).uscc
+            code = self._store.get(event.record_id).uscc
             if code:
                 touched.add(code)
         entities = dict(self._entities)
@@ -190,11 +194,11 @@ class EntityIndex:
     def _add(entities: dict[str, Entity], code: str | None, seen: dict[str, Any] | None) -> None:
         if seen is None or not code:
             return
-        names = [seen.get(f) for f in NAME_FIELDS]
+        found: list[Any] = [seen.get(f) for f in NAME_FIELDS]
         for former in FORMER_NAME_FIELDS:
             value = seen.get(former)
-            names.extend(value if isinstance(value, list) else [value])
-        names = [n for n in names if isinstance(n, str) and n.strip()]
+            found.extend(value if isinstance(value, list) else [value])
+        names = [n for n in found if isinstance(n, str) and n.strip()]
         if not names:
             return
         entity = entities.get(code)
@@ -227,18 +231,18 @@ class EntityIndex:
 
         wanted = normalise_name(text)
         latin = _LATIN.match(text.lower()) is not None
+        spelled = text.lower().replace(" ", "")
         for entity in entities.values():
-            for n, key in enumerate(entity.keys):
+            for key in entity.keys:
                 if wanted and wanted in key:
                     keep(entity.uscc, 90.0 + 10.0 * len(wanted) / len(key), "name")
-                elif latin:
-                    spelled = text.lower().replace(" ", "")
-                    if spelled in entity.pinyin[n]:
-                        keep(entity.uscc, 80.0 + 10.0 * len(spelled) / len(entity.pinyin[n]),
-                             "pinyin")
-                    elif entity.initials[n].startswith(spelled) or spelled in entity.initials[n]:
-                        keep(entity.uscc, 75.0 + 10.0 * len(spelled) / len(entity.initials[n]),
-                             "initials")
+            if not latin:
+                continue
+            for pinyin, initials in entity.spellings:
+                if spelled in pinyin:
+                    keep(entity.uscc, 80.0 + 10.0 * len(spelled) / len(pinyin), "pinyin")
+                elif spelled in initials:
+                    keep(entity.uscc, 75.0 + 10.0 * len(spelled) / len(initials), "initials")
         if not latin and len(scores) < limit and len(wanted) >= 2:
             choices = [key for key, _ in keys]
             for _key, score, index in process.extract(
@@ -251,4 +255,3 @@ class EntityIndex:
 
 def _hit(entity: Entity, score: float, how: str) -> Hit:
     return Hit(entity.uscc, entity.name, round(score, 1), how, entity.records)
-

@@ -113,9 +113,11 @@ def keep_upload(
 def get_upload(engine: Engine, batch_id: str) -> Upload | None:
     """The kept upload of a batch, or None (not uploaded through the workspace)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(batch_uploads).where(batch_uploads.c.batch_id == batch_id)
-        ).mappings().first()
+        row = (
+            conn.execute(select(batch_uploads).where(batch_uploads.c.batch_id == batch_id))
+            .mappings()
+            .first()
+        )
     if row is None:
         return None
     stamp = row["uploaded_at"]
@@ -154,9 +156,15 @@ def batch_history(
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
         ids = [r["batch_id"] for r in rows]
-        kept = set(
-            conn.scalars(select(batch_uploads.c.batch_id).where(batch_uploads.c.batch_id.in_(ids)))
-        ) if ids else set()
+        kept = (
+            set(
+                conn.scalars(
+                    select(batch_uploads.c.batch_id).where(batch_uploads.c.batch_id.in_(ids))
+                )
+            )
+            if ids
+            else set()
+        )
     return [
         BatchSummary(
             batch_id=r["batch_id"],

@@ -36,8 +36,7 @@ from store.tables import changes
 from store.workdays import known_years
 from workflows import list_objections, list_repairs
 
-router = APIRouter(prefix="/console", include_in_schema=False,
-                   default_response_class=HTMLResponse)
+router = APIRouter(prefix="/console", include_in_schema=False, default_response_class=HTMLResponse)
 
 CKAN_CACHE_SECONDS = 60.0
 _ckan_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
@@ -49,11 +48,17 @@ def _admin(request: Request) -> WebSession | Response:
     if session is None:
         return RedirectResponse("/workspace/login", status_code=303)
     if session.key.role is not Role.ADMIN:
-        return render(request, "error.html", {
-            "status": 403,
-            "message_zh": "监管台只对市信用办（管理员密钥）开放。",
-            "message_en": "The console is for the city credit office (admin keys) only.",
-        }, status=403, page="console")
+        return render(
+            request,
+            "error.html",
+            {
+                "status": 403,
+                "message_zh": "监管台只对市信用办（管理员密钥）开放。",
+                "message_en": "The console is for the city credit office (admin keys) only.",
+            },
+            status=403,
+            page="console",
+        )
     return session
 
 
@@ -86,12 +91,16 @@ def ckan_state(request: Request) -> dict[str, Any]:
                     continue
                 package = client.show("package_show", id=entry.ckan_dataset_name())
                 state = SyncState.from_extras(package.get("extras") or []) if package else None
-                rows.append({"dataset": dataset, "title": entry.title_zh,
-                             "seq": state.seq if state else None,
-                             "today": state.today if state else None})
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "title": entry.title_zh,
+                        "seq": state.seq if state else None,
+                        "today": state.today if state else None,
+                    }
+                )
     except Exception as exc:
-        return {"configured": True, "error": f"{type(exc).__name__}: {exc}"[:300],
-                "datasets": []}
+        return {"configured": True, "error": f"{type(exc).__name__}: {exc}"[:300], "datasets": []}
     with _ckan_lock:
         _ckan_cache[url] = (time.monotonic(), rows)
     return {"configured": True, "datasets": rows}
@@ -128,10 +137,14 @@ def console(
         "districts": districts,
         "on_time_chart": bar_chart(
             [((t.name or t.key), round((t.rate or 0) * 100, 1)) for t in departments[:20]],
-            title="各部门按时公示率 On-time rate by department", unit="%", max_value=100.0),
+            title="各部门按时公示率 On-time rate by department",
+            unit="%",
+            max_value=100.0,
+        ),
         "weekly_chart": column_chart(
             [(f"{w.month}/{w.day}", n) for w, n in weekly],
-            title="每周新增公示记录 Records published per week"),
+            title="每周新增公示记录 Records published per week",
+        ),
         "partners": partners,
         "objections": objections,
         "objections_overdue": sum(1 for o in objections if o.due and o.due < day),
@@ -160,12 +173,25 @@ def issue_key(
     if not isinstance(session, WebSession):
         return session
     if not check_csrf(request, session, csrf) or role not in {r.value for r in Role}:
-        return render(request, "error.html", {"status": 403, "message_zh": "表单无效。",
-                      "message_en": "The form is not valid."}, status=403, page="console")
-    key, secret = create_key(store_of(request).engine, role=Role(role), name=name.strip(),
-                             department_uscc=department_uscc.strip() or None)
-    return render(request, "console_key.html", {"session": session, "key": key,
-                                                 "secret": secret}, page="console")
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "message_zh": "表单无效。", "message_en": "The form is not valid."},
+            status=403,
+            page="console",
+        )
+    key, secret = create_key(
+        store_of(request).engine,
+        role=Role(role),
+        name=name.strip(),
+        department_uscc=department_uscc.strip() or None,
+    )
+    return render(
+        request,
+        "console_key.html",
+        {"session": session, "key": key, "secret": secret},
+        page="console",
+    )
 
 
 @router.post("/keys/{key_id}/revoke")
@@ -174,7 +200,12 @@ def revoke(request: Request, key_id: str, csrf: str = Form("")) -> Response:
     if not isinstance(session, WebSession):
         return session
     if not check_csrf(request, session, csrf):
-        return render(request, "error.html", {"status": 403, "message_zh": "表单已过期。",
-                      "message_en": "The form expired."}, status=403, page="console")
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "message_zh": "表单已过期。", "message_en": "The form expired."},
+            status=403,
+            page="console",
+        )
     revoke_key(store_of(request).engine, key_id)
     return RedirectResponse("/console?done=revoked#keys", status_code=303)

@@ -56,11 +56,17 @@ def search(request: Request, q: str = Query("", max_length=1000)) -> HTMLRespons
 def entity(request: Request, uscc: str) -> HTMLResponse:
     code = uscc.strip().upper()
     if code == USCC_PLACEHOLDER or not schemas.is_valid_uscc(code):
-        return render(request, "error.html", {
-            "status": 400,
-            "message_zh": "这不是有效的统一社会信用代码。",
-            "message_en": "This is not a valid unified social credit code.",
-        }, status=400, page="error")
+        return render(
+            request,
+            "error.html",
+            {
+                "status": 400,
+                "message_zh": "这不是有效的统一社会信用代码。",
+                "message_en": "This is not a valid unified social credit code.",
+            },
+            status=400,
+            page="error",
+        )
     profile = entity_profile(store_of(request), code, Audience.PUBLIC, today=today(request))
     context = {"profile": profile, "titles": _titles(), "labels": field_label}
     return render(request, "entity.html", context, page="entity")
@@ -76,11 +82,17 @@ def dataset(request: Request, dataset: str) -> HTMLResponse:
     try:
         entry = load_catalog()[dataset]
     except (KeyError, UnknownDatasetError):
-        return render(request, "error.html", {
-            "status": 404,
-            "message_zh": "目录中没有这个数据集。",
-            "message_en": "The catalogue has no such dataset.",
-        }, status=404, page="error")
+        return render(
+            request,
+            "error.html",
+            {
+                "status": 404,
+                "message_zh": "目录中没有这个数据集。",
+                "message_en": "The catalogue has no such dataset.",
+            },
+            status=404,
+            page="error",
+        )
     fields = schemas.fields(entry.schema_id)
     readable = may_see_dataset(entry.id, Audience.PUBLIC)
     context: dict[str, Any] = {

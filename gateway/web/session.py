@@ -37,8 +37,12 @@ class WebSession:
 
     @property
     def principal(self) -> Principal:
-        return Principal(role=self.key.role, name=self.key.name, key_id=self.key.key_id,
-                         department_uscc=self.key.department_uscc)
+        return Principal(
+            role=self.key.role,
+            name=self.key.name,
+            key_id=self.key.key_id,
+            department_uscc=self.key.department_uscc,
+        )
 
 
 def _secret(request: Request) -> bytes:
@@ -65,8 +69,15 @@ def sign_in(request: Request, response: Response, key: ApiKey) -> None:
     max_age = int(request.app.state.settings.session_max_age_seconds)
     message = f"{key.key_id}.{int(time.time()) + max_age}.{secrets.token_hex(8)}"
     value = f"{message}.{_sign(_secret(request), message)}"
-    response.set_cookie(COOKIE, value, max_age=max_age, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 def sign_out(response: Response) -> None:

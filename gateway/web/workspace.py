@@ -38,8 +38,9 @@ from store.figures import batch_quality, timeliness_by
 from store.uploads import batch_history, department_actors, get_upload, keep_upload
 from workflows import list_objections, list_repairs
 
-router = APIRouter(prefix="/workspace", include_in_schema=False,
-                   default_response_class=HTMLResponse)
+router = APIRouter(
+    prefix="/workspace", include_in_schema=False, default_response_class=HTMLResponse
+)
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json", ".ndjson": "ndjson"}
 DEPARTMENT_REASONS = (WithdrawalReason.REVOKED, WithdrawalReason.CORRECTED)
@@ -55,8 +56,13 @@ def _signed_in(request: Request) -> WebSession | Response:
 
 
 def _forbidden(request: Request, zh: str, en: str, status: int = 403) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "message_zh": zh, "message_en": en},
-                  status=status, page="workspace")
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message_zh": zh, "message_en": en},
+        status=status,
+        page="workspace",
+    )
 
 
 def _department(session: WebSession) -> str | None:
@@ -78,8 +84,9 @@ def login_page(request: Request) -> HTMLResponse:
 def login(request: Request, key: str = Form("", max_length=200)) -> Response:
     found = authenticate(store_of(request).engine, key.strip()) if key.strip() else None
     if found is None or found.role not in (Role.DEPARTMENT, Role.ADMIN):
-        return render(request, "workspace_login.html", {"error": True}, status=401,
-                      page="workspace-login")
+        return render(
+            request, "workspace_login.html", {"error": True}, status=401, page="workspace-login"
+        )
     response = RedirectResponse("/workspace", status_code=303)
     sign_in(request, response, found)
     return response
@@ -100,8 +107,7 @@ def dashboard(request: Request, error: str | None = None) -> Response:
     session = _signed_in(request)
     if not isinstance(session, WebSession):
         return session
-    return render(request, "workspace.html", _dashboard(request, session, error),
-                  page="workspace")
+    return render(request, "workspace.html", _dashboard(request, session, error), page="workspace")
 
 
 def _dashboard(request: Request, session: WebSession, error: str | None) -> dict[str, Any]:
@@ -110,8 +116,11 @@ def _dashboard(request: Request, session: WebSession, error: str | None) -> dict
     actors = department_actors(store.engine, dept) if dept else None
     day = today(request)
     objections = [o for o in list_objections(store, provider_uscc=dept) if o.due is not None]
-    repairs = [r for r in list_repairs(store)
-               if r.decided_at is None and (dept is None or r.authority_uscc == dept)]
+    repairs = [
+        r
+        for r in list_repairs(store)
+        if r.decided_at is None and (dept is None or r.authority_uscc == dept)
+    ]
     catalogue = load_catalog()
     seen, rejected = batch_quality(store.engine, actors)
     return {
@@ -153,8 +162,9 @@ async def upload(
         context = _dashboard(request, session, problem)
         return render(request, "workspace.html", context, status=400, page="workspace")
     try:
-        batch_id = await run_in_threadpool(_submit_upload, request, session, dataset, name,
-                                           fmt or "csv", body)
+        batch_id = await run_in_threadpool(
+            _submit_upload, request, session, dataset, name, fmt or "csv", body
+        )
     except ReadError as exc:
         context = _dashboard(request, session, f"{name}: {exc}")
         return render(request, "workspace.html", context, status=400, page="workspace")
@@ -166,12 +176,25 @@ def _submit_upload(
 ) -> str:
     store = store_of(request)
     table = open_bytes(body, format=fmt, name=name)  # type: ignore[arg-type]
-    receipt = submit_table(store, dataset, table, actor=session.principal.actor,
-                           source=f"web:{name}", owner_uscc=_department(session))
+    receipt = submit_table(
+        store,
+        dataset,
+        table,
+        actor=session.principal.actor,
+        source=f"web:{name}",
+        owner_uscc=_department(session),
+    )
     kept = {"rows": receipt.rows, **receipt.to_dict()}
-    keep_upload(store.engine, batch_id=receipt.batch_id, dataset=dataset,
-                department_uscc=session.key.department_uscc, filename=name, file_format=fmt,
-                body=body, receipt=kept)
+    keep_upload(
+        store.engine,
+        batch_id=receipt.batch_id,
+        dataset=dataset,
+        department_uscc=session.key.department_uscc,
+        filename=name,
+        file_format=fmt,
+        body=body,
+        receipt=kept,
+    )
     return receipt.batch_id
 
 
@@ -190,15 +213,28 @@ def batch(request: Request, batch_id: str) -> Response:
         return session
     upload = _own_upload(request, session, batch_id)
     if upload is None:
-        return _forbidden(request, "没有这个批次，或它不属于本部门。",
-                          "No such batch, or it is not your department's.", 404)
+        return _forbidden(
+            request,
+            "没有这个批次，或它不属于本部门。",
+            "No such batch, or it is not your department's.",
+            404,
+        )
     entry = load_catalog()[upload.dataset]
     labels = {f.id: f.title_zh for f in schemas.fields(entry.schema_id)}
     headers = _file_headers(upload.body, upload.filename, upload.file_format, entry.schema_id)
-    return render(request, "batch.html", {
-        "session": session, "upload": upload, "entry": entry, "receipt": upload.receipt,
-        "labels": labels, "headers": headers,
-    }, page="workspace-batch")
+    return render(
+        request,
+        "batch.html",
+        {
+            "session": session,
+            "upload": upload,
+            "entry": entry,
+            "receipt": upload.receipt,
+            "labels": labels,
+            "headers": headers,
+        },
+        page="workspace-batch",
+    )
 
 
 def _file_headers(body: bytes, name: str, fmt: str, schema_id: str) -> dict[str, str]:
@@ -221,16 +257,28 @@ def annotated(request: Request, batch_id: str) -> Response:
         return session
     upload = _own_upload(request, session, batch_id)
     if upload is None:
-        return _forbidden(request, "没有这个批次，或它不属于本部门。",
-                          "No such batch, or it is not your department's.", 404)
+        return _forbidden(
+            request,
+            "没有这个批次，或它不属于本部门。",
+            "No such batch, or it is not your department's.",
+            404,
+        )
     entry = load_catalog()[upload.dataset]
-    data = annotate(upload.body, name=upload.filename, schema_id=entry.schema_id,
-                    issues=upload.receipt.get("issues", []))
+    data = annotate(
+        upload.body,
+        name=upload.filename,
+        schema_id=entry.schema_id,
+        issues=upload.receipt.get("issues", []),
+    )
     stem = PurePath(upload.filename).stem
-    return Response(data, media_type=XLSX_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"annotated.xlsx\"; "
-        f"filename*=UTF-8''{_quote(stem)}-%E6%89%B9%E6%B3%A8.xlsx",
-    })
+    return Response(
+        data,
+        media_type=XLSX_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="annotated.xlsx"; '
+            f"filename*=UTF-8''{_quote(stem)}-%E6%89%B9%E6%B3%A8.xlsx",
+        },
+    )
 
 
 def _quote(text: str) -> str:
@@ -250,19 +298,36 @@ def record(request: Request, record_id: str, done: str | None = None) -> Respons
     except UnknownRecordError:
         stored = None
     if stored is None or not _owns(session, stored):
-        return _forbidden(request, "没有这条记录，或它不属于本部门。",
-                          "No such record, or it is not your department's.", 404)
+        return _forbidden(
+            request,
+            "没有这条记录，或它不属于本部门。",
+            "No such record, or it is not your department's.",
+            404,
+        )
     entry = load_catalog()[stored.dataset]
-    return render(request, "record.html", {
-        "session": session, "stored": stored, "entry": entry, "history": store.history(record_id),
-        "fields": schemas.fields(entry.schema_id), "reasons": DEPARTMENT_REASONS, "done": done,
-    }, page="workspace-record")
+    return render(
+        request,
+        "record.html",
+        {
+            "session": session,
+            "stored": stored,
+            "entry": entry,
+            "history": store.history(record_id),
+            "fields": schemas.fields(entry.schema_id),
+            "reasons": DEPARTMENT_REASONS,
+            "done": done,
+        },
+        page="workspace-record",
+    )
 
 
 @router.post("/records/{record_id}/withdraw")
 def withdraw(
-    request: Request, record_id: str, reason: str = Form(...),
-    note: str = Form("", max_length=2000), csrf: str = Form(""),
+    request: Request,
+    record_id: str,
+    reason: str = Form(...),
+    note: str = Form("", max_length=2000),
+    csrf: str = Form(""),
 ) -> Response:
     session = _signed_in(request)
     if not isinstance(session, WebSession):
@@ -275,13 +340,23 @@ def withdraw(
     except UnknownRecordError:
         stored = None
     if stored is None or not _owns(session, stored):
-        return _forbidden(request, "没有这条记录，或它不属于本部门。",
-                          "No such record, or it is not your department's.", 404)
+        return _forbidden(
+            request,
+            "没有这条记录，或它不属于本部门。",
+            "No such record, or it is not your department's.",
+            404,
+        )
     if reason not in {r.value for r in DEPARTMENT_REASONS} or not note.strip():
-        return _forbidden(request, "请选择撤下原因并填写说明。",
-                          "Choose a reason and write a note.", 400)
-    store.withdraw(stored.dataset, record_id=record_id, reason=reason, note=note.strip(),
-                   actor=session.principal.actor)
+        return _forbidden(
+            request, "请选择撤下原因并填写说明。", "Choose a reason and write a note.", 400
+        )
+    store.withdraw(
+        stored.dataset,
+        record_id=record_id,
+        reason=reason,
+        note=note.strip(),
+        actor=session.principal.actor,
+    )
     return RedirectResponse(f"/workspace/records/{record_id}?done=withdrawn", status_code=303)
 
 
@@ -299,8 +374,12 @@ async def correct(request: Request, record_id: str) -> Response:
     except UnknownRecordError:
         stored = None
     if stored is None or not _owns(session, stored):
-        return _forbidden(request, "没有这条记录，或它不属于本部门。",
-                          "No such record, or it is not your department's.", 404)
+        return _forbidden(
+            request,
+            "没有这条记录，或它不属于本部门。",
+            "No such record, or it is not your department's.",
+            404,
+        )
     entry = load_catalog()[stored.dataset]
     fixed = dict(stored.payload)
     for spec in schemas.fields(entry.schema_id):
@@ -309,12 +388,19 @@ async def correct(request: Request, record_id: str) -> Response:
             fixed[spec.id] = value.strip() or None
     fixed = {k: v for k, v in fixed.items() if v is not None}
     receipt = await run_in_threadpool(
-        submit_records, store, stored.dataset, [fixed], actor=session.principal.actor,
-        source="web:correction", owner_uscc=_department(session))
+        submit_records,
+        store,
+        stored.dataset,
+        [fixed],
+        actor=session.principal.actor,
+        source="web:correction",
+        owner_uscc=_department(session),
+    )
     if not receipt.ok:
         problems = "；".join(f"{i.field}: {i.message_zh}" for i in receipt.issues if i.is_error)
-        return _forbidden(request, f"更正未通过校验：{problems}",
-                          "The correction did not validate.", 422)
+        return _forbidden(
+            request, f"更正未通过校验：{problems}", "The correction did not validate.", 422
+        )
     return RedirectResponse(f"/workspace/records/{record_id}?done=corrected", status_code=303)
 
 

@@ -60,13 +60,19 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
     path = tmp_path_factory.mktemp("web") / "demo.sqlite"
     demo = build_demo(path, entities=400, seed=11, today=__import__("datetime").date(2026, 12, 4))
     port = _free_port()
-    env = {**os.environ, "CREDITGATE_TODAY": TODAY, "CREDITGATE_DB": demo.url,
-           "CREDITGATE_ENV": "development"}
+    env = {
+        **os.environ,
+        "CREDITGATE_TODAY": TODAY,
+        "CREDITGATE_DB": demo.url,
+        "CREDITGATE_ENV": "development",
+    }
     log = path.with_suffix(".log")
     with log.open("wb") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--db", demo.url],
-            env=env, stdout=sink, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:

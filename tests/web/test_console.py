@@ -26,8 +26,9 @@ def test_the_console_refuses_non_admins(live: LiveGateway, page: Page) -> None:
 def test_admin_sees_timeliness_partners_and_charts(live: LiveGateway, page: Page) -> None:
     platform = {"Authorization": f"Bearer {live.key(Role.PLATFORM)}"}
     head = httpx.get(f"{live.url}/healthz").json()["head"]
-    ack = httpx.post(f"{live.url}/api/v1/changes/ack", json={"cursor": max(head - 50, 1)},
-                     headers=platform)
+    ack = httpx.post(
+        f"{live.url}/api/v1/changes/ack", json={"cursor": max(head - 50, 1)}, headers=platform
+    )
     assert ack.status_code == 200, ack.text
     _sign_in(page, live, live.key(Role.ADMIN))
     page.goto(live.url + "/console")

@@ -12,7 +12,10 @@ from playwright.sync_api import Page, expect
 
 from tests.web.conftest import LiveGateway, axe_violations, screenshot
 
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?![0-9A-Za-z])")
+ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?![0-9A-Za-z])"
+)
+"""An 18-digit resident ID number (GB 11643 layout), not inside a longer code."""
 
 
 def _first_hit(live: LiveGateway) -> tuple[str, str]:
@@ -99,9 +102,14 @@ def test_dataset_pages_document_fields_and_link_downloads(live: LiveGateway, pag
 
 
 def test_a_dataset_not_open_to_the_public_offers_no_download(live: LiveGateway, page: Page) -> None:
-    closed = [d["id"] for d in httpx.get(f"{live.url}/api/v1/datasets",
-              headers={"Authorization": f"Bearer {live.key(__import__('store').Role.ADMIN)}"}
-              ).json()["datasets"] if d["openness"] != "public"]
+    closed = [
+        d["id"]
+        for d in httpx.get(
+            f"{live.url}/api/v1/datasets",
+            headers={"Authorization": f"Bearer {live.key(__import__('store').Role.ADMIN)}"},
+        ).json()["datasets"]
+        if d["openness"] != "public"
+    ]
     assert closed
     page.goto(f"{live.url}/datasets/{closed[0]}")
     expect(page.get_by_role("link", name="CSV", exact=True)).to_have_count(0)
@@ -118,8 +126,16 @@ def test_bad_codes_and_unknown_datasets_are_pages_not_tracebacks(
     assert response is not None and response.status == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=%E6%AD%A6%E6%B1%89", "/datasets",
-                                  "/datasets/administrative-penalty", "ENTITY"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/search?q=%E6%AD%A6%E6%B1%89",
+        "/datasets",
+        "/datasets/administrative-penalty",
+        "ENTITY",
+    ],
+)
 def test_main_pages_have_no_serious_accessibility_violations(
     live: LiveGateway, page: Page, path: str
 ) -> None:
@@ -127,8 +143,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
         path = f"/entities/{live.demo.samples[0]}"
     page.goto(live.url + path)
     violations = axe_violations(page)
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
-                              for v in violations]
+    assert violations == [], [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in violations
+    ]
 
 
 def test_pages_work_at_mobile_width(live: LiveGateway, page: Page) -> None:
@@ -166,3 +183,17 @@ def test_no_public_page_contains_a_resident_id_number(live: LiveGateway) -> None
             if path.startswith("/search"):
                 queue.extend(re.findall(r'href="(/entities/[0-9A-Z]{18})"', html)[:40])
     assert any(p.startswith("/entities/") for p in seen)
+
+
+def test_search_and_entity_pages_work_without_javascript(live: LiveGateway, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        code, name = _first_hit(live)
+        page.goto(live.url + "/")
+        page.locator("input[name='q']").fill(name)
+        page.locator("form[action='/search'] button").click()
+        page.locator(f"a[href='/entities/{code}']").first.click()
+        expect(page.locator("h1")).to_have_text(name)
+    finally:
+        context.close()

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 from openpyxl import load_workbook
@@ -91,8 +92,11 @@ def test_a_record_can_be_corrected_and_withdrawn_with_a_reason(
     page.get_by_role("button", name="上传并校验").click()
     expect(page.locator("h1")).to_have_text("报送回执")
     admin = {"Authorization": f"Bearer {live.key(Role.ADMIN)}"}
-    found = httpx.get(f"{live.url}/api/v1/datasets/administrative-penalty/records",
-                      params={"decision_doc_no": "武市监罚〔2026〕81号"}, headers=admin).json()
+    found = httpx.get(
+        f"{live.url}/api/v1/datasets/administrative-penalty/records",
+        params={"decision_doc_no": "武市监罚〔2026〕81号"},
+        headers=admin,
+    ).json()
     record_id = found["records"][0]["record_id"]
     page.goto(f"{live.url}/workspace/records/{record_id}")
     page.get_by_label("处罚内容").fill("警告，罚款人民币2000元（已更正）")
@@ -103,8 +107,10 @@ def test_a_record_can_be_corrected_and_withdrawn_with_a_reason(
     page.get_by_label(re.compile("说明")).fill("行政复议决定撤销原处罚决定")
     page.get_by_role("button", name="撤下").click()
     expect(page.get_by_role("status")).to_contain_text("已撤下")
-    gone = httpx.get(f"{live.url}/api/v1/datasets/administrative-penalty/records",
-                     params={"decision_doc_no": "武市监罚〔2026〕81号"}).json()
+    gone = httpx.get(
+        f"{live.url}/api/v1/datasets/administrative-penalty/records",
+        params={"decision_doc_no": "武市监罚〔2026〕81号"},
+    ).json()
     assert gone["count"] == 0
 
 
@@ -122,8 +128,12 @@ def test_another_department_cannot_open_the_batch_and_sign_out_works(
     expect(page).to_have_url(f"{live.url}/workspace/login")
 
     with open_store(live.demo.url) as store:
-        _, other = create_key(store.engine, role=Role.DEPARTMENT, name="武汉市税务局测试",
-                              department_uscc="114201001JJC171H2T")
+        _, other = create_key(
+            store.engine,
+            role=Role.DEPARTMENT,
+            name="武汉市税务局测试",
+            department_uscc="114201001JJC171H2T",
+        )
     _sign_in(page, live, other)
     response = page.goto(batch_url)
     assert response is not None and response.status == 404
@@ -141,9 +151,25 @@ def test_wrong_key_and_forged_forms_are_refused(live: LiveGateway, page: Page) -
     expect(page.get_by_role("alert")).to_be_visible()
     _sign_in(page, live, live.key(Role.DEPARTMENT))
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    forged = httpx.post(f"{live.url}/workspace/upload", cookies=cookies,
-                        data={"dataset": "administrative-penalty", "csrf": "nope"},
-                        files={"file": ("a.csv", b"x,y\n1,2\n", "text/csv")})
+    forged = httpx.post(
+        f"{live.url}/workspace/upload",
+        cookies=cookies,
+        data={"dataset": "administrative-penalty", "csrf": "nope"},
+        files={"file": ("a.csv", b"x,y\n1,2\n", "text/csv")},
+    )
     assert forged.status_code == 403
     session = next(c for c in page.context.cookies() if c["name"] == "cg_session")
     assert session["httpOnly"] and session["sameSite"] == "Lax"
+
+
+def test_upload_works_without_javascript(live: LiveGateway, browser: Any, tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        _sign_in(page, live, live.key(Role.DEPARTMENT))
+        page.locator("input[type=file]").set_input_files(str(_upload_file(tmp_path, "6")))
+        page.get_by_role("button", name="上传并校验").click()
+        expect(page.locator("h1")).to_have_text("报送回执")
+        expect(page.locator("table.issues")).to_contain_text(BAD_CODE)
+    finally:
+        context.close()
