@@ -34,7 +34,15 @@ from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
-from gateway.routes import admin, catalogue, changes, entities, records, submissions
+from gateway.routes import (
+    admin,
+    catalogue,
+    changes,
+    entities,
+    records,
+    reports,
+    submissions,
+)
 from gateway.routes.depends import ERRORS
 from store import StoreError
 
@@ -51,11 +59,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, changes, submissions, admin):
+for module in (catalogue, records, entities, reports, changes, submissions, admin):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)
 router.include_router(api)
+router.include_router(reports.well_known)
 
 
 @router.get("/healthz", tags=["service"], summary="Liveness and the head of the change log",

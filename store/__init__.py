@@ -34,7 +34,16 @@ from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.reports import IssuedReport, issue_report, report_history
 from store.search import EntityIndex, Hit, normalise_name
+from store.signing import (
+    ReportKey,
+    Verification,
+    current_key,
+    published_keys,
+    rotate_key,
+    verify_document,
+)
 from store.takedowns import SweepResult, WithdrawalReason
 from store.timeliness import TimelinessSummary
 from store.views import Audience, may_see_dataset, redact, view, view_event
@@ -68,6 +77,7 @@ __all__ = [
     "FeedAck",
     "Hit",
     "InvalidQueryError",
+    "IssuedReport",
     "MigrationError",
     "Op",
     "Outcome",
@@ -75,6 +85,7 @@ __all__ = [
     "PublicationWindow",
     "Receipt",
     "RecordState",
+    "ReportKey",
     "Role",
     "RowOutcome",
     "RuleBook",
@@ -90,6 +101,7 @@ __all__ = [
     "TimelinessSummary",
     "UnknownRecordError",
     "UnknownRuleError",
+    "Verification",
     "WindowError",
     "WithdrawalReason",
     "acknowledge",
@@ -99,9 +111,11 @@ __all__ = [
     "canonical_json",
     "clear_objection",
     "create_key",
+    "current_key",
     "dataset_updated_at",
     "disclosure_deadline",
     "entity_profile",
+    "issue_report",
     "list_keys",
     "load_rulebook",
     "mark_objection",
@@ -109,14 +123,18 @@ __all__ = [
     "normalise_name",
     "open_store",
     "publication_window",
+    "published_keys",
     "read_audit",
     "record_hash",
     "record_reads",
     "redact",
+    "report_history",
     "revoke_key",
+    "rotate_key",
     "submit_records",
     "submit_rows",
     "submit_table",
+    "verify_document",
     "view",
     "view_event",
     "working_days_between",

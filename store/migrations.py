@@ -187,6 +187,13 @@ def _uploads(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=list(UPLOAD_TABLES), checkfirst=True)
 
 
+def _reports(conn: Connection) -> None:
+    from store.reports import REPORT_TABLES
+    from store.signing import report_keys
+
+    tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -197,6 +204,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _workflows,
     ),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
+    Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 
