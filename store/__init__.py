@@ -20,6 +20,9 @@ from store.access import (
     record_reads,
     revoke_key,
 )
+from store.calendar_db import DeadlineChange, import_year, load_imported
+from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
+from store.calendars import CALENDAR, Source, next_year_warning
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -48,25 +51,33 @@ from store.windows import (
 )
 from store.workdays import (
     CalendarUnknownError,
+    Deadline,
     add_working_days,
+    deadline,
     disclosure_deadline,
     working_days_between,
 )
 
 __all__ = [
+    "CALENDAR",
     "OBJECTION_CLEARED",
     "OBJECTION_MARK",
     "ApiKey",
     "Audience",
     "AuditEntry",
     "BatchStatus",
+    "CalendarIssue",
     "CalendarUnknownError",
+    "CalendarYear",
     "ChangeEvent",
+    "Deadline",
+    "DeadlineChange",
     "FeedAck",
     "InvalidQueryError",
     "MigrationError",
     "Op",
     "Outcome",
+    "ParsedCalendar",
     "PublicationWindow",
     "Receipt",
     "RecordState",
@@ -75,6 +86,7 @@ __all__ = [
     "RuleBook",
     "RulesError",
     "Severity",
+    "Source",
     "Store",
     "StoreError",
     "StoreUnavailableError",
@@ -93,12 +105,17 @@ __all__ = [
     "canonical_json",
     "clear_objection",
     "create_key",
+    "deadline",
     "disclosure_deadline",
+    "import_year",
     "list_keys",
+    "load_imported",
     "load_rulebook",
     "mark_objection",
     "may_see_dataset",
+    "next_year_warning",
     "open_store",
+    "parse_calendar",
     "publication_window",
     "read_audit",
     "record_hash",

@@ -181,6 +181,36 @@ def _workflows(conn: Connection) -> None:
     meta.create_all(conn, checkfirst=True)
 
 
+DEADLINE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "objections": (
+        ("verify_from", "DATE"),
+        ("verify_days", "INTEGER"),
+        ("verify_due_provisional", "BOOLEAN"),
+        ("answer_from", "DATE"),
+        ("answer_days", "INTEGER"),
+        ("answer_due_provisional", "BOOLEAN"),
+    ),
+    "repair_applications": (
+        ("decision_from", "DATE"),
+        ("decision_days", "INTEGER"),
+        ("decision_due_provisional", "BOOLEAN"),
+    ),
+}
+"""Migration 4: each workflow deadline gets its basis (the day counting starts from, the
+working days counted) and whether a provisional calendar year was counted."""
+
+
+def _calendar(conn: Connection) -> None:
+    from store.calendar_db import CALENDAR_TABLES
+
+    tables.metadata.create_all(conn, tables=list(CALENDAR_TABLES), checkfirst=True)
+    for table, columns in DEADLINE_COLUMNS.items():
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for name, sql_type in columns:
+            if name not in have:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -189,6 +219,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "workflows: workflow_steps, repair_applications, objections, check_log, person_links; "
         "records.objection_version",
         _workflows,
+    ),
+    Migration(
+        4,
+        "calendar: calendar_days, calendar_changes; deadline basis and provisional flags",
+        _calendar,
     ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
