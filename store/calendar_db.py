@@ -41,7 +41,7 @@ from sqlalchemy import (
 
 from catalog import CatalogError, get_entry
 from store.calendar_files import CalendarYear
-from store.calendars import CALENDAR, Source
+from store.calendars import CALENDAR, FIRST_YEAR, Source
 from store.db import write_transaction
 from store.events import utc
 from store.tables import RECORD_ID, metadata, records
@@ -189,12 +189,12 @@ def _deadline_days(dataset: str) -> int | None:
 
 def recompute_timeliness(conn: Connection, years: Iterable[int]) -> list[DeadlineChange]:
     """Recompute the disclosure measure of published records whose counted days touch
-    ``years`` (or that were left unmeasured for want of a calendar); the changed ones."""
-    years = sorted(set(years))
+    ``years`` (and of those left unmeasured for want of a calendar); the changed ones."""
+    wanted = sorted(set(years)) or [FIRST_YEAR]  # no years: only the unmeasured ones
+    first, last = date(wanted[0], 1, 1), date(wanted[-1], 12, 31)
     if not years:
-        return []
-    first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
-    since = datetime(years[0] - 1, 12, 31, tzinfo=UTC)  # a CST day of ``first`` starts then
+        last = date(FIRST_YEAR - 1, 12, 31)
+    since = datetime(wanted[0] - 1, 12, 31, tzinfo=UTC)  # a CST day of ``first`` starts then
     r = records
     query = select(
         r.c.record_id, r.c.dataset, r.c.decision_date, r.c.first_published_at,

@@ -12,9 +12,10 @@
 * ``person_links`` — legal representatives and principal persons linked to a list entry by
   hand (政务共享 only). Links found in the entry itself are not copied here.
 
-Created by store migration 3 (the deadline basis columns by migration 4), whose DDL is frozen in :mod:`store.migrations`; a test holds
-the two definitions equal. No foreign keys to store tables: records are never deleted, and
-tests empty the store's tables independently of these.
+Created by store migration 3 (the deadline basis columns by migration 4), whose DDL is
+frozen in :mod:`store.migrations`; a test holds the two definitions equal. No foreign keys
+to store tables: records are never deleted, and tests empty the store's tables
+independently of these.
 """
 
 from __future__ import annotations
