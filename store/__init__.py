@@ -22,7 +22,7 @@ from store.access import (
 )
 from store.calendar_db import DeadlineChange, import_year, load_imported
 from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
-from store.calendars import CALENDAR, Source, next_year_warning
+from store.calendars import CALENDAR, Source, calendar_status, next_year_warning
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -102,6 +102,7 @@ __all__ = [
     "acknowledgements",
     "add_working_days",
     "authenticate",
+    "calendar_status",
     "canonical_json",
     "clear_objection",
     "create_key",

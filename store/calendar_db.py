@@ -197,8 +197,13 @@ def recompute_timeliness(conn: Connection, years: Iterable[int]) -> list[Deadlin
     since = datetime(wanted[0] - 1, 12, 31, tzinfo=UTC)  # a CST day of ``first`` starts then
     r = records
     query = select(
-        r.c.record_id, r.c.dataset, r.c.decision_date, r.c.first_published_at,
-        r.c.disclosure_due, r.c.disclosure_working_days, r.c.disclosure_on_time,
+        r.c.record_id,
+        r.c.dataset,
+        r.c.decision_date,
+        r.c.first_published_at,
+        r.c.disclosure_due,
+        r.c.disclosure_working_days,
+        r.c.disclosure_on_time,
         r.c.calendar_unknown,
     ).where(
         r.c.first_published_at.is_not(None),
@@ -232,8 +237,13 @@ def recompute_timeliness(conn: Connection, years: Iterable[int]) -> list[Deadlin
         )
         out.append(
             DeadlineChange(
-                "record", row["record_id"], "disclosure_due", row["disclosure_due"], t.due,
-                None, (Source.PROVISIONAL if t.provisional else Source.OFFICIAL).value,
+                "record",
+                row["record_id"],
+                "disclosure_due",
+                row["disclosure_due"],
+                t.due,
+                None,
+                (Source.PROVISIONAL if t.provisional else Source.OFFICIAL).value,
             )
         )
     return out

@@ -106,7 +106,9 @@ def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
             None,
             (
                 _issue(
-                    1, None, "calendar-header",
+                    1,
+                    None,
+                    "calendar-header",
                     f"the header must be 'date,kind,name' (got {got!r})",
                     f"表头应为 date,kind,name（实际 {got!r}）",
                 ),
@@ -120,9 +122,13 @@ def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
             continue
         if len(row) not in (2, 3):
             issues.append(
-                _issue(line, None, "calendar-columns",
-                       f"expected 3 columns date,kind,name, got {len(row)}",
-                       f"应为 3 列 date,kind,name，实际 {len(row)} 列")
+                _issue(
+                    line,
+                    None,
+                    "calendar-columns",
+                    f"expected 3 columns date,kind,name, got {len(row)}",
+                    f"应为 3 列 date,kind,name，实际 {len(row)} 列",
+                )
             )
             continue
         raw_day, kind = row[0].strip(), row[1].strip().lower()
@@ -131,39 +137,59 @@ def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
             day = date.fromisoformat(raw_day)
         except ValueError:
             issues.append(
-                _issue(line, "date", "calendar-date",
-                       f"{raw_day!r} is not a date YYYY-MM-DD",
-                       f"{raw_day!r} 不是 YYYY-MM-DD 格式的日期")
+                _issue(
+                    line,
+                    "date",
+                    "calendar-date",
+                    f"{raw_day!r} is not a date YYYY-MM-DD",
+                    f"{raw_day!r} 不是 YYYY-MM-DD 格式的日期",
+                )
             )
             continue
         if year is None:
             year = day.year
         if day.year != year:
             issues.append(
-                _issue(line, "date", "calendar-other-year",
-                       f"{day} is outside the declared year {year}",
-                       f"{day} 不在声明的年份 {year} 内")
+                _issue(
+                    line,
+                    "date",
+                    "calendar-other-year",
+                    f"{day} is outside the declared year {year}",
+                    f"{day} 不在声明的年份 {year} 内",
+                )
             )
             continue
         if day in seen:
             issues.append(
-                _issue(line, "date", "calendar-duplicate",
-                       f"{day} is listed twice (first on line {seen[day]})",
-                       f"{day} 重复出现（首次在第 {seen[day]} 行）")
+                _issue(
+                    line,
+                    "date",
+                    "calendar-duplicate",
+                    f"{day} is listed twice (first on line {seen[day]})",
+                    f"{day} 重复出现（首次在第 {seen[day]} 行）",
+                )
             )
             continue
         seen[day] = line
         if kind not in KINDS:
             issues.append(
-                _issue(line, "kind", "calendar-kind",
-                       f"unknown kind {row[1]!r}; use holiday or workday",
-                       f"未知类型 {row[1]!r}；应为 holiday 或 workday")
+                _issue(
+                    line,
+                    "kind",
+                    "calendar-kind",
+                    f"unknown kind {row[1]!r}; use holiday or workday",
+                    f"未知类型 {row[1]!r}；应为 holiday 或 workday",
+                )
             )
         elif kind == "workday" and day.weekday() < 5:
             issues.append(
-                _issue(line, "kind", "calendar-workday-weekday",
-                       f"{day} is a weekday; only a Saturday or Sunday can be a make-up workday",
-                       f"{day} 是工作日；只有周六、周日才能是调休上班日")
+                _issue(
+                    line,
+                    "kind",
+                    "calendar-workday-weekday",
+                    f"{day} is a weekday; only a Saturday or Sunday can be a make-up workday",
+                    f"{day} 是工作日；只有周六、周日才能是调休上班日",
+                )
             )
         elif kind == "workday":
             workdays[day] = name
@@ -186,14 +212,22 @@ def _completeness(year: int, holidays: dict[date, str]) -> list[CalendarIssue]:
     for month, day, name in FIXED_HOLIDAYS:
         if date(year, month, day) not in holidays:
             out.append(
-                _issue(None, "date", "calendar-incomplete",
-                       f"{year}-{month:02d}-{day:02d} ({name}) must be listed as a holiday",
-                       f"{year}-{month:02d}-{day:02d}（{name}）应列为 holiday")
+                _issue(
+                    None,
+                    "date",
+                    "calendar-incomplete",
+                    f"{year}-{month:02d}-{day:02d} ({name}) must be listed as a holiday",
+                    f"{year}-{month:02d}-{day:02d}（{name}）应列为 holiday",
+                )
             )
     if len(holidays) < MIN_HOLIDAYS:
         out.append(
-            _issue(None, "kind", "calendar-incomplete",
-                   f"only {len(holidays)} holiday rows; a whole year has at least {MIN_HOLIDAYS}",
-                   f"仅 {len(holidays)} 行 holiday；一整年至少应有 {MIN_HOLIDAYS} 行")
+            _issue(
+                None,
+                "kind",
+                "calendar-incomplete",
+                f"only {len(holidays)} holiday rows; a whole year has at least {MIN_HOLIDAYS}",
+                f"仅 {len(holidays)} 行 holiday；一整年至少应有 {MIN_HOLIDAYS} 行",
+            )
         )
     return out

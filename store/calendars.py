@@ -101,7 +101,7 @@ def _official(year: int) -> YearTable | None:
 
 
 def _provisional(year: int) -> YearTable:
-    rules = holiday_rules.China(years=year, language="zh_CN")
+    rules = holiday_rules.country_holidays("CN", years=year, language="zh_CN")
     days = {day: str(name) for day, name in rules.items() if day.year == year}
     return YearTable.of(CalendarYear(year, days, {}), Source.PROVISIONAL)
 
@@ -158,6 +158,9 @@ class CalendarRegistry:
         for listener in list(self._listeners):
             listener()
 
+    def imported_years(self) -> list[int]:
+        return sorted(self._imported)
+
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` whenever a year's days change (to drop derived caches)."""
         self._listeners.append(listener)
@@ -195,3 +198,14 @@ def next_year_warning(today: date, registry: CalendarRegistry = CALENDAR) -> str
         f"the State Council's {nxt} holiday notice with `creditgate calendar import` / "
         f"{nxt} 年工作日历仍为暂定，请导入国务院办公厅 {nxt} 年节假日安排"
     )
+
+
+def calendar_status(today: date, registry: CalendarRegistry = CALENDAR) -> dict[str, object]:
+    """The documented status shape: ``{"today", "years": [one entry per year, 2004 through
+    next year or the last official/imported year], "warning": str | None}``."""
+    last = max([today.year + 1, *official_years(), *registry.imported_years()])
+    return {
+        "today": today.isoformat(),
+        "years": registry.status(range(FIRST_YEAR, last + 1)),
+        "warning": next_year_warning(today, registry),
+    }

@@ -73,18 +73,39 @@ def _specs(rules: Procedures) -> list[tuple[_Spec, int]]:
     open_objection = (ObjectionState.SUBMITTED.value, ObjectionState.VERIFYING.value)
     return [
         (
-            _Spec(objections, "objection", Workflow.OBJECTION, "verify", "verify_due",
-                  open_objection, "received_at"),
+            _Spec(
+                objections,
+                "objection",
+                Workflow.OBJECTION,
+                "verify",
+                "verify_due",
+                open_objection,
+                "received_at",
+            ),
             rules.objection_verify_days,
         ),
         (
-            _Spec(objections, "objection", Workflow.OBJECTION, "answer", "answer_due",
-                  (ObjectionState.VERIFYING.value,), "verifying_at"),
+            _Spec(
+                objections,
+                "objection",
+                Workflow.OBJECTION,
+                "answer",
+                "answer_due",
+                (ObjectionState.VERIFYING.value,),
+                "verifying_at",
+            ),
             rules.objection_answer_days,
         ),
         (
-            _Spec(repair_applications, "repair", Workflow.REPAIR, "decision", "decision_due",
-                  (RepairState.PENDING.value,), "filed_at"),
+            _Spec(
+                repair_applications,
+                "repair",
+                Workflow.REPAIR,
+                "decision",
+                "decision_due",
+                (RepairState.PENDING.value,),
+                "filed_at",
+            ),
             rules.repair_decide_days,
         ),
     ]
