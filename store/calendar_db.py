@@ -41,11 +41,12 @@ from sqlalchemy import (
 
 from catalog import CatalogError, get_entry
 from store.calendar_files import CalendarYear
-from store.calendars import CALENDAR, FIRST_YEAR, Source
+from store.calendars import CALENDAR, FIRST_YEAR
 from store.db import write_transaction
 from store.events import utc
 from store.tables import RECORD_ID, metadata, records
 from store.timeliness import china_day, measure
+from store.workdays import source_between
 
 SEQ = BigInteger().with_variant(Integer, "sqlite")
 
@@ -243,7 +244,7 @@ def recompute_timeliness(conn: Connection, years: Iterable[int]) -> list[Deadlin
                 row["disclosure_due"],
                 t.due,
                 None,
-                (Source.PROVISIONAL if t.provisional else Source.OFFICIAL).value,
+                source_between(row["decision_date"], max(published, t.due or published)).value,
             )
         )
     return out

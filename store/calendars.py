@@ -136,15 +136,18 @@ class CalendarRegistry:
         return self.table(year).source
 
     def set_imported(self, calendars: list[CalendarYear]) -> list[int]:
-        """Serve these years as imported; returns the years whose days changed."""
-        changed = []
+        """Serve exactly these years as imported (a year no longer among them falls back to
+        the official or provisional table); returns the years whose days changed."""
+        tables = {cal.year: YearTable.of(cal, Source.IMPORTED) for cal in calendars}
         with self._lock:
-            for cal in calendars:
-                new = YearTable.of(cal, Source.IMPORTED)
-                if self._imported.get(cal.year) != new:
-                    self._imported[cal.year] = new
-                    changed.append(cal.year)
-                self._tables.pop(cal.year, None)
+            changed = sorted(
+                y
+                for y in set(tables) | set(self._imported)
+                if tables.get(y) != self._imported.get(y)
+            )
+            self._imported = tables
+            for year in changed:
+                self._tables.pop(year, None)
         if changed:
             for listener in list(self._listeners):
                 listener()
