@@ -98,3 +98,14 @@ def test_an_incomplete_year_is_refused() -> None:
 )
 def test_header_and_empty_files(text: str, code: str) -> None:
     assert [c for _, _, c in _codes(text)] == [code]
+
+
+def test_every_issue_code_is_documented() -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "calendar.md").read_text("utf-8")
+    source = (Path(__file__).resolve().parents[2] / "store" / "calendar_files.py").read_text()
+    codes = set(re.findall(r'"(calendar-[a-z-]+)"', source))
+    assert len(codes) == 9
+    for code in codes:
+        assert f"| `{code}` |" in doc, code
