@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -101,8 +102,6 @@ def test_header_and_empty_files(text: str, code: str) -> None:
 
 
 def test_every_issue_code_is_documented() -> None:
-    import re
-
     doc = (Path(__file__).resolve().parents[2] / "docs" / "calendar.md").read_text("utf-8")
     source = (Path(__file__).resolve().parents[2] / "store" / "calendar_files.py").read_text()
     codes = set(re.findall(r'"(calendar-[a-z-]+)"', source))
