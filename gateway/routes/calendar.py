@@ -2,7 +2,8 @@
 
 ``GET /api/v1/calendar/status`` gives one entry per year with its source (``official`` —
 the State Council notice held in the repository, ``imported`` — imported by an administrator,
-``provisional`` — statutory holidays only) and, from 1 November, a ``warning`` when next year
+``provisional`` — statutory holidays only; reading it also reloads the years imported into the
+store by other processes) and, from 1 November, a ``warning`` when next year
 is still provisional. ``POST /api/v1/admin/calendar`` takes one year as CSV
 (``date,kind,name``, docs/calendar.md), stores it and recomputes every open deadline it moves;
 a file with problems is refused with located errors (line, field, code) and changes nothing.
@@ -17,7 +18,7 @@ from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
-from store import Role, calendar_status, parse_calendar
+from store import Role, calendar_status, load_imported, parse_calendar
 from workflows import import_calendar_year
 
 router = APIRouter(tags=["calendar 工作日历"], default_response_class=OrjsonResponse)
@@ -32,6 +33,8 @@ BODY_DOC = {
 
 @router.get("/calendar/status", summary="The source of each calendar year", responses=ERRORS)
 def get_status(request: Request, principal: Caller) -> OrjsonResponse:
+    with store_errors():
+        load_imported(store_of(request).engine)  # a year imported by another process counts
     return OrjsonResponse({"ok": True, **calendar_status(today(request))})
 
 

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.settings import Settings
-from store import CALENDAR, Role, next_year_warning, open_store, parse_calendar
+from store import CALENDAR, Role, import_year, next_year_warning, open_store, parse_calendar
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_2027 = ROOT / "tests" / "fixtures" / "calendar" / "2027-test.csv"
@@ -156,4 +156,17 @@ def test_rest_status_and_admin_import(make_api: Callable[..., Any]) -> None:
         assert again["changed"] is False
         status = api.json("/api/v1/calendar/status")
         assert status["warning"] is None
+        assert {e["year"]: e["source"] for e in status["years"]}[2027] == "imported"
+
+
+def test_rest_status_sees_a_year_imported_by_another_process(
+    make_api: Callable[..., Any],
+) -> None:
+    parsed = parse_calendar(TEST_2027.read_text(encoding="utf-8"))
+    assert parsed.calendar is not None
+    with make_api(seed=False) as api:
+        store = api.app.state.store
+        import_year(store.engine, parsed.calendar, actor="cli:other", now=datetime.now(UTC))
+        CALENDAR.forget_imported()  # as in the gateway process, which did not import it
+        status = api.json("/api/v1/calendar/status")
         assert {e["year"]: e["source"] for e in status["years"]}[2027] == "imported"
