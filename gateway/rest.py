@@ -36,6 +36,7 @@ from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
+    calendar,
     catalogue,
     changes,
     entities,
@@ -59,7 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, reports, changes, submissions, admin):
+for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, func, inspect, select
 
+from store.calendar_db import calendar_days, load_imported
 from store.changelog import MAX_LIMIT, change_rows, head, history, iter_changes, read_changes
 from store.db import make_engine, safe_url
 from store.errors import InvalidQueryError
@@ -33,7 +34,8 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
 
     ``sqlite:///path`` or ``postgresql[+psycopg]://…``; raises
     :class:`store.StoreUnavailableError` when the database cannot be reached and
-    :class:`store.MigrationError` when its schema cannot be brought up to date.
+    :class:`store.MigrationError` when its schema cannot be brought up to date. The calendar
+    years imported into the store are loaded into the process's calendar.
     """
     engine = make_engine(url)
     if migrate_schema:
@@ -42,7 +44,14 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
         except BaseException:
             engine.dispose()
             raise
+    _load_calendar(engine)
     return Store(engine)
+
+
+def _load_calendar(engine: Engine) -> None:
+    """Serve the store's imported calendar years in this process (none before migration 4)."""
+    if inspect(engine).has_table(calendar_days.name):
+        load_imported(engine)
 
 
 class Store:

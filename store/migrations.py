@@ -181,6 +181,34 @@ def _workflows(conn: Connection) -> None:
     meta.create_all(conn, checkfirst=True)
 
 
+DEADLINE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "objections": (
+        ("verify_from", "DATE"),
+        ("verify_days", "INTEGER"),
+        ("verify_due_provisional", "BOOLEAN"),
+        ("answer_from", "DATE"),
+        ("answer_days", "INTEGER"),
+        ("answer_due_provisional", "BOOLEAN"),
+    ),
+    "repair_applications": (
+        ("decision_from", "DATE"),
+        ("decision_days", "INTEGER"),
+        ("decision_due_provisional", "BOOLEAN"),
+    ),
+}
+"""Migration 4: each workflow deadline gets its basis (the day counting starts from, the
+working days counted) and whether a provisional calendar year was counted."""
+
+
+def _calendar(conn: Connection) -> None:
+    from store.calendar_db import CALENDAR_TABLES
+
+    tables.metadata.create_all(conn, tables=list(CALENDAR_TABLES), checkfirst=True)
+    for table, columns in DEADLINE_COLUMNS.items():
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for name, sql_type in columns:
+            if name not in have:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
 def _uploads(conn: Connection) -> None:
     from store.uploads import UPLOAD_TABLES
 
@@ -202,6 +230,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "workflows: workflow_steps, repair_applications, objections, check_log, person_links; "
         "records.objection_version",
         _workflows,
+    ),
+    Migration(
+        4,
+        "calendar: calendar_days, calendar_changes; deadline basis and provisional flags",
+        _calendar,
     ),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),

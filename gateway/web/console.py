@@ -25,6 +25,7 @@ from store import (
     Audience,
     Role,
     acknowledgements,
+    calendar_status,
     create_key,
     list_keys,
     may_see_dataset,
@@ -33,7 +34,6 @@ from store import (
 )
 from store.figures import published_per_week, timeliness_by
 from store.tables import changes
-from store.workdays import known_years
 from workflows import list_objections, list_repairs
 
 router = APIRouter(prefix="/console", include_in_schema=False, default_response_class=HTMLResponse)
@@ -128,7 +128,9 @@ def console(
     ]
     objections = [o for o in list_objections(store) if o.due is not None]
     repairs = [r for r in list_repairs(store) if r.decided_at is None]
-    years = known_years()
+    calendar = calendar_status(day)
+    years = calendar["years"]
+    assert isinstance(years, list)
     context = {
         "session": session,
         "head": head,
@@ -149,7 +151,10 @@ def console(
         "objections": objections,
         "objections_overdue": sum(1 for o in objections if o.due and o.due < day),
         "repairs": repairs,
-        "calendar": {"first": years.start, "last": years.stop - 1},
+        "calendar": {
+            "recent": [y for y in years if y["year"] >= day.year - 1],
+            "warning": calendar["warning"],
+        },
         "ckan": ckan_state(request),
         "audit": read_audit(store.engine, key_id=key_id or None, after=after, limit=100),
         "audit_key": key_id or "",

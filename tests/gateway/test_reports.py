@@ -130,8 +130,10 @@ def test_report_over_http_and_verify_endpoint(
             assert bad_code.status_code == 400
 
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
-    asyncio.run(go())
+    with ThreadPoolExecutor(1) as pool:  # its own loop, even beside Playwright's
+        pool.submit(asyncio.run, go()).result()
     app.state.store.close()
 
 
