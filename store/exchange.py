@@ -25,6 +25,7 @@ from store.state import get_record, list_records, records_by_uscc
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
 from store.timeliness import TimelinessSummary
+from store.subjects import hidden_record_ids
 from store.views import Audience, feed_lines
 
 
@@ -161,11 +162,29 @@ class Store:
             rows = change_rows(self.engine, cursor, count, datasets)
             if not rows:
                 return
-            yield feed_lines(rows, audience, today=today)
+            hidden = self._hidden_rows(rows, audience)
+            yield feed_lines(rows, audience, today=today, hidden=hidden)
             if len(rows) < count:
                 return
             remaining -= len(rows)
             cursor = rows[-1][0]
+
+    def _hidden_rows(self, rows: Sequence[Any], audience: Audience | str) -> frozenset[str]:
+        # change rows: record_id is column 2, payload column 8 (None for a take-down)
+        if Audience(audience) is Audience.GOVERNMENT:
+            return frozenset()
+        return hidden_record_ids(
+            self.engine, (row[2] for row in rows if row[8] is None), Audience(audience).value
+        )
+
+    def hidden(self, events: Iterable[ChangeEvent], audience: Audience | str) -> frozenset[str]:
+        """Record ids of the take-downs among ``events`` that ``audience`` must not hear of
+        (records about a subject it may not see, :mod:`store.subjects`); pass them to
+        :func:`store.view_event` as ``hidden``."""
+        if Audience(audience) is Audience.GOVERNMENT:
+            return frozenset()
+        ids = (e.record_id for e in events if e.payload is None)
+        return hidden_record_ids(self.engine, ids, Audience(audience).value)
 
     def head(self) -> int:
         """The latest seq (0 when the log is empty)."""
