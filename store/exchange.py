@@ -153,7 +153,12 @@ class Store:
         """The change feed for ``audience`` as NDJSON: one chunk of lines per page of up to
         ``chunk`` events read (a chunk may be ``b""`` when none of its events is the
         audience's). Lines are those of :func:`store.view_event` (:func:`store.views.feed_lines`).
-        The first page is read when the first chunk is asked for."""
+        The first page is read when the first chunk is asked for.
+
+        ``limit`` bounds the lines delivered. Events of a dataset the audience reads give
+        one line each, except those about a subject it may not see (:mod:`store.subjects`),
+        which give none; reading goes on until ``limit`` lines or the end of the log, so
+        fewer lines than ``limit`` still means every event up to the head was read."""
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         cursor, remaining = after, limit
@@ -163,10 +168,11 @@ class Store:
             if not rows:
                 return
             hidden = self._hidden_rows(rows, audience)
-            yield feed_lines(rows, audience, today=today, hidden=hidden)
+            lines = feed_lines(rows, audience, today=today, hidden=hidden)
+            yield lines
             if len(rows) < count:
                 return
-            remaining -= len(rows)
+            remaining -= lines.count(b"\n")  # orjson escapes newlines inside strings
             cursor = rows[-1][0]
 
     def _hidden_rows(self, rows: Sequence[Any], audience: Audience | str) -> frozenset[str]:
