@@ -22,10 +22,10 @@ from store.migrations import migrate
 from store.outcomes import SubmitResult
 from store.records import CHUNK_ROWS, submit
 from store.state import get_record, list_records, records_by_uscc
+from store.subjects import hidden_record_ids
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
 from store.timeliness import TimelinessSummary
-from store.subjects import hidden_record_ids
 from store.views import Audience, feed_lines
 
 

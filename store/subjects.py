@@ -77,13 +77,7 @@ def subject_may_narrow(dataset: str, audience: str) -> bool:
 def hidden_record_ids(engine: Engine, record_ids: Iterable[str], audience: str) -> frozenset[str]:
     """Of ``record_ids``, those whose stored record ``audience`` may not see by openness
     (judged on each record's current payload; unknown ids are not hidden)."""
-    wanted = sorted(
-        {
-            r
-            for r in record_ids
-            if subject_may_narrow(r.split(":", 1)[0], audience)
-        }
-    )
+    wanted = sorted({r for r in record_ids if subject_may_narrow(r.split(":", 1)[0], audience)})
     hidden: set[str] = set()
     with engine.connect() as conn:
         for start in range(0, len(wanted), _LOOKUP_CHUNK):

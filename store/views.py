@@ -135,7 +135,9 @@ def _mask_quoted_ids(text: str) -> str:
 
     def masked(found: re.Match[str]) -> str:
         number = found.group(0)
-        return str(schemas.mask_id_number(number)) if schemas.is_valid_resident_id(number) else number
+        if not schemas.is_valid_resident_id(number):
+            return number
+        return str(schemas.mask_id_number(number))
 
     return _RESIDENT_ID.sub(masked, text)
 

@@ -33,7 +33,8 @@ from portal.files import datapackage, write_datapackage, write_tables
 from portal.metadata import package_dict
 from portal.naming import public_entries
 from portal.source import CATALOGUE, catalogue_views, store_views
-from store import Audience, Role as KeyRole, Store, open_store, view, view_event
+from store import Audience, Store, open_store, view, view_event
+from store import Role as KeyRole
 from store.subjects import subject_rules
 
 TODAY = date(2027, 1, 15)
@@ -172,9 +173,7 @@ def test_store_views_and_feeds_follow_the_subject_policy(demo: Demo) -> None:
         items = [json.loads(line) for line in lines.splitlines()]
         events = st.changes(0, 50_000)
         hidden = st.hidden(events, audience)
-        expected = [
-            i for e in events if (i := view_event(e, audience, today=TODAY, hidden=hidden))
-        ]
+        expected = [i for e in events if (i := view_event(e, audience, today=TODAY, hidden=hidden))]
         assert items == json.loads(json.dumps(expected, default=str))
         about = {i["record_id"] for i in items}
         if audience is Audience.PUBLIC:
@@ -185,7 +184,9 @@ def test_store_views_and_feeds_follow_the_subject_policy(demo: Demo) -> None:
             assert about & demo.person_ids
     # a take-down of a natural person's record is in the log, and not in the public feed
     persons_down = [
-        e for e in st.changes(0, 50_000) if e.op.value == "delete" and e.record_id in demo.person_ids
+        e
+        for e in st.changes(0, 50_000)
+        if e.op.value == "delete" and e.record_id in demo.person_ids
     ]
     assert persons_down
     assert {e.record_id for e in persons_down} <= st.hidden(persons_down, Audience.PUBLIC)
