@@ -331,3 +331,16 @@ def test_agency_and_government_keys_still_see_natural_persons(demo: Demo) -> Non
         assert full and all(schemas.is_valid_resident_id(r["person_id_no"]) for r in full)
         feed = api.get("/api/v1/changes?after=0&limit=50000", role=KeyRole.AGENCY)
         assert {json.loads(x)["record_id"] for x in feed.text.splitlines()} & demo.person_ids
+
+
+def test_a_dataset_says_how_open_each_subject_category_is(demo: Demo) -> None:
+    with _api(demo) as api:
+        public = api.json("/api/v1/datasets/administrative-penalty")["subject_openness"]
+        agency = api.json("/api/v1/datasets/administrative-penalty", role=KeyRole.AGENCY)
+        measures = api.json("/api/v1/datasets/punishment-measures")
+    person = public["natural_person"]
+    assert person["openness"] == "authorised" and person["readable"] is False
+    assert "272" in person["basis_zh"] and person["basis_en"]
+    assert public["individual_business"]["readable"] is True
+    assert agency["subject_openness"]["natural_person"]["readable"] is True
+    assert measures["subject_openness"] == {}
