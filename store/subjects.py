@@ -65,12 +65,16 @@ def may_see_record(dataset: str, payload: Mapping[str, Any], audience: str) -> b
     return record_openness(dataset, payload) in OPENNESS_FOR[audience]
 
 
+@cache
 def subject_may_narrow(dataset: str, audience: str) -> bool:
-    """Whether some subject of the dataset is hidden from ``audience`` (so feeds must look)."""
+    """Whether the audience sees the dataset but not every subject in it (so feeds must
+    look at each record)."""
     if audience == "government" or subject_rules(dataset) is None:
         return False
     entry = get_entry(dataset)
     allowed = OPENNESS_FOR[audience]
+    if entry.openness not in allowed:
+        return False  # none of it, whatever the subject
     return any(entry.openness_for(c) not in allowed for c in entry.subject_openness)
 
 
@@ -79,6 +83,8 @@ def hidden_record_ids(engine: Engine, record_ids: Iterable[str], audience: str) 
     (judged on each record's current payload; unknown ids are not hidden)."""
     wanted = sorted({r for r in record_ids if subject_may_narrow(r.split(":", 1)[0], audience)})
     hidden: set[str] = set()
+    if not wanted:
+        return frozenset()
     with engine.connect() as conn:
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             chunk = wanted[start : start + _LOOKUP_CHUNK]
