@@ -18,7 +18,7 @@ A record is as open as the narrower of its dataset and its subject (:mod:`store.
 by the catalogue's ``subject_openness``, natural persons' records (自然人) are authorised query
 and government sharing only, so :func:`view` gives the public nothing of them and the public
 feed carries no item about them at all (no upsert, no tombstone). Public views also mask any
-resident ID number that a free-text field quotes.
+resident ID number that a free-text field quotes (:mod:`store.masking`).
 
 Withdrawn records (repaired, expired, revoked …) are gone for every audience: repair means
 终止公示 *and* 停止共享 (信用修复管理办法 Art. 3). Public and agency views keep only fields the
@@ -38,7 +38,6 @@ canonical payload text into the line instead of parsing and re-encoding it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,12 +51,10 @@ import schemas
 from catalog import Openness, get_entry
 from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window, utc
 from store.marks import OBJECTION_MARK, OBJECTION_STATUS_ZH
+from store.masking import public_value
 from store.subjects import may_see_record, subject_may_narrow
 
 ENVELOPE_KEYS = ("record_id", "dataset", "_meta")
-
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-"""An 18-character resident ID number (GB 11643) standing alone in a text."""
 
 SELF_DECLARED_CATEGORY = "voluntary-information"
 """Catalogue category of self-declared information (市场主体自愿提供的信用信息)."""
@@ -130,29 +127,9 @@ def _mask(value: Any) -> Any:
     return None
 
 
-def _mask_quoted_ids(text: str) -> str:
-    """``text`` with every valid resident ID number in it masked (public views only)."""
-
-    def masked(found: re.Match[str]) -> str:
-        number = found.group(0)
-        if not schemas.is_valid_resident_id(number):
-            return number
-        return str(schemas.mask_id_number(number))
-
-    return _RESIDENT_ID.sub(masked, text)
-
-
-def _public_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return _mask_quoted_ids(value) if _RESIDENT_ID.search(value) else value
-    if isinstance(value, list):
-        return [_public_value(v) if isinstance(v, str) else v for v in value]
-    return value
-
-
 def _redact_value(value: Any, rule: _Rule, audience: Audience) -> Any:
     if rule.nested is None:
-        return _public_value(value) if audience is Audience.PUBLIC else value
+        return public_value(value) if audience is Audience.PUBLIC else value
     if isinstance(value, list):
         return [_redact(v, rule.nested, audience) if isinstance(v, Mapping) else v for v in value]
     if isinstance(value, Mapping):
