@@ -23,6 +23,7 @@ from store.migrations import migrate
 from store.outcomes import SubmitResult
 from store.records import CHUNK_ROWS, submit
 from store.state import get_record, list_records, records_by_uscc
+from store.subjects import hidden_record_ids
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
 from store.timeliness import TimelinessSummary
@@ -161,7 +162,12 @@ class Store:
         """The change feed for ``audience`` as NDJSON: one chunk of lines per page of up to
         ``chunk`` events read (a chunk may be ``b""`` when none of its events is the
         audience's). Lines are those of :func:`store.view_event` (:func:`store.views.feed_lines`).
-        The first page is read when the first chunk is asked for."""
+        The first page is read when the first chunk is asked for.
+
+        ``limit`` bounds the lines delivered. Events of a dataset the audience reads give
+        one line each, except those about a subject it may not see (:mod:`store.subjects`),
+        which give none; reading goes on until ``limit`` lines or the end of the log, so
+        fewer lines than ``limit`` still means every event up to the head was read."""
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         cursor, remaining = after, limit
@@ -170,11 +176,30 @@ class Store:
             rows = change_rows(self.engine, cursor, count, datasets)
             if not rows:
                 return
-            yield feed_lines(rows, audience, today=today)
+            hidden = self._hidden_rows(rows, audience)
+            lines = feed_lines(rows, audience, today=today, hidden=hidden)
+            yield lines
             if len(rows) < count:
                 return
-            remaining -= len(rows)
+            remaining -= lines.count(b"\n")  # orjson escapes newlines inside strings
             cursor = rows[-1][0]
+
+    def _hidden_rows(self, rows: Sequence[Any], audience: Audience | str) -> frozenset[str]:
+        # change rows: record_id is column 2, payload column 8 (None for a take-down)
+        if Audience(audience) is Audience.GOVERNMENT:
+            return frozenset()
+        return hidden_record_ids(
+            self.engine, (row[2] for row in rows if row[8] is None), Audience(audience).value
+        )
+
+    def hidden(self, events: Iterable[ChangeEvent], audience: Audience | str) -> frozenset[str]:
+        """Record ids of the take-downs among ``events`` that ``audience`` must not hear of
+        (records about a subject it may not see, :mod:`store.subjects`); pass them to
+        :func:`store.view_event` as ``hidden``."""
+        if Audience(audience) is Audience.GOVERNMENT:
+            return frozenset()
+        ids = (e.record_id for e in events if e.payload is None)
+        return hidden_record_ids(self.engine, ids, Audience(audience).value)
 
     def head(self) -> int:
         """The latest seq (0 when the log is empty)."""
