@@ -9,6 +9,13 @@ Procedures and measures are data (``workflows/data``); workflow state lives in t
 
 from workflows.caller import SYSTEM, Caller
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
+from workflows.commitment_types import (
+    BreachListing,
+    CommitmentType,
+    CommitmentTypes,
+    load_commitment_types,
+    read_commitment_types,
+)
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.errors import (
     CaseNotFoundError,
@@ -58,10 +65,13 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "BreachListing",
     "Caller",
     "CaseNotFoundError",
     "CheckIndex",
     "CheckResult",
+    "CommitmentType",
+    "CommitmentTypes",
     "Entry",
     "FulfilmentResult",
     "InvalidRequestError",
@@ -97,11 +107,13 @@ __all__ = [
     "list_entry",
     "list_objections",
     "list_repairs",
+    "load_commitment_types",
     "load_measures",
     "load_procedures",
     "problem",
     "problem_codes",
     "publish_measures",
+    "read_commitment_types",
     "read_measures",
     "read_procedures",
     "record_fulfilment",
