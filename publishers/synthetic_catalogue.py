@@ -404,6 +404,7 @@ def interviews(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
         record = _subject(rng, pop)
         record.update(
             record_no=_doc_no(authority, "约谈", day, n),
+            interview_kind=("提示约谈", "警示约谈", "告诫约谈")[n % 3],
             interview_reason="一年内多次因同类违法行为受到行政处罚。",
             interview_basis="《武汉市公共信用信息管理办法》第二十八条",
             interview_date=day.isoformat(),

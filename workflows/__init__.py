@@ -25,7 +25,12 @@ from workflows.errors import (
     StateConflictError,
     WorkflowError,
 )
-from workflows.interviews import record_interview, record_rectification
+from workflows.interviews import (
+    interview_kind,
+    interview_kinds,
+    record_interview,
+    record_rectification,
+)
 from workflows.listings import RemovalReason, list_entry, remove_entry
 from workflows.measures import (
     Measure,
@@ -102,6 +107,8 @@ __all__ = [
     "file_objection",
     "get_objection",
     "get_repair",
+    "interview_kind",
+    "interview_kinds",
     "link_person",
     "linked_persons",
     "list_entry",
