@@ -49,9 +49,9 @@ def interview_kind(value: object) -> str | None:
     return aliases.get(text)
 
 
-def _kind_missing() -> VersionResult:
+def _kind_missing(record_id: str | None = None) -> VersionResult:
     bad = problem("interview-kind-missing", kinds=" / ".join(interview_kinds()))
-    return VersionResult(None, None, None, problems=(bad,))
+    return VersionResult(record_id, None, None, problems=(bad,))
 
 
 def record_interview(
@@ -153,7 +153,7 @@ def record_rectification(
     if recorded and given and given != recorded:
         raise InvalidRequestError(f"{interview_record_id} is a {recorded}, not a {given}")
     if not (recorded or given):
-        return _kind_missing()
+        return _kind_missing(interview_record_id)
     when = now or datetime.now(UTC)
     version = store_version(
         store,
