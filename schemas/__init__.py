@@ -5,6 +5,14 @@ Depends only on the standard library, ``jsonschema``/``referencing`` and the dat
 """
 
 from schemas.formats import FORMATS, format_checker
+from schemas.grades import (
+    Grade,
+    GradeScale,
+    GradeScaleError,
+    GradeScales,
+    load_grade_scales,
+    read_grade_scales,
+)
 from schemas.identifiers import (
     USCC_CHARSET,
     USCC_PLACEHOLDER,
@@ -40,6 +48,10 @@ __all__ = [
     "USCC_CHARSET",
     "USCC_PLACEHOLDER",
     "FieldSpec",
+    "Grade",
+    "GradeScale",
+    "GradeScaleError",
+    "GradeScales",
     "UnknownSchemaError",
     "date_order_rules",
     "documents",
@@ -50,8 +62,10 @@ __all__ = [
     "is_valid_org_code",
     "is_valid_resident_id",
     "is_valid_uscc",
+    "load_grade_scales",
     "mask_id_number",
     "org_code_check_char",
+    "read_grade_scales",
     "reference_validator",
     "registry",
     "resolve",

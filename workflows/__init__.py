@@ -9,6 +9,13 @@ Procedures and measures are data (``workflows/data``); workflow state lives in t
 
 from workflows.caller import SYSTEM, Caller
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
+from workflows.commitment_types import (
+    BreachListing,
+    CommitmentType,
+    CommitmentTypes,
+    load_commitment_types,
+    read_commitment_types,
+)
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
 from workflows.errors import (
@@ -19,7 +26,12 @@ from workflows.errors import (
     StateConflictError,
     WorkflowError,
 )
-from workflows.interviews import record_interview, record_rectification
+from workflows.interviews import (
+    interview_kind,
+    interview_kinds,
+    record_interview,
+    record_rectification,
+)
 from workflows.listings import RemovalReason, list_entry, remove_entry
 from workflows.measures import (
     Measure,
@@ -59,11 +71,14 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "BreachListing",
     "CalendarImport",
     "Caller",
     "CaseNotFoundError",
     "CheckIndex",
     "CheckResult",
+    "CommitmentType",
+    "CommitmentTypes",
     "Entry",
     "FulfilmentResult",
     "InvalidRequestError",
@@ -95,16 +110,20 @@ __all__ = [
     "get_objection",
     "get_repair",
     "import_calendar_year",
+    "interview_kind",
+    "interview_kinds",
     "link_person",
     "linked_persons",
     "list_entry",
     "list_objections",
     "list_repairs",
+    "load_commitment_types",
     "load_measures",
     "load_procedures",
     "problem",
     "problem_codes",
     "publish_measures",
+    "read_commitment_types",
     "read_measures",
     "read_procedures",
     "recompute_deadlines",
