@@ -19,6 +19,14 @@ from schemas.identifiers import (
     uscc_embedded_org_code_ok,
     uscc_registration_type_known,
 )
+from schemas.national import (
+    NationalColumn,
+    field_for_code,
+    national_columns,
+    national_row,
+    national_schemas,
+    national_standard,
+)
 from schemas.registry import (
     BASE_URI,
     FieldSpec,
@@ -40,9 +48,11 @@ __all__ = [
     "USCC_CHARSET",
     "USCC_PLACEHOLDER",
     "FieldSpec",
+    "NationalColumn",
     "UnknownSchemaError",
     "date_order_rules",
     "documents",
+    "field_for_code",
     "fields",
     "format_checker",
     "id_birth_date",
@@ -51,6 +61,10 @@ __all__ = [
     "is_valid_resident_id",
     "is_valid_uscc",
     "mask_id_number",
+    "national_columns",
+    "national_row",
+    "national_schemas",
+    "national_standard",
     "org_code_check_char",
     "reference_validator",
     "registry",
