@@ -28,6 +28,7 @@ from workflows.measures import (
     publish_measures,
     read_measures,
 )
+from workflows.national import NationalReceipt, import_national_results, read_results
 from workflows.objections import (
     Objection,
     ObjectionState,
@@ -68,6 +69,7 @@ __all__ = [
     "Measure",
     "MeasureList",
     "MeasurePublication",
+    "NationalReceipt",
     "NotAllowedError",
     "Objection",
     "ObjectionState",
@@ -92,6 +94,7 @@ __all__ = [
     "file_objection",
     "get_objection",
     "get_repair",
+    "import_national_results",
     "link_person",
     "linked_persons",
     "list_entry",
@@ -104,6 +107,7 @@ __all__ = [
     "publish_measures",
     "read_measures",
     "read_procedures",
+    "read_results",
     "record_fulfilment",
     "record_interview",
     "record_outcome",
