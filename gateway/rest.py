@@ -5,6 +5,8 @@
 ``GET  /api/v1/datasets/{id}``                          one catalogue entry and its fields
 ``GET  /api/v1/datasets/{id}/records``                  a keyset page (filters, ``next``)
 ``GET  /api/v1/datasets/{id}/download.csv|.ndjson``     the whole dataset, streamed
+``GET  /api/v1/datasets/{id}/download.national.csv``    platform: national 双公示 codes
+``POST /api/v1/national/repairs``                       platform: 信用中国 repair results
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
@@ -34,7 +36,7 @@ from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
-from gateway.routes import admin, catalogue, changes, entities, records, submissions
+from gateway.routes import admin, catalogue, changes, entities, national, records, submissions
 from gateway.routes.depends import ERRORS
 from store import StoreError
 
@@ -51,7 +53,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, changes, submissions, admin):
+for module in (catalogue, records, national, entities, changes, submissions, admin):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)
