@@ -30,7 +30,7 @@ from store.errors import (
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
-from store.national import national_datasets, national_header, national_pages
+from store.national import national_datasets, national_header, national_page, national_pages
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
@@ -101,6 +101,7 @@ __all__ = [
     "may_see_dataset",
     "national_datasets",
     "national_header",
+    "national_page",
     "national_pages",
     "open_store",
     "publication_window",

@@ -46,6 +46,22 @@ def national_header(dataset: str) -> list[str]:
     return [c.code for c in schemas.national_columns(national_schema(dataset))]
 
 
+def national_page(
+    store: Store, dataset: str, *, today: date, after: str | None, limit: int
+) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+    """Up to ``limit`` ``(record id, national row)`` after record id ``after``, and whether
+    more follow (for cursor pages; the government view shows every active record)."""
+    schema_id = national_schema(dataset)
+    stored = store.records(dataset, after_record_id=after, limit=limit + 1)
+    out: list[tuple[str, dict[str, str]]] = []
+    for record in stored[:limit]:
+        seen = view(record, Audience.GOVERNMENT, today=today)
+        if seen is not None:
+            row = schemas.national_row(schema_id, seen, updated_at=seen["_meta"]["updated_at"])
+            out.append((record.record_id, row))
+    return out, len(stored) > limit
+
+
 def national_pages(
     store: Store, dataset: str, *, today: date, page: int = PAGE
 ) -> Iterator[list[dict[str, str]]]:

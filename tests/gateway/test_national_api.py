@@ -30,6 +30,8 @@ from national_factory import AMR, DAY, line, resident_id, seed, uscc
 DOWNLOAD = "/api/v1/datasets/administrative-penalty/download.national.csv"
 REPAIRS = "/api/v1/national/repairs"
 QUERY = """query($code: String!) { entity(creditCode: $code) { penalties { recordId } } }"""
+NATIONAL = """query($after: String) { nationalRecords(dataset: "administrative-penalty", first: 4,
+  after: $after) { dataset header rows pageInfo { hasNextPage endCursor } } }"""
 
 
 @pytest.fixture
@@ -100,7 +102,9 @@ def channels(api: Api, record_id: str, number: int) -> dict[str, bool]:
     gql = api.post("/graphql", json={"query": QUERY, "variables": {"code": uscc(number)}},
                    role=Role.PLATFORM).json()  # fmt: skip
     nodes = ((gql["data"] or {}).get("entity") or {}).get("penalties") or []
+    national_gql = graphql_rows(api)
     return {
+        "graphql-national": any(r["CF_WSH"] == f"武市监罚〔2027〕{number}号" for r in national_gql),
         "rest": any(v["record_id"] == record_id for v in pages["records"]),
         "download": record_id in csv_text,
         "national": any(r["CF_WSH"] == f"武市监罚〔2027〕{number}号" for r in national(api)),
@@ -180,3 +184,31 @@ def test_cli_export_and_import(db_url: str, tmp_path: Path) -> None:
     public = runner.invoke(cli, ["export", "administrative-penalty", "--db", db_url,
                                  "--as-of", DAY.isoformat()])  # fmt: skip
     assert public.exit_code == 0 and "武市监罚〔2027〕1号" not in public.stdout
+
+
+def graphql_rows(api: Api, role: Role = Role.PLATFORM) -> list[dict[str, str]]:
+    """Every row of nationalRecords, page by page."""
+    rows: list[dict[str, str]] = []
+    after = None
+    while True:
+        body = api.post(
+            "/graphql", json={"query": NATIONAL, "variables": {"after": after}}, role=role
+        ).json()
+        assert "errors" not in body, body
+        page = body["data"]["nationalRecords"]
+        assert page["header"][-2:] == ["DFBM", "SJC"]
+        rows.extend(page["rows"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return rows
+        after = page["pageInfo"]["endCursor"]
+
+
+def test_graphql_national_records(api: Api) -> None:
+    rows = graphql_rows(api)
+    assert len(rows) == 6 and rows == graphql_rows(api, Role.ADMIN)
+    assert {r["CF_WSH"] for r in rows} == {r["CF_WSH"] for r in national(api)}
+    assert all(r["CF_JDRQ"] == "2027/03/01" for r in rows)
+    for role in (None, Role.AGENCY):
+        body = api.post("/graphql", json={"query": NATIONAL}, role=role).json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
