@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+from rich.markup import escape
 
 from catalog import CatalogError, get_entry
 from gateway.clikit import (
@@ -140,11 +141,12 @@ def import_national_repairs(
         for line in receipt.lines:
             for issue in line.issues:
                 out.print(
-                    f"line {issue.line} {issue.field or '-'} [red]{issue.code}[/] "
-                    f"{issue.message_zh} / {issue.message_en}"
+                    f"line {issue.line} {escape(issue.field or '-')} [red]{issue.code}[/] "
+                    f"{escape(issue.message_zh)} / {escape(issue.message_en)}",
+                    highlight=False,
                 )
         out.print(
-            f"{file.name}: {receipt.count('accepted'):,} accepted 已撤下/已处理, "
+            f"{escape(file.name)}: {receipt.count('accepted'):,} accepted 已撤下/已处理, "
             f"{receipt.count('unchanged'):,} unchanged 未变化, "
             f"{receipt.count('rejected'):,} rejected 拒收"
         )
