@@ -27,6 +27,14 @@ from schemas.identifiers import (
     uscc_embedded_org_code_ok,
     uscc_registration_type_known,
 )
+from schemas.national import (
+    NationalColumn,
+    field_for_code,
+    national_columns,
+    national_row,
+    national_schemas,
+    national_standard,
+)
 from schemas.registry import (
     BASE_URI,
     FieldSpec,
@@ -52,9 +60,11 @@ __all__ = [
     "GradeScale",
     "GradeScaleError",
     "GradeScales",
+    "NationalColumn",
     "UnknownSchemaError",
     "date_order_rules",
     "documents",
+    "field_for_code",
     "fields",
     "format_checker",
     "id_birth_date",
@@ -64,6 +74,10 @@ __all__ = [
     "is_valid_uscc",
     "load_grade_scales",
     "mask_id_number",
+    "national_columns",
+    "national_row",
+    "national_schemas",
+    "national_standard",
     "org_code_check_char",
     "read_grade_scales",
     "reference_validator",

@@ -41,6 +41,7 @@ from workflows.measures import (
     publish_measures,
     read_measures,
 )
+from workflows.national import NationalReceipt, import_national_results, read_results
 from workflows.objections import (
     Objection,
     ObjectionState,
@@ -85,6 +86,7 @@ __all__ = [
     "Measure",
     "MeasureList",
     "MeasurePublication",
+    "NationalReceipt",
     "NotAllowedError",
     "Objection",
     "ObjectionState",
@@ -110,6 +112,7 @@ __all__ = [
     "get_objection",
     "get_repair",
     "import_calendar_year",
+    "import_national_results",
     "interview_kind",
     "interview_kinds",
     "link_person",
@@ -126,6 +129,7 @@ __all__ = [
     "read_commitment_types",
     "read_measures",
     "read_procedures",
+    "read_results",
     "recompute_deadlines",
     "record_fulfilment",
     "record_interview",
