@@ -43,28 +43,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import itertools
 import json
 import os
-import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from publishers.encoding import (
-    SAMPLE_SIZE,
     Encoding,
     bom_encoding,
     find_decode_failure,
     has_utf8_hanzi,
-    read_sample,
     resolve_encoding,
 )
+from publishers.sources import ReadError, RowProblem, _Source
+from publishers.xlsx import FormulaRow, xlsx_header, xlsx_rows
 
 Format = Literal["auto", "csv", "xlsx", "json", "ndjson"]
 """What a caller may ask for; ``auto`` decides by extension, then by content."""
@@ -74,6 +70,7 @@ Row = tuple[int, Any]
 __all__ = [
     "Encoding",
     "Format",
+    "FormulaRow",
     "ReadError",
     "Row",
     "RowProblem",
@@ -96,80 +93,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an encrypted .xlsx
 _DELIMITERS = ",\t;|"
 _BLANKISH = " \t\r\n\f\v,;|\""  # a line of only these carries no header
 _RAW_LIMIT = 1000
-_OS_ERRORS: tuple[tuple[type[OSError], str, str], ...] = (
-    (FileNotFoundError, "file-not-found", "file not found"),
-    (IsADirectoryError, "not-a-file", "a directory, not a file"),
-    (PermissionError, "permission-denied", "permission denied"),
-)
 _JSON_CHUNK = 16 * 1024  # characters; the buffer holds about two
 _JSON_SLACK = 32  # a value ending this close to the buffer end may continue in the next chunk
 _JSON_WS = " \t\r\n"
 _MIDNIGHT = dt.time()
-
-
-class ReadError(Exception):
-    """The file cannot be read at all; ``code`` is a stable kebab-case reason."""
-
-    def __init__(self, message: str, *, code: str, path: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.path = path
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A row that could not be parsed into an object; the caller reports it on that row.
-
-    ``code`` is ``invalid-json`` or ``not-an-object``; ``raw`` is the offending text (at most
-    1,000 characters).
-    """
-
-    code: str
-    message: str
-    raw: Any
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """Where the bytes come from: a file reopened on demand, or an upload held in memory."""
-
-    name: str
-    path: Path | None = None
-    data: bytes | None = None
-
-    def open(self) -> IO[bytes]:
-        if self.data is not None:
-            return io.BytesIO(self.data)
-        assert self.path is not None
-        try:
-            return self.path.open("rb")
-        except OSError as exc:
-            raise self._os_error(exc) from None
-
-    def head(self) -> tuple[bytes, bool]:
-        """The sample to choose format and encoding by, and whether it is the whole file."""
-        with self.open() as raw:
-            try:
-                return read_sample(raw)
-            except OSError as exc:
-                raise self._os_error(exc) from None
-
-    def _os_error(self, exc: OSError) -> ReadError:
-        for kind, code, message in _OS_ERRORS:
-            if isinstance(exc, kind):
-                return ReadError(message, code=code, path=self.name)
-        return ReadError(f"cannot read the file: {exc.strerror}", code="io-error", path=self.name)
-
-    def text(self, encoding: str, newline: str | None) -> IO[str]:
-        return io.TextIOWrapper(self.open(), encoding=encoding, errors="strict", newline=newline)
-
-    def chunks(self) -> Iterator[bytes]:
-        with self.open() as raw:
-            yield from iter(lambda: raw.read(SAMPLE_SIZE), b"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,91 +288,16 @@ def _csv_rows(table: Table) -> Iterator[Row]:
                             code="invalid-csv", path=source.name) from None
 
 
-# -- XLSX -------------------------------------------------------------------------------------
-
-def _load_workbook(source: _Source, raw: IO[bytes]) -> Any:
-    from openpyxl import load_workbook  # import cost only for workbook uploads
-
-    try:
-        # A file object, not a path: openpyxl refuses paths whose extension is not .xlsx.
-        return load_workbook(raw, read_only=True, data_only=True)
-    except zipfile.BadZipFile:
-        raise ReadError("not an XLSX workbook (not a ZIP package)", code="invalid-xlsx",
-                        path=source.name) from None
-    except Exception as exc:  # openpyxl raises many kinds on a damaged package
-        raise ReadError(f"the workbook cannot be opened: {exc}", code="invalid-xlsx",
-                        path=source.name) from exc
-
-
-@contextmanager
-def _first_sheet(source: _Source) -> Iterator[tuple[str, Iterator[tuple[Any, ...]]]]:
-    """The first worksheet's title and rows of cells; the workbook is closed on leaving."""
-    with source.open() as raw:
-        workbook = _load_workbook(source, raw)
-        try:
-            if not workbook.worksheets:
-                raise ReadError("the workbook has no worksheet", code="empty-file",
-                                path=source.name)
-            sheet = workbook.worksheets[0]
-            # Some writers declare a wrong <dimension>; openpyxl would then stop early.
-            sheet.reset_dimensions()
-            yield sheet.title, sheet.iter_rows()
-        except ReadError:
-            raise
-        except Exception as exc:  # a damaged sheet surfaces while iterating
-            raise ReadError(f"the worksheet cannot be read: {exc}", code="invalid-xlsx",
-                            path=source.name) from exc
-        finally:
-            workbook.close()
-
-
-def _xlsx_header(rows: Iterator[tuple[Any, ...]]) -> list[str] | None:
-    for row in rows:
-        values = [cell.value for cell in row]
-        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
-            headers = ["" if v is None else str(v).strip() for v in values]
-            while headers and not headers[-1]:
-                headers.pop()
-            return headers
-    return None
-
+# -- XLSX (publishers.xlsx) -------------------------------------------------------------------
 
 def _open_xlsx(source: _Source) -> Table:
-    with _first_sheet(source) as (title, rows):
-        headers = _xlsx_header(rows)
-    if headers is None:
-        raise ReadError(f"the first worksheet {title!r} is empty", code="empty-file",
-                        path=source.name)
+    title, headers = xlsx_header(source)
     return Table(source.name, "xlsx", None, headers, sheet=title, _source=source)
-
-
-@lru_cache(maxsize=256)
-def _date_only(number_format: str) -> bool:
-    from openpyxl.styles.numbers import is_datetime
-
-    return bool(is_datetime(number_format) == "date")
 
 
 def _xlsx_rows(table: Table) -> Iterator[Row]:
     assert table.headers is not None
-    width = len(table.headers)
-    with _first_sheet(table._source) as (_, rows):
-        _xlsx_header(rows)
-        for number, row in enumerate(rows, start=1):
-            values = [cell.value for cell in row]
-            if not any(v is not None and v != "" for v in values):
-                continue
-            for i, v in enumerate(values):
-                # openpyxl reads every date-formatted cell as a datetime; a date cell is a date.
-                if type(v) is dt.datetime and v.time() == _MIDNIGHT and _date_only(
-                    row[i].number_format
-                ):
-                    values[i] = v.date()
-            if len(values) < width:
-                values.extend([None] * (width - len(values)))
-            while len(values) > width and values[-1] is None:
-                values.pop()
-            yield number, values
+    return xlsx_rows(table._source, len(table.headers))
 
 
 # -- JSON and NDJSON --------------------------------------------------------------------------

@@ -362,7 +362,7 @@ class RecordValidator:
             annotated = next(
                 (n["x-issue-code"] for n in reversed(nodes) if "x-issue-code" in n), None
             )
-            if annotated and kind_name in ("Format", "Pattern", "AnyOf", "Enum", "Const"):
+            if annotated and kind_name in ("Format", "Pattern", "AnyOf", "Enum", "Const", "Not"):
                 code = annotated
             elif kind_name == "Constant":
                 code = "rule-violation" if in_then else "invalid-choice"
