@@ -170,9 +170,8 @@ def splitter(separators: Sequence[str], known: Collection[str] = ()) -> Normalis
     A part that is not a ``known`` value and follows a ``其他-…`` item is glued back to it
     with its separator ("其他-责令改正，限期整改" stays one item).
     """
-    pattern = re.compile(
-        r"\s*(" + "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True)) + r")\s*"
-    )
+    alternatives = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
+    pattern = re.compile(r"\s*(" + alternatives + r")\s*")
     known_set = frozenset(known)
 
     def split(value: Any) -> Any:
