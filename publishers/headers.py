@@ -34,9 +34,18 @@ def header_key(text: str) -> str:
     """
     norm = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
     norm = _MARKS.sub("", _STRIP.sub("", norm)).replace("(单位", "(")
-    if norm.startswith("(") and norm.endswith(")") and norm.count("(") > 1:
+    if norm.startswith("(") and norm.endswith(")") and _balanced(norm[1:-1]):
         norm = norm[1:-1]  # 【罚款金额（万元）】
     return norm.upper()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 @dataclass(frozen=True, slots=True)
