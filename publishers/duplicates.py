@@ -21,7 +21,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from catalog import CatalogEntry
-from catalog.keys import key_value
+from catalog.keys import USCC_PLACEHOLDER, key_value
 
 _ROW_MASK = 0xFFFFFFFF
 _SEPARATOR = "\x1f"
@@ -37,13 +37,19 @@ class KeyTracker:
         self._seen: dict[int, int] = {}
         self.digests: array[int] | None = array("Q") if digests else None
 
-    def key(self, record: dict[str, Any]) -> tuple[str, ...] | None:
-        """The record's natural key values, as :func:`catalog.keys.key_values` gives them."""
-        out: list[str] = []
+    def key(self, record: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The natural key of a *normalised* record, as :func:`catalog.keys.key_values` reads
+        it (strings arrive stripped and codes upper-cased, so no second pass over them)."""
+        get = record.get
+        out = []
         for members in self._parts:
             for fid in members:
-                value = key_value(record.get(fid))
-                if value is not None:
+                value = get(fid)
+                if value and value != USCC_PLACEHOLDER:
+                    if value.__class__ is not str:
+                        value = key_value(value)
+                        if value is None:
+                            continue
                     out.append(value)
                     break
             else:
@@ -51,19 +57,30 @@ class KeyTracker:
         return tuple(out)
 
     def see(self, record: dict[str, Any], content: Hashable, row: int) -> tuple[int, bool] | None:
-        """None for a new key; else ``(first row, same content)``."""
-        key = self.key(record)
-        if key is None:
-            return None
+        """None for a new key (or no usable key); else ``(first row, same content)``."""
+        get = record.get
+        out = []
+        for members in self._parts:  # key() inlined: this runs once per valid row
+            for fid in members:
+                value = get(fid)
+                if value and value != USCC_PLACEHOLDER:
+                    if value.__class__ is not str:
+                        value = key_value(value)
+                        if value is None:
+                            continue
+                    out.append(value)
+                    break
+            else:
+                return None
+        key = tuple(out)
         h = hash(key)
-        c = hash(content) & _ROW_MASK
         seen = self._seen.get(h)
         if seen is None:
-            self._seen[h] = (c << 32) | (row & _ROW_MASK)
+            self._seen[h] = ((hash(content) & _ROW_MASK) << 32) | (row & _ROW_MASK)
             if self.digests is not None:
-                material = _SEPARATOR.join(key).encode("utf-8")
+                material = _SEPARATOR.join(map(str, key)).encode("utf-8")
                 self.digests.append(
                     int.from_bytes(hashlib.blake2b(material, digest_size=8).digest(), "big")
                 )
             return None
-        return seen & _ROW_MASK, (seen >> 32) == c
+        return seen & _ROW_MASK, (seen >> 32) == hash(content) & _ROW_MASK

@@ -44,10 +44,10 @@ from publishers.readers import (
     ReadError,
     Table,
     _csv_records,
-    _Source,
     open_table,
 )
 from publishers.report import MAX_VALUE_CHARS, Issue, Report, make_issue
+from publishers.sources import _Source
 
 MIN_ROWS = 50_000
 """Below this many (estimated) data rows the single-process path is faster."""
