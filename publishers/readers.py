@@ -23,7 +23,9 @@ Payloads:
   datetime, time, None), padded with None to the header width; cells beyond the header are
   kept only if one has a value. A cell with a date-only number format arrives as a
   ``datetime.date`` (openpyxl reads it as a midnight datetime); a cell formatted with a
-  time of day stays a ``datetime``. Date cells never arrive as text.
+  time of day stays a ``datetime``. Date cells never arrive as text. A row with a formula
+  cell that has no cached value arrives as a :class:`~publishers.xlsx.FormulaRow` (a list
+  naming those cells); see :mod:`publishers.xlsx`, which reads workbooks.
 - JSON array / NDJSON: the parsed object (``dict``, numbers with a fraction as ``Decimal``).
   An element that is not an object, or an NDJSON line that is not JSON, arrives as a
   :class:`RowProblem` so the caller reports it on that row. Blank NDJSON lines are skipped.
