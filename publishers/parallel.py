@@ -35,6 +35,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
+from publishers.csvfiles import csv_records as _csv_records
 from publishers.duplicates import KeyTracker
 from publishers.headers import map_columns
 from publishers.intake import Intake, validate_file
@@ -43,7 +44,6 @@ from publishers.readers import (
     Format,
     ReadError,
     Table,
-    _csv_records,
     open_table,
 )
 from publishers.report import MAX_VALUE_CHARS, Issue, Report, make_issue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from publishers.encoding import SAMPLE_SIZE, read_sample
+from publishers.encoding import SAMPLE_SIZE, find_decode_failure, read_sample
 
 _OS_ERRORS: tuple[tuple[type[OSError], str, str], ...] = (
     (FileNotFoundError, "file-not-found", "file not found"),
@@ -86,3 +86,14 @@ class _Source:
             yield from iter(lambda: raw.read(SAMPLE_SIZE), b"")
 
 
+def decode_error(source: _Source, codec: str, requested: str) -> ReadError:
+    failure = find_decode_failure(source.chunks(), codec)
+    where = failure.describe() if failure else "near the end of the file"
+    if requested == "auto":
+        hint = (
+            f"the start of the file is {codec} but this part is not; the file mixes "
+            "encodings: save it again in one encoding (UTF-8)"
+        )
+    else:
+        hint = "the file is in another encoding: try --encoding auto, utf-8 or gb18030"
+    return ReadError(f"not valid {codec} at {where}; {hint}", code="decode-error", path=source.name)

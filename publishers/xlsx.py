@@ -57,11 +57,13 @@ def _load_workbook(source: _Source, raw: IO[bytes]) -> Any:
         # A file object, not a path: openpyxl refuses paths whose extension is not .xlsx.
         return load_workbook(raw, read_only=True, data_only=True)
     except zipfile.BadZipFile:
-        raise ReadError("not an XLSX workbook (not a ZIP package)", code="invalid-xlsx",
-                        path=source.name) from None
+        raise ReadError(
+            "not an XLSX workbook (not a ZIP package)", code="invalid-xlsx", path=source.name
+        ) from None
     except Exception as exc:  # openpyxl raises many kinds on a damaged package
-        raise ReadError(f"the workbook cannot be opened: {exc}", code="invalid-xlsx",
-                        path=source.name) from exc
+        raise ReadError(
+            f"the workbook cannot be opened: {exc}", code="invalid-xlsx", path=source.name
+        ) from exc
 
 
 @contextmanager
@@ -71,8 +73,9 @@ def _first_sheet(source: _Source) -> Iterator[tuple[Any, Iterator[tuple[Any, ...
         workbook = _load_workbook(source, raw)
         try:
             if not workbook.worksheets:
-                raise ReadError("the workbook has no worksheet", code="empty-file",
-                                path=source.name)
+                raise ReadError(
+                    "the workbook has no worksheet", code="empty-file", path=source.name
+                )
             sheet = workbook.worksheets[0]
             # Some writers declare a wrong <dimension>; openpyxl would then stop early.
             sheet.reset_dimensions()
@@ -80,8 +83,9 @@ def _first_sheet(source: _Source) -> Iterator[tuple[Any, Iterator[tuple[Any, ...
         except ReadError:
             raise
         except Exception as exc:  # a damaged sheet surfaces while iterating
-            raise ReadError(f"the worksheet cannot be read: {exc}", code="invalid-xlsx",
-                            path=source.name) from exc
+            raise ReadError(
+                f"the worksheet cannot be read: {exc}", code="invalid-xlsx", path=source.name
+            ) from exc
         finally:
             workbook.close()
 
@@ -104,8 +108,9 @@ def xlsx_header(source: _Source) -> tuple[str, list[str]]:
         headers, _ = _header(rows)
         title = sheet.title
     if headers is None:
-        raise ReadError(f"the first worksheet {title!r} is empty", code="empty-file",
-                        path=source.name)
+        raise ReadError(
+            f"the first worksheet {title!r} is empty", code="empty-file", path=source.name
+        )
     return title, headers
 
 
@@ -209,8 +214,10 @@ def xlsx_rows(source: _Source, width: int) -> Iterator[tuple[int, list[Any]]]:
                 continue
             for i, v in enumerate(values):
                 # openpyxl reads every date-formatted cell as a datetime; a date cell is a date.
-                if type(v) is dt.datetime and v.time() == _MIDNIGHT and _date_only(
-                    row[i].number_format
+                if (
+                    type(v) is dt.datetime
+                    and v.time() == _MIDNIGHT
+                    and _date_only(row[i].number_format)
                 ):
                     values[i] = v.date()
             if len(values) < width:

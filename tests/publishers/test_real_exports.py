@@ -39,9 +39,7 @@ def fixture_rows(name: str = "penalty-utf8.csv") -> tuple[list[str], list[list[s
     return header, rows
 
 
-def write_gbk(
-    path: Path, header: list[str], rows: list[list[str]], encoding: str = "gbk"
-) -> Path:
+def write_gbk(path: Path, header: list[str], rows: list[list[str]], encoding: str = "gbk") -> Path:
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerows([header, *rows])
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -186,7 +184,10 @@ def test_formula_without_value_is_a_located_error_naming_the_cell(tmp_path: Path
     rep = report(_workbook(tmp_path / "export.xlsx", formula_row=2))
     (error,) = issues(rep, "formula-without-value")
     assert (error.row, error.field, error.severity, error.value) == (
-        2, "fine_amount_wan", "error", "M3"
+        2,
+        "fine_amount_wan",
+        "error",
+        "M3",
     )
     assert "M3" in error.message and "M3" in error.message_zh
     assert not [i for i in rep.issues if i.row == 2 and i.code == "conditional-required"]
@@ -225,7 +226,9 @@ def test_validate_catches_duplicate_keys_naming_both_rows(tmp_path: Path) -> Non
 def test_cli_validate_reports_duplicates(tmp_path: Path) -> None:
     result = subprocess.run(
         [EXE, "validate", PENALTY, str(_with_duplicates(tmp_path)), "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     found = json.loads(result.stdout)
