@@ -4,6 +4,11 @@
 the API) into :class:`ValidatedRow` values, streaming, while it fills one :class:`Report`.
 The CLI's ``validate`` and ``submit``, and the gateway's submission endpoints, all go through
 here, so a department gets the same answer whichever way it sends its data.
+
+Besides the schema (:mod:`publishers.validation`) the intake reads legacy code-list labels
+(``value-aliases.yaml``, and ``legacy-values.yaml`` where another field decides), reports XLSX
+formula cells without a value on their field, and finds natural keys repeated inside the file
+(:mod:`publishers.duplicates`); see ``docs/validation-real-exports.md``.
 """
 
 from __future__ import annotations

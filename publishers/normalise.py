@@ -180,6 +180,8 @@ def splitter(separators: Sequence[str], known: Collection[str] = ()) -> Normalis
         pieces = pattern.split(value.strip())
         if len(pieces) == 1:
             return [pieces[0]] if pieces[0] else None
+        if "其他" not in value:  # the common case: every other piece is a value
+            return [p for p in pieces[::2] if p] or None
         out: list[str] = []
         for i in range(0, len(pieces), 2):
             part = pieces[i]

@@ -293,7 +293,10 @@ class RecordValidator:
                     issues.extend(self._uscc_warnings(record, fid, value, row, note))
         for fid, texts in self._stated:
             value = record.get(fid)
-            if value.__class__ is str and worth_checking(value) and fid not in bad:
+            # only a figure of 10 or more can be yuan (worth_checking), so most rows stop here
+            if value.__class__ is str and value[:2].isdigit() and worth_checking(value):
+                if fid in bad:
+                    continue
                 issue = self._unit_check(record, fid, value, texts, row)
                 if issue is not None:
                     issues.append(issue)
