@@ -51,7 +51,7 @@ class FormulaRow(list[Any]):
 
 
 def _load_workbook(source: _Source, raw: IO[bytes]) -> Any:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]  # only for workbooks
+    from openpyxl import load_workbook  # only for workbooks
 
     try:
         # A file object, not a path: openpyxl refuses paths whose extension is not .xlsx.
@@ -116,7 +116,7 @@ def xlsx_header(source: _Source) -> tuple[str, list[str]]:
 
 @lru_cache(maxsize=256)
 def _date_only(number_format: str) -> bool:
-    from openpyxl.styles.numbers import is_datetime  # type: ignore[import-untyped]
+    from openpyxl.styles.numbers import is_datetime
 
     return bool(is_datetime(number_format) == "date")
 
