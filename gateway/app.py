@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = the_store
     install_error_handlers(app)
 
-    from gateway import graphql, rest, workflow_routes
+    from gateway import graphql, rest
+    from gateway.routes import workflows as workflow_routes
 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)

@@ -28,7 +28,7 @@ from gateway.pages import catalogue_entry
 from gateway.responses import CSV, OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
 from gateway.routes.submissions import _body
-from gateway.workflow_routes import _caller, workflow_errors
+from gateway.routes.workflows import _caller, workflow_errors
 from store import Role, national_header, national_pages
 from workflows import import_national_results, read_results
 
