@@ -34,7 +34,7 @@ from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
-from gateway.routes import admin, catalogue, changes, entities, records, submissions
+from gateway.routes import admin, catalogue, changes, entities, records, rules, submissions
 from gateway.routes.depends import ERRORS
 from store import StoreError
 
@@ -51,7 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, changes, submissions, admin):
+for module in (catalogue, records, entities, changes, submissions, admin, rules):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)

@@ -32,6 +32,7 @@ from store.exchange import Store, open_store
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
+from store.recompute import RecomputeResult, recompute
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
 from store.takedowns import SweepResult, WithdrawalReason
 from store.timeliness import TimelinessSummary
@@ -69,6 +70,7 @@ __all__ = [
     "Outcome",
     "PublicationWindow",
     "Receipt",
+    "RecomputeResult",
     "RecordState",
     "Role",
     "RowOutcome",
@@ -101,6 +103,7 @@ __all__ = [
     "open_store",
     "publication_window",
     "read_audit",
+    "recompute",
     "record_hash",
     "record_reads",
     "redact",

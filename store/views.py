@@ -43,6 +43,7 @@ import orjson
 
 import schemas
 from catalog import Openness, get_entry
+from store.declared_end import end_mismatch
 from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window, utc
 from store.marks import OBJECTION_MARK, OBJECTION_STATUS_ZH
 
@@ -216,7 +217,7 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
     ):
         return None
     fields = _redact(stored.payload, disclosure_rules(entry.schema_id), who)
-    return _envelope(
+    shown = _envelope(
         stored.dataset,
         stored.record_id,
         fields,
@@ -227,6 +228,10 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
         under_objection=stored.under_objection,
         self_declared=_self_declared(stored.dataset, stored.payload),
     )
+    if who is not Audience.PUBLIC:  # a data-quality note for authorities, not the public
+        mismatch = end_mismatch(stored.payload, stored.publishable, stored.window_end)
+        shown["_meta"]["publication_end_mismatch"] = mismatch
+    return shown
 
 
 def view_event(

@@ -1,0 +1,45 @@
+"""The provider's 公示截止期 (CF_GSJZQ, ``publication_end``) against the computed window end.
+
+The declared end is kept in the payload as sent, but the gateway's computed window decides
+(docs/publication-windows.md). A difference is reported to the provider as the receipt warning
+``publication_end_mismatch`` and shown to agency and government audiences in ``_meta`` (never
+to the public: it is a data-quality matter between the gateway and the department).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+DECLARED_END_FIELD = "publication_end"
+OPEN_END = date(2099, 12, 31)
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip().replace("/", "-")) if value else None
+    except ValueError:
+        return None
+
+
+def end_mismatch(
+    payload: Mapping[str, Any], publishable: bool, end: date | None
+) -> dict[str, Any] | None:
+    """``{"declared", "computed"}`` when the declared end differs from the computed one.
+
+    ``computed`` is an ISO date, None for an open-ended window, or ``"not-published"``; a
+    declared 2099-12-31 (长期) means open-ended. None when nothing was declared or they agree.
+    """
+    declared = _day(payload.get(DECLARED_END_FIELD))
+    if declared is None:
+        return None
+    declared_end = None if declared >= OPEN_END else declared
+    if publishable and declared_end == end:
+        return None
+    computed: str | None = (end.isoformat() if end else None) if publishable else "not-published"
+    return {"declared": declared.isoformat(), "computed": computed}
