@@ -32,8 +32,8 @@ from store.exchange import Store, open_store
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
-from store.recompute import RecomputeResult, recompute
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.recompute import RecomputeResult, recompute
 from store.takedowns import SweepResult, WithdrawalReason
 from store.timeliness import TimelinessSummary
 from store.views import Audience, may_see_dataset, redact, view, view_event

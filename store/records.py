@@ -34,8 +34,8 @@ from catalog import USCC_PLACEHOLDER, CatalogEntry, get_entry, record_id_for
 from publishers import Issue, make_issue
 from store import tables
 from store.bulk import Bulk
-from store.declared_end import DECLARED_END_FIELD, end_mismatch
 from store.db import write_transaction
+from store.declared_end import DECLARED_END_FIELD, end_mismatch
 from store.events import Op, RecordState
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult, new_batch_id
 from store.payloads import canonical_json, content_hash

@@ -53,7 +53,7 @@ def window_of(dataset: str, record: dict[str, Any]) -> PublicationWindow:
     """The window of one record as the store computes it (raises CatalogError / WindowError)."""
     entry = get_entry(dataset)
     (row,) = list(Intake(dataset).records([record]))
-    return load_rulebook().window(entry.publication_rule, row.record)
+    return load_rulebook().window(entry.publication_rule, row.record or {})
 
 
 @rules_app.command("window")
