@@ -8,6 +8,7 @@ to the public: it is a data-quality matter between the gateway and the departmen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -43,3 +44,18 @@ def end_mismatch(
         return None
     computed: str | None = (end.isoformat() if end else None) if publishable else "not-published"
     return {"declared": declared.isoformat(), "computed": computed}
+
+
+_IN_TEXT = re.compile(r'"publication_end":"([0-9]{4}-[0-9]{2}-[0-9]{2})"')
+
+
+def end_mismatch_in_text(
+    payload: str | None, publishable: bool | None, end: date | None
+) -> dict[str, Any] | None:
+    """:func:`end_mismatch` of a stored canonical-JSON payload, without parsing it whole."""
+    if not payload or DECLARED_END_FIELD not in payload:
+        return None
+    found = _IN_TEXT.search(payload)
+    if found is None:
+        return None
+    return end_mismatch({DECLARED_END_FIELD: found.group(1)}, bool(publishable), end)

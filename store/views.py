@@ -43,7 +43,7 @@ import orjson
 
 import schemas
 from catalog import Openness, get_entry
-from store.declared_end import end_mismatch
+from store.declared_end import end_mismatch, end_mismatch_in_text
 from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window, utc
 from store.marks import OBJECTION_MARK, OBJECTION_STATUS_ZH
 
@@ -277,6 +277,10 @@ def view_event(
             under_objection=event.reason == OBJECTION_MARK,
             self_declared=_self_declared(event.dataset, event.payload or {}),
         )
+        if who is not Audience.PUBLIC:  # a data-quality note for authorities, as in view()
+            item["record"]["_meta"]["publication_end_mismatch"] = end_mismatch(
+                event.payload or {}, bool(event.publishable), event.window_end
+            )
     elif event.state is not RecordState.ACTIVE:
         item["reason"] = event.reason
     elif not event.publishable:
@@ -363,6 +367,8 @@ def feed_lines(rows: Iterable[Sequence[Any]], audience: Audience | str, *, today
             "objection_status": OBJECTION_STATUS_ZH if marked else None,
             "self_declared": False,
         }
+        if who is not Audience.PUBLIC:  # as in view(): authorities see the 公示截止期 mismatch
+            meta["publication_end_mismatch"] = end_mismatch_in_text(payload, publishable, end)
         item["op"] = "upsert"
         inner = _splice_inner(payload) if government and not info.self_declared else None
         if inner is not None:
