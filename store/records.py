@@ -221,7 +221,7 @@ class Submission:
             if mismatch is not None:  # the declared 公示截止期 is kept; the computed end decides
                 result.issues.append(
                     make_issue(
-                        "publication_end_mismatch",
+                        "publication-end-mismatch",
                         row=p.row,
                         field=DECLARED_END_FIELD,
                         value=mismatch["declared"],
