@@ -34,15 +34,24 @@ def test_the_tables_load() -> None:
 
 def test_bad_sectors_are_located() -> None:
     with pytest.raises(InvalidCatalogError) as caught:
-        parse_sectors({"sectors": [{"id": "x", "kinds": ["nope"]}, {"id": "y", "kinds": ["domain"]},
-                                   {"id": "y", "kinds": ["domain"]}]})
+        parse_sectors(
+            {
+                "sectors": [
+                    {"id": "x", "kinds": ["nope"]},
+                    {"id": "y", "kinds": ["domain"]},
+                    {"id": "y", "kinds": ["domain"]},
+                ]
+            }
+        )
     text = str(caught.value)
     assert "$.sectors[0].kinds" in text and "$.sectors[2].id" in text
 
 
 def test_a_law_table_may_name_only_domains() -> None:
     with pytest.raises(InvalidCatalogError, match=r"\$\.domains\[0\]\.domain"):
-        parse_legal_bases({"domains": [{"domain": "市场监管", "laws": ["x法"]}]}, sector_ids("domain"))
+        parse_legal_bases(
+            {"domains": [{"domain": "市场监管", "laws": ["x法"]}]}, sector_ids("domain")
+        )
 
 
 def test_a_registry_may_name_only_systems_and_real_usccs() -> None:

@@ -24,8 +24,9 @@ KEYS = {"publishable", "start", "end", "min_end", "rule_set", "explanation"}
 def doc_examples() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(case, record, expected) for every row of the examples table in the doc."""
     text = DOC.read_text(encoding="utf-8")
-    block = re.search(r"<!-- national-examples:start -->\n(.*?)<!-- national-examples:end -->",
-                      text, re.S)
+    block = re.search(
+        r"<!-- national-examples:start -->\n(.*?)<!-- national-examples:end -->", text, re.S
+    )
     assert block is not None
     out = []
     for line in block.group(1).splitlines()[2:]:
@@ -35,11 +36,20 @@ def doc_examples() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
         def day(cell: str) -> str | None:
             return None if cell in ("—", "open") else cell
 
-        out.append((case, json.loads(record.strip("`")), {
-            "publishable": publishable == "yes", "start": day(start), "min_end": day(min_end),
-            "end": day(end), "rule_set": rule_set.strip("`"),
-            "flags": () if flags == "—" else tuple(flags.split(",")),
-        }))
+        out.append(
+            (
+                case,
+                json.loads(record.strip("`")),
+                {
+                    "publishable": publishable == "yes",
+                    "start": day(start),
+                    "min_end": day(min_end),
+                    "end": day(end),
+                    "rule_set": rule_set.strip("`"),
+                    "flags": () if flags == "—" else tuple(flags.split(",")),
+                },
+            )
+        )
     return out
 
 
@@ -53,8 +63,9 @@ def test_the_doc_has_the_cases_of_the_issue() -> None:
 
 
 @pytest.mark.parametrize(("case", "record", "expected"), EXAMPLES, ids=[c for c, _, _ in EXAMPLES])
-def test_every_doc_example_is_explained(case: str, record: dict[str, Any],
-                                        expected: dict[str, Any]) -> None:
+def test_every_doc_example_is_explained(
+    case: str, record: dict[str, Any], expected: dict[str, Any]
+) -> None:
     window = window_of("administrative-penalty", record)
     answer = window.as_json()
     assert {k: answer[k] for k in ("publishable", "start", "min_end", "end", "rule_set")} == {
@@ -69,20 +80,32 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_contract_inline_and_at_file(tmp_path: Path) -> None:
-    case, record, expected = next(e for e in EXAMPLES if "special-equipment fine" in e[0])
-    inline = run("rules", "window", "administrative-penalty", "--record",
-                 json.dumps(record, ensure_ascii=False), "--json")
+    _case, record, expected = next(e for e in EXAMPLES if "special-equipment fine" in e[0])
+    inline = run(
+        "rules",
+        "window",
+        "administrative-penalty",
+        "--record",
+        json.dumps(record, ensure_ascii=False),
+        "--json",
+    )
     assert inline.returncode == 0, inline.stderr
     answer = json.loads(inline.stdout)
     assert answer.keys() == KEYS
     assert (answer["start"], answer["min_end"], answer["end"]) == (
-        expected["start"], expected["min_end"], expected["end"])
+        expected["start"],
+        expected["min_end"],
+        expected["end"],
+    )
     by_input = {e["input"]: e for e in answer["explanation"]}
     assert by_input["system"]["source"] == "derived"
     assert by_input["procedure"]["source"] == "derived"
     assert by_input["low_fine_threshold"] == {
-        "input": "low_fine_threshold", "value": None, "source": "inferred",
-        "how": by_input["low_fine_threshold"]["how"]}
+        "input": "low_fine_threshold",
+        "value": None,
+        "source": "inferred",
+        "how": by_input["low_fine_threshold"]["how"],
+    }
     path = tmp_path / "record.json"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     from_file = run("rules", "window", "administrative-penalty", "--record", f"@{path}", "--json")

@@ -57,7 +57,9 @@ def test_samr_warning_only_special_equipment_is_not_published_order_45() -> None
     assert got["domain"] == (["特种设备"], "derived")
     assert got["procedure"] == ("简易程序", "inferred")
     # the same in 2027 (Order 36 would not publish a warning either)
-    assert not publication_window("penalty", national("2027-06-10", ["警告"], SAMR, SPECIAL)).publishable
+    assert not publication_window(
+        "penalty", national("2027-06-10", ["警告"], SAMR, SPECIAL)
+    ).publishable
 
 
 def test_samr_warning_only_not_published_even_when_declared_ordinary() -> None:
@@ -72,7 +74,9 @@ def test_samr_special_equipment_fine_gets_order_58_one_year_minimum() -> None:
     window = publication_window("penalty", national("2025-06-10", ["罚款"], SAMR, SPECIAL, "3"))
     assert window.publishable
     assert (str(window.start), str(window.min_end), str(window.end)) == (
-        "2025-06-10", "2026-06-10", "2028-06-10",
+        "2025-06-10",
+        "2026-06-10",
+        "2028-06-10",
     )
     assert window.rule_set == "penalty/order-58+samr-order-45"
     assert "1-year minimum" in window.reason
@@ -138,7 +142,9 @@ def test_setting_the_threshold_gives_three_months_and_no_flag(tmp_path: Path) ->
     penalty_file = tmp_path / "penalty.yaml"
     text = penalty_file.read_text(encoding="utf-8")
     assert "        max_wan: null\n" in text
-    penalty_file.write_text(text.replace("        max_wan: null\n", '        max_wan: "1"\n'), "utf-8")
+    penalty_file.write_text(
+        text.replace("        max_wan: null\n", '        max_wan: "1"\n'), "utf-8"
+    )
     book = read_rules(tmp_path)
     window = book.window("penalty", national("2027-06-10", ["罚款"], SAMR, FOOD, "0.5"))
     assert (str(window.end), window.flags) == ("2027-09-10", ())
@@ -150,7 +156,11 @@ def test_setting_the_threshold_gives_three_months_and_no_flag(tmp_path: Path) ->
         ("《中华人民共和国安全生产法》第九十九条", None, ["安全生产"]),
         ("《中华人民共和国消防法》第六十条", None, ["消防"]),
         ("《中华人民共和国药品管理法》第一百二十五条", None, ["药品"]),
-        ("《中华人民共和国行政处罚法》第二十八条", "使用未经定期检验的电梯", ["特种设备"]),  # keyword
+        (
+            "《中华人民共和国行政处罚法》第二十八条",
+            "使用未经定期检验的电梯",
+            ["特种设备"],
+        ),  # keyword
         ("《中华人民共和国产品质量法》第四十九条", None, None),
     ],
 )
@@ -163,14 +173,18 @@ def test_domain_from_legal_basis_and_violation_type(
 
 
 def test_work_safety_under_order_58_from_the_emergency_bureau() -> None:
-    record = national("2024-09-02", ["罚款"], "武汉市应急管理局", "《中华人民共和国安全生产法》第九十九条", "2")
+    record = national(
+        "2024-09-02", ["罚款"], "武汉市应急管理局", "《中华人民共和国安全生产法》第九十九条", "2"
+    )
     window = publication_window("penalty", record)
     assert (str(window.min_end), str(window.end)) == ("2025-09-02", "2027-09-02")
     assert sources(record)["system"] == ("应急管理", "derived")
 
 
 def test_every_district_market_bureau_is_samr() -> None:
-    data = yaml.safe_load((RULES_DIR.parents[1] / "catalog" / "departments.yaml").read_text("utf-8"))
+    data = yaml.safe_load(
+        (RULES_DIR.parents[1] / "catalog" / "departments.yaml").read_text("utf-8")
+    )
     bureaus = [d["name"] for d in data["departments"] if "市场监督管理局" in d["name"]]
     assert len(bureaus) >= 13
     for name in [*bureaus, "武汉市某新区市场监督管理局"]:

@@ -58,8 +58,10 @@ def changed_rules(tmp_path: Path) -> RuleBook:
     for old, new in (
         ("        max_wan: null\n", '        max_wan: "1"\n'),
         ('个体工商户: "200", default: "3000"}', '个体工商户: "200", default: "50"}'),
-        ("      general: {min: P3M, max: P1Y}\n      serious: {min: P1Y, max: P3Y}",
-         "      general: {min: P3M, max: P2Y}\n      serious: {min: P1Y, max: P3Y}"),
+        (
+            "      general: {min: P3M, max: P1Y}\n      serious: {min: P1Y, max: P3Y}",
+            "      general: {min: P3M, max: P2Y}\n      serious: {min: P1Y, max: P3Y}",
+        ),
     ):
         assert old in text, old
         text = text.replace(old, new)
@@ -93,9 +95,7 @@ def test_dry_run_counts_and_writes_nothing(st: Store, tmp_path: Path) -> None:
     book = changed_rules(tmp_path)
     head = st.head()
     result = recompute(st.engine, TODAY, dry_run=True, book=book)
-    assert result.by_dataset == {
-        DATASET: {"shorten": 1, "lengthen": 1, "end_now": 1, "start": 2}
-    }
+    assert result.by_dataset == {DATASET: {"shorten": 1, "lengthen": 1, "end_now": 1, "start": 2}}
     assert st.head() == head
     again = recompute(st.engine, TODAY, dry_run=True, book=book)
     assert again.by_dataset == result.by_dataset
