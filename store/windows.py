@@ -4,9 +4,9 @@ A window is computed — never taken from the provider's 公示截止期 — fro
 record's decision date, its severity class (轻微 / 一般 / 严重) and its sectors. The rules are
 data: one YAML file per catalogue rule reference under ``store/rules/``, read and validated by
 :mod:`store.rulefiles`; penalties are computed by :mod:`store.penalty_windows`, other kinds here;
-the window type and the value readers are in :mod:`store.window_model`. What a record does not declare (issuing system, domain, procedure) is
-derived from its national fields by :mod:`store.derivation`; every window carries an
-``explanation`` of its inputs and where each came from. The rules, their sources and every
+the window type and the value readers are in :mod:`store.window_model`. What a record does not
+declare (issuing system, domain, procedure) is derived from its national fields by
+:mod:`store.derivation`; every window carries an ``explanation`` of its inputs and their source. The rules, their sources and every
 decision taken are listed in ``docs/publication-windows.md``.
 
 Period arithmetic lives in :mod:`store.periods`: a window is the closed interval ``[start, end]``;
