@@ -6,8 +6,8 @@ data: one YAML file per catalogue rule reference under ``store/rules/``, read an
 :mod:`store.rulefiles`; penalties are computed by :mod:`store.penalty_windows`, other kinds here;
 the window type and the value readers are in :mod:`store.window_model`. What a record does not
 declare (issuing system, domain, procedure) is derived from its national fields by
-:mod:`store.derivation`; every window carries an ``explanation`` of its inputs and their source. The rules, their sources and every
-decision taken are listed in ``docs/publication-windows.md``.
+:mod:`store.derivation`; every window carries an ``explanation`` of its inputs and their source.
+The rules, their sources and every decision taken are listed in ``docs/publication-windows.md``.
 
 Period arithmetic lives in :mod:`store.periods`: a window is the closed interval ``[start, end]``;
 a penalty decided on 2024-01-31 with a 3-month period is shown from 2024-01-31 to 2024-04-30.
