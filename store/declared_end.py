@@ -3,8 +3,7 @@
 The declared end is kept in the payload as sent, but the gateway's computed window decides
 (docs/publication-windows.md). A difference is reported to the provider as the receipt warning
 ``publication-end-mismatch`` and shown to agency and government audiences in ``_meta`` (never
-to the public: it is a data-quality matter between the gateway and the department). The same
-receipt step reports ``low-fine-threshold-unset`` for a window flagged by :mod:`store.windows`.
+to the public: it is a data-quality matter between the gateway and the department).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from publishers import Issue, make_issue
-from store.window_model import LOW_FINE_UNSET, PublicationWindow
+from store.window_model import PublicationWindow
 
 DECLARED_END_FIELD = "publication_end"
 OPEN_END = date(2099, 12, 31)
@@ -67,18 +66,8 @@ def end_mismatch_in_text(
 
 def window_issues(row: int, record: Mapping[str, Any], window: PublicationWindow) -> list[Issue]:
     """The receipt warnings of a stored record's window: ``publication-end-mismatch`` (the
-    declared 公示截止期 differs; it is kept, the computed end decides) and
-    ``low-fine-threshold-unset`` (the window is flagged: Hubei's threshold is not set)."""
+    declared 公示截止期 differs; it is kept, the computed end decides)."""
     issues: list[Issue] = []
-    if LOW_FINE_UNSET in window.flags:
-        issues.append(
-            make_issue(
-                "low-fine-threshold-unset",
-                row=row,
-                field="fine_amount_wan",
-                value=record.get("fine_amount_wan"),
-            )
-        )
     mismatch = end_mismatch(record, window.publishable, window.end)
     if mismatch is not None:
         issues.append(
