@@ -45,6 +45,7 @@ from gateway.routes import (
     national,
     records,
     reports,
+    rules,
     submissions,
 )
 from gateway.routes.depends import ERRORS
@@ -63,7 +64,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-ROUTERS = (catalogue, records, national, entities, reports, changes, submissions, admin, calendar)
+ROUTERS = (
+    catalogue,
+    records,
+    national,
+    entities,
+    reports,
+    changes,
+    submissions,
+    admin,
+    calendar,
+    rules,
+)
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:
     api.include_router(module.router)

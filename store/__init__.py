@@ -38,6 +38,7 @@ from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.recompute import RecomputeResult, recompute
 from store.reports import IssuedReport, issue_report, report_history
 from store.search import EntityIndex, Hit, normalise_name
 from store.signing import (
@@ -96,6 +97,7 @@ __all__ = [
     "Profile",
     "PublicationWindow",
     "Receipt",
+    "RecomputeResult",
     "RecordState",
     "ReportKey",
     "Role",
@@ -148,6 +150,7 @@ __all__ = [
     "publication_window",
     "published_keys",
     "read_audit",
+    "recompute",
     "record_hash",
     "record_reads",
     "redact",

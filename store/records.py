@@ -35,6 +35,7 @@ from publishers import Issue, make_issue
 from store import tables
 from store.bulk import Bulk
 from store.db import write_transaction
+from store.declared_end import window_issues
 from store.events import Op, RecordState
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult, new_batch_id
 from store.payloads import canonical_json, content_hash
@@ -216,6 +217,7 @@ class Submission:
                 continue
             version, state, w_reason, w_at, outcome = self._decide(p.row, ex)
             window = publication_window(rule, p.record)
+            result.issues.extend(window_issues(p.row, p.record, window))
             decision = _as_date(p.record.get("decision_date"))
             if ex is not None and ex[6] is not None:  # measured when first published: keep
                 timeliness = ex[6:11]

@@ -7,6 +7,7 @@ from gateway.commands import (
     files,
     publish,
     reports,
+    rules,
     service,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "files",
     "publish",
     "reports",
+    "rules",
     "service",
 ]
