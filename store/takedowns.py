@@ -49,7 +49,7 @@ class WithdrawalReason(StrEnum):
 
     @property
     def zh(self) -> str:
-        """撤销, 变更更正, 信用修复, 公示期满, 异议成立, 移出名单, 信用中国信用修复 or 公示规则变更."""
+        """The label shown to people: 撤销, 变更更正, 信用修复, 公示期满, 异议成立, 移出名单 …"""
         return _REASON_ZH[self]
 
 
