@@ -32,6 +32,7 @@ from store.errors import (
 )
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
+from store.jobs import JobRun, list_runs, run_job
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
@@ -87,6 +88,7 @@ __all__ = [
     "FeedAck",
     "Hit",
     "InvalidQueryError",
+    "JobRun",
     "IssuedReport",
     "MigrationError",
     "Op",
@@ -132,6 +134,7 @@ __all__ = [
     "import_year",
     "issue_report",
     "list_keys",
+    "list_runs",
     "load_imported",
     "load_rulebook",
     "mark_objection",
@@ -149,6 +152,7 @@ __all__ = [
     "report_history",
     "revoke_key",
     "rotate_key",
+    "run_job",
     "submit_records",
     "submit_rows",
     "submit_table",
