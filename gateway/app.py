@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,18 +28,39 @@ def today_of(app: FastAPI) -> dt.date:
     return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the application; opens (and migrates) the store unless one is given."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False
+) -> FastAPI:
+    """Build the application; opens (and migrates) the store unless one is given.
+
+    ``scheduler=True`` (``creditgate serve`` passes ``settings.scheduler``) runs the expiries
+    job (:mod:`gateway.scheduler`) from the lifespan's start to its end."""
     settings = settings or Settings()
     apply_identity_secret(settings)
     owned = store is None
     the_store = store or open_store(settings.db)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            the_store.close()
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        jobs = None
+        if scheduler:
+            from gateway.scheduler import ExpiryScheduler
+
+            jobs = ExpiryScheduler(
+                the_store,
+                lambda: today_of(application),
+                interval_seconds=settings.sweep_interval_seconds,
+                runner=f"serve:{os.getpid()}",
+            )
+            jobs.start()
+        application.state.scheduler = jobs
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.stop()
+            if owned:
+                the_store.close()
 
     app = FastAPI(
         title=API_TITLE,
