@@ -15,7 +15,8 @@
    publishable record whose window ended before ``today`` is taken down as ``expired``.
 3. **commitment deadlines** — a commitment whose 承诺有效期 passed with no 承诺履行状态 is
    flagged once, a ``fulfilment-overdue`` step in its timeline: the accepting unit has to
-   record 全部履行 / 部分履行 / 全部未履行. Nothing more: a breach and its consequences are
+   record 全部履行 / 部分履行 / 全部未履行 (also once its publication window has ended:
+   the sweep's ``expired`` take-down does not settle the fulfilment). Nothing more: a breach and its consequences are
    the unit's finding (:func:`workflows.record_fulfilment`), never presumed.
 4. **workflow time limits** — an objection past its verify or answer deadline and a repair
    application past its decision deadline are flagged once per deadline
@@ -257,8 +258,10 @@ def _flag_commitments(store: Store, today: date, now: datetime) -> tuple[str, ..
     flagged: list[str] = []
     after: str | None = None
     while True:
-        page = store.records(COMMITMENT_DATASET, after_record_id=after, limit=_PAGE)
+        page = store.records(COMMITMENT_DATASET, after_record_id=after, limit=_PAGE, state=None)
         for stored in page:
+            if not stored.active and stored.withdrawn_reason != WithdrawalReason.EXPIRED:
+                continue  # revoked, corrected …: nothing left to confirm
             valid_to = _day(stored.payload.get("commitment_valid_to"))
             if valid_to is None or valid_to >= today or stored.payload.get("fulfilment_status"):
                 continue
