@@ -17,7 +17,8 @@
    flagged once, a ``fulfilment-overdue`` step in its timeline: the accepting unit has to
    record 全部履行 / 部分履行 / 全部未履行 (also once its publication window has ended:
    the sweep's ``expired`` take-down does not settle the fulfilment). Nothing more: a breach
-   and its consequences are the unit's finding (:func:`workflows.record_fulfilment`), never presumed.
+   and its consequences are the unit's finding (:func:`workflows.record_fulfilment`),
+   never presumed.
 4. **workflow time limits** — an objection past its verify or answer deadline and a repair
    application past its decision deadline are flagged once per deadline
    (``verify-overdue`` / ``answer-overdue`` / ``decision-overdue`` steps) and listed in the

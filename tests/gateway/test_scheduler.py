@@ -88,9 +88,7 @@ def test_serve_lifespan_runs_the_expiries_and_partners_see_the_take_down(db_url:
         assert rid not in _listed(api, platform) and rid not in _listed(api, None)
         assert (item["op"], item["record_id"], item["reason"]) == ("delete", rid, "expired")
         acks = api.json("/api/v1/admin/acks", key=admin)["acks"]
-        assert [(a["key_id"], a["lag"], a["pending_takedowns"]) for a in acks] == [
-            (key_id, 1, 1)
-        ]
+        assert [(a["key_id"], a["lag"], a["pending_takedowns"]) for a in acks] == [(key_id, 1, 1)]
         body = api.json("/api/v1/admin/jobs", key=admin)
         assert body["scheduler"] == {"running": True, "interval_seconds": 3600}
         (run,) = body["runs"]
