@@ -58,6 +58,16 @@ def _listed(api: Any, key: str | None) -> set[str]:
     return {row["record_id"] for row in r.json()["records"]}
 
 
+QUERY = "query($code: String!) { entity(creditCode: $code) { penalties { recordId } } }"
+
+
+def _in_graphql(api: Any, key: str | None, code: str) -> set[str]:
+    r = api.post("/graphql", json={"query": QUERY, "variables": {"code": code}}, key=key)
+    assert r.status_code == 200 and "errors" not in r.json(), r.text
+    entity = r.json()["data"]["entity"] or {"penalties": []}
+    return {p["recordId"] for p in entity["penalties"]}
+
+
 def _wait_for_run(store: Store, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -72,7 +82,9 @@ def test_serve_lifespan_runs_the_expiries_and_partners_see_the_take_down(db_url:
     # without the scheduler: the day alone hides the record from the public, but government
     # partners (who see every record not taken down) keep it and their lag reads 0
     with serving(_app(db_url, scheduler=False)) as api:
+        code = api.store.get(rid).payload["uscc"]
         assert rid not in _listed(api, None) and rid in _listed(api, platform)
+        assert rid not in _in_graphql(api, None, code) and rid in _in_graphql(api, platform, code)
         assert api.app.state.scheduler is None
         head = api.store.head()
         acks = api.json("/api/v1/admin/acks", key=admin)["acks"]
@@ -86,6 +98,7 @@ def test_serve_lifespan_runs_the_expiries_and_partners_see_the_take_down(db_url:
         _wait_for_run(api.store)
         (item,) = _feed(api, platform, head)
         assert rid not in _listed(api, platform) and rid not in _listed(api, None)
+        assert rid not in _in_graphql(api, platform, code)
         assert (item["op"], item["record_id"], item["reason"]) == ("delete", rid, "expired")
         acks = api.json("/api/v1/admin/acks", key=admin)["acks"]
         assert [(a["key_id"], a["lag"], a["pending_takedowns"]) for a in acks] == [(key_id, 1, 1)]

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from wf_factory import HRSS, PLATFORM, commitment, list_entry, penalty
+from wf_factory import AMR, HRSS, PLATFORM, commitment, list_entry, penalty
 
 from store import Audience, Role, Store, acknowledge, acknowledgements, create_key, view
-from workflows import file_objection, list_objections, steps_of
+from workflows import file_objection, get_repair, list_objections, steps_of
 from workflows.expiry import run_expiries, run_expiry_job
+from workflows.tables import repair_applications
 
 DECIDED = date(2026, 6, 3)  # a 1-year fine: shown until 2027-06-03
 LAST_DAY = date(2027, 6, 3)
@@ -122,6 +123,28 @@ def test_an_overdue_objection_is_flagged_once_and_listed(store: Store) -> None:
     again = run_expiries(store, day_after)
     assert again.objections_overdue == (case.id,) and again.objections_flagged == 0
     assert list_objections(store)[0].state.value == "submitted"  # nothing decided for them
+
+
+def test_a_repair_past_its_decision_deadline_is_flagged_once(store: Store) -> None:
+    rid = _store(store, "administrative-penalty", penalty(7, decided=date(2026, 11, 2)))
+    with store.engine.begin() as conn:  # a pending case as apply_for_repair files it
+        conn.execute(
+            repair_applications.insert().values(
+                id="rp-2027-1", record_id=rid, dataset="administrative-penalty",
+                authority_uscc=AMR[1], applicant_name="武汉测试", filed_by="key:plat",
+                obligations_fulfilled=True, state="pending", filed_at=AT,
+                decision_due=date(2027, 3, 8), decision_from=date(2027, 3, 1), decision_days=5,
+            )
+        )  # fmt: skip
+    assert run_expiries(store, date(2027, 3, 8)).repairs_overdue == ()
+    report = run_expiries(store, date(2027, 3, 9), now=AT)
+    assert report.repairs_overdue == ("rp-2027-1",) and report.repairs_flagged == 1
+    (flag,) = [s for s in steps_of(store.engine, case_id="rp-2027-1")]
+    assert (flag.step, flag.details, flag.state_to) == (
+        "decision-overdue", {"due": "2027-03-08"}, "pending"
+    )  # fmt: skip
+    assert run_expiries(store, date(2027, 3, 10)).repairs_flagged == 0
+    assert get_repair(store, "rp-2027-1").state.value == "pending"  # not decided for them
 
 
 def test_the_job_records_its_run(store: Store) -> None:
