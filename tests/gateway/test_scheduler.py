@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -127,3 +128,24 @@ def test_worker_once_runs_one_pass_and_records_it(db_url: str) -> None:
         assert [r.status for r in list_runs(store.engine)] == ["done"]
     again = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and json.loads(again.stdout)["counts"]["expired"] == 0
+
+
+def test_worker_runs_on_its_interval_until_terminated(db_url: str) -> None:
+    rid, _key_id, _platform, _admin = _seed(db_url)
+    args = [EXE, "worker", "--db", db_url, "--interval", "3600", "--now", DAY.isoformat()]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with open_store(db_url) as store:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not list_runs(store.engine):
+                time.sleep(0.2)
+            _wait_for_run(store, 30)  # the pass at start
+            assert store.get(rid).withdrawn_reason == "expired"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "worker stopped" in out

@@ -3,13 +3,24 @@ overdue, idempotently; the take-downs reach the feed and the partners' lag."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import threading
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
 from wf_factory import AMR, HRSS, PLATFORM, commitment, list_entry, penalty
 
-from store import Audience, Role, Store, acknowledge, acknowledgements, create_key, view
+from store import (
+    Audience,
+    Role,
+    Store,
+    acknowledge,
+    acknowledgements,
+    create_key,
+    list_runs,
+    open_store,
+    view,
+)
 from workflows import file_objection, get_repair, list_objections, steps_of
 from workflows.expiry import run_expiries, run_expiry_job
 from workflows.tables import repair_applications
@@ -153,3 +164,33 @@ def test_the_job_records_its_run(store: Store) -> None:
     assert report is not None and run.status == "done" and run.id is not None
     assert run.counts["expired"] == 1 and run.counts == report.counts()
     assert (run.today, run.started_at, run.runner) == (NEXT_DAY, AT, "test")
+
+
+def test_two_gateways_ticking_together_sweep_once(store: Store, wf_url: str) -> None:
+    rids = [
+        _store(store, "administrative-penalty", penalty(10 + i, decided=DECIDED)) for i in range(3)
+    ]
+    other = open_store(wf_url)  # the second gateway process's store
+    start = threading.Barrier(2)
+    runs: dict[str, Any] = {}
+
+    def tick(name: str, st: Store) -> None:
+        start.wait(10)
+        runs[name] = run_expiry_job(st, NEXT_DAY, runner=name, fresh_for=timedelta(minutes=30))
+
+    threads = [threading.Thread(target=tick, args=(n, s)) for n, s in (("a", store), ("b", other))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        other.close()
+    statuses = sorted(run.status for run, _ in runs.values())
+    assert statuses == ["done", "skipped"]
+    (report,) = [r for _, r in runs.values() if r is not None]
+    assert report.expired == 3
+    assert all(store.get(rid).withdrawn_reason == "expired" for rid in rids)
+    deletes = [e for e in store.changes(0, 100) if e.op.value == "delete"]
+    assert len(deletes) == 3  # each record taken down once
+    assert [r.status for r in list_runs(store.engine)] == ["done"]
