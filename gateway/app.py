@@ -8,6 +8,7 @@ command line.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,18 +22,39 @@ from store import Store, next_year_warning, open_store
 API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公共信用信息开放与交换网关)"
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the application; opens (and migrates) the store unless one is given."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False
+) -> FastAPI:
+    """Build the application; opens (and migrates) the store unless one is given.
+
+    ``scheduler=True`` (``creditgate serve`` passes ``settings.scheduler``) runs the expiries
+    job (:mod:`gateway.scheduler`) from the lifespan's start to its end."""
     settings = settings or Settings()
     apply_identity_secret(settings)
     owned = store is None
     the_store = store or open_store(settings.db)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            the_store.close()
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        jobs = None
+        if scheduler:
+            from gateway.scheduler import ExpiryScheduler
+
+            jobs = ExpiryScheduler(
+                the_store,
+                lambda: today_of(application),
+                interval_seconds=settings.sweep_interval_seconds,
+                runner=f"serve:{os.getpid()}",
+            )
+            jobs.start()
+        application.state.scheduler = jobs
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.stop()
+            if owned:
+                the_store.close()
 
     app = FastAPI(
         title=API_TITLE,

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     """The CKAN site the publisher writes to; the console reads its confirmed positions."""
     ckan_public_url: str | None = None
     """The CKAN portal's address as the public reaches it; dataset pages link to it."""
+    scheduler: bool = True
+    """``creditgate serve`` runs the expiries (sweep, list ends, overdue flags) itself; set
+    false when a ``creditgate worker`` does it."""
+    sweep_interval_seconds: int = Field(default=3600, ge=1)
+    """Seconds between two passes of the expiries job (it also runs at start)."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
 

@@ -32,6 +32,7 @@ from store.errors import (
 )
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
+from store.jobs import JobRun, list_runs, run_job
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.national import national_datasets, national_header, national_page, national_pages
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
@@ -90,6 +91,7 @@ __all__ = [
     "Hit",
     "InvalidQueryError",
     "IssuedReport",
+    "JobRun",
     "MigrationError",
     "Op",
     "Outcome",
@@ -135,6 +137,7 @@ __all__ = [
     "import_year",
     "issue_report",
     "list_keys",
+    "list_runs",
     "load_imported",
     "load_rulebook",
     "mark_objection",
@@ -157,6 +160,7 @@ __all__ = [
     "report_history",
     "revoke_key",
     "rotate_key",
+    "run_job",
     "submit_records",
     "submit_rows",
     "submit_table",

@@ -209,6 +209,12 @@ def _calendar(conn: Connection) -> None:
         for name, sql_type in columns:
             if name not in have:
                 conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+def _jobs(conn: Connection) -> None:
+    from store.jobs import JOB_TABLES
+
+    tables.metadata.create_all(conn, tables=list(JOB_TABLES), checkfirst=True)
+
+
 def _uploads(conn: Connection) -> None:
     from store.uploads import UPLOAD_TABLES
 
@@ -235,6 +241,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "calendar: calendar_days, calendar_changes; deadline basis and provisional flags",
         _calendar,
     ),
+    Migration(6, "jobs: job_runs (scheduled sweeps, who ran them)", _jobs),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
 )

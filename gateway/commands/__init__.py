@@ -9,6 +9,7 @@ from gateway.commands import (
     reports,
     rules,
     service,
+    worker,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "reports",
     "rules",
     "service",
+    "worker",
 ]

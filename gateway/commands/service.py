@@ -37,7 +37,7 @@ def _serve(db: str, host: str, port: int) -> None:
 
     try:
         settings = Settings(db=db)
-        application = create_app(settings)
+        application = create_app(settings, scheduler=settings.scheduler)
     except StoreError as exc:
         fail(str(exc))
     uvicorn.run(application, host=host, port=port, log_level="info", server_header=False)
@@ -163,6 +163,7 @@ def audit(
                         "role": a.role,
                         "seq": a.seq,
                         "lag": a.lag,
+                        "pending_takedowns": a.pending_takedowns,
                         "acknowledged_at": a.acknowledged_at.isoformat(),
                     }
                     for a in acknowledgements(store.engine)

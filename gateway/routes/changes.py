@@ -16,7 +16,9 @@ been delivered, so the next request may start ``after`` it (nothing visible to t
 in between).
 
 ``POST /api/v1/changes/ack`` ``{"cursor": SEQ}`` records how far a keyed partner has applied
-the feed (never backwards); admins see every partner's lag (``/api/v1/admin/acks``).
+the feed (never backwards) and answers its ``lag`` (events after it, take-downs included) and
+``pending_takedowns`` (how many of those are take-downs: records the partner still shows
+although they are gone); admins see every partner's (``/api/v1/admin/acks``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from gateway.pages import readable_entry, visible_datasets
 from gateway.responses import NDJSON, OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
 from store import Audience, acknowledge
+from store.access import pending_takedowns
 
 router = APIRouter(tags=["changes 变更"], default_response_class=OrjsonResponse)
 
@@ -106,6 +109,7 @@ def acknowledge_changes(body: Ack, request: Request, principal: Caller) -> Orjso
     with store_errors():
         position = acknowledge(store.engine, principal.key_id, body.cursor)
         head = store.head()
+        pending = pending_takedowns(store.engine, position)
     return OrjsonResponse(
         {
             "ok": True,
@@ -113,5 +117,6 @@ def acknowledge_changes(body: Ack, request: Request, principal: Caller) -> Orjso
             "cursor": position,
             "head": head,
             "lag": head - position,
+            "pending_takedowns": pending,
         }
     )
