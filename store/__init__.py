@@ -23,6 +23,7 @@ from store.access import (
 from store.calendar_db import DeadlineChange, import_year, load_imported
 from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
 from store.calendars import CALENDAR, Source, calendar_status, next_year_warning
+from store.db import write_transaction
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -33,13 +34,21 @@ from store.errors import (
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
 from store.jobs import JobRun, list_runs, run_job
-from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
+from store.marks import (
+    OBJECTION_CLEARED,
+    OBJECTION_MARK,
+    clear_objection,
+    clear_objection_in,
+    mark_objection,
+    mark_objection_in,
+)
 from store.national import national_datasets, national_header, national_page, national_pages
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
 from store.recompute import RecomputeResult, recompute
+from store.records import submit_in
 from store.reports import IssuedReport, issue_report, report_history
 from store.search import EntityIndex, Hit, normalise_name
 from store.signing import (
@@ -50,7 +59,8 @@ from store.signing import (
     rotate_key,
     verify_document,
 )
-from store.takedowns import SweepResult, WithdrawalReason
+from store.state import get_record_in
+from store.takedowns import SweepResult, WithdrawalReason, withdraw_in
 from store.timeliness import TimelinessSummary
 from store.views import Audience, may_see_dataset, redact, view, view_event
 from store.windows import (
@@ -128,12 +138,14 @@ __all__ = [
     "calendar_status",
     "canonical_json",
     "clear_objection",
+    "clear_objection_in",
     "create_key",
     "current_key",
     "dataset_updated_at",
     "deadline",
     "disclosure_deadline",
     "entity_profile",
+    "get_record_in",
     "import_year",
     "issue_report",
     "list_keys",
@@ -141,6 +153,7 @@ __all__ = [
     "load_imported",
     "load_rulebook",
     "mark_objection",
+    "mark_objection_in",
     "may_see_dataset",
     "national_datasets",
     "national_header",
@@ -161,11 +174,14 @@ __all__ = [
     "revoke_key",
     "rotate_key",
     "run_job",
+    "submit_in",
     "submit_records",
     "submit_rows",
     "submit_table",
     "verify_document",
     "view",
     "view_event",
+    "withdraw_in",
     "working_days_between",
+    "write_transaction",
 ]

@@ -146,16 +146,28 @@ def mark_objection(
     Raises :class:`UnknownRecordError` for an unknown record and :class:`InvalidQueryError`
     for a withdrawn one (it is in no view, so there is nothing to mark).
     """
-    when = utc(now) or datetime.now(UTC)
     with write_transaction(engine) as conn:
-        row = _current(conn, record_id)
-        if row["state"] != RecordState.ACTIVE.value:
-            raise InvalidQueryError(f"record {record_id!r} is withdrawn; it cannot be marked")
-        if row["objection_version"] == row["version"]:
-            return None
-        return _write_mark(
-            conn, row, reason=OBJECTION_MARK, marked=True, actor=actor, note=note, now=when
-        )
+        return mark_objection_in(conn, record_id, actor=actor, note=note, now=now)
+
+
+def mark_objection_in(
+    conn: Connection,
+    record_id: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ChangeEvent | None:
+    """:func:`mark_objection` inside the caller's write transaction."""
+    when = utc(now) or datetime.now(UTC)
+    row = _current(conn, record_id)
+    if row["state"] != RecordState.ACTIVE.value:
+        raise InvalidQueryError(f"record {record_id!r} is withdrawn; it cannot be marked")
+    if row["objection_version"] == row["version"]:
+        return None
+    return _write_mark(
+        conn, row, reason=OBJECTION_MARK, marked=True, actor=actor, note=note, now=when
+    )
 
 
 def clear_objection(
@@ -169,18 +181,28 @@ def clear_objection(
     """End the mark with an ``objection-closed`` version; None when the current version is
     not marked (new content since, never marked) or the record is withdrawn (no view shows
     it, so only the stored mark is dropped, without an event)."""
-    when = utc(now) or datetime.now(UTC)
     with write_transaction(engine) as conn:
-        row = _current(conn, record_id)
-        if row["objection_version"] != row["version"]:
-            return None
-        if row["state"] != RecordState.ACTIVE.value:
-            conn.execute(
-                update(records)
-                .where(records.c.record_id == record_id)
-                .values(objection_version=None)
-            )
-            return None
-        return _write_mark(
-            conn, row, reason=OBJECTION_CLEARED, marked=False, actor=actor, note=note, now=when
+        return clear_objection_in(conn, record_id, actor=actor, note=note, now=now)
+
+
+def clear_objection_in(
+    conn: Connection,
+    record_id: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ChangeEvent | None:
+    """:func:`clear_objection` inside the caller's write transaction."""
+    when = utc(now) or datetime.now(UTC)
+    row = _current(conn, record_id)
+    if row["objection_version"] != row["version"]:
+        return None
+    if row["state"] != RecordState.ACTIVE.value:
+        conn.execute(
+            update(records).where(records.c.record_id == record_id).values(objection_version=None)
         )
+        return None
+    return _write_mark(
+        conn, row, reason=OBJECTION_CLEARED, marked=False, actor=actor, note=note, now=when
+    )

@@ -423,3 +423,44 @@ def submit(
         job.save_batch(conn, BatchStatus.COMPLETE)
     job.result.outcomes.sort(key=lambda o: o.row)
     return job.result
+
+
+def submit_in(
+    conn: Connection,
+    dataset_id: str,
+    records: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    actor: str,
+    source: str = "api",
+    batch_id: str | None = None,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """A small batch (a workflow's version or two) written inside the caller's write
+    transaction, batch row included, so it commits with the caller's own rows or not at all.
+
+    The rules per row are those of :func:`submit`; rejected rows are reported, not raised,
+    and the batch is ``complete`` (or ``rejected`` when nothing was accepted).
+    """
+    entry = get_entry(dataset_id)
+    now = None if now is None else now.astimezone(UTC)
+    job = Submission(
+        conn.engine,
+        entry,
+        actor=actor,
+        source=source,
+        batch_id=batch_id or new_batch_id(now or datetime.now(UTC)),
+        now=now,
+        detail=True,
+    )
+    job.open_batch(conn, all_or_nothing=True)
+    for chunk in _chunks(job.prepare(records), CHUNK_ROWS):
+        job.write_chunk(conn, chunk)
+    status = (
+        BatchStatus.REJECTED
+        if job.result.rejected and not job.result.accepted and not job.result.unchanged
+        else BatchStatus.COMPLETE
+    )
+    job.result.status = status
+    job.save_batch(conn, status)
+    job.result.outcomes.sort(key=lambda o: o.row)
+    return job.result

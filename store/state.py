@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, bindparam, exists, func, literal_column, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 import schemas
@@ -53,6 +64,15 @@ def get_record(engine: Engine, record_id: str) -> StoredRecord:
     if not rows:
         raise UnknownRecordError(f"no record {record_id!r}")
     return _stored(rows[0])
+
+
+def get_record_in(conn: Connection, record_id: str) -> StoredRecord:
+    """:func:`get_record` read inside the caller's transaction, so it sees that
+    transaction's own writes (a workflow step reads what it just wrote)."""
+    row = conn.execute(select(records).where(records.c.record_id == record_id)).mappings().first()
+    if row is None:
+        raise UnknownRecordError(f"no record {record_id!r}")
+    return StoredRecord.from_row(row)
 
 
 def _state_clause(state: str | None) -> ColumnElement[bool] | None:

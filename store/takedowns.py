@@ -197,11 +197,38 @@ def withdraw(
     actor: str,
     now: datetime | None = None,
 ) -> ChangeEvent | None:
-    """Take one record down; None when it is already withdrawn.
+    """Take one record down in its own write transaction; None when it is already withdrawn.
 
     Raises :class:`UnknownRecordError` when the dataset has no such record and
     :class:`InvalidQueryError` for an unknown reason or an incomplete key.
     """
+    with write_transaction(engine) as conn:
+        return withdraw_in(
+            conn,
+            dataset_id,
+            record_id=record_id,
+            key=key,
+            reason=reason,
+            note=note,
+            actor=actor,
+            now=now,
+        )
+
+
+def withdraw_in(
+    conn: Connection,
+    dataset_id: str,
+    *,
+    record_id: str | None = None,
+    key: Mapping[str, str] | Sequence[str] | None = None,
+    reason: str,
+    note: str | None = None,
+    actor: str,
+    now: datetime | None = None,
+) -> ChangeEvent | None:
+    """:func:`withdraw` inside the caller's write transaction (one that holds the writer
+    lock, :func:`store.db.write_transaction`), so a workflow step commits its take-down
+    together with its own rows, or nothing."""
     entry = get_entry(dataset_id)
     try:
         why = WithdrawalReason(reason)
@@ -212,17 +239,16 @@ def withdraw(
         ) from None
     rid = resolve_record_id(entry, record_id, key)
     when = utc(now) or datetime.now(UTC)
-    with write_transaction(engine) as conn:
-        row = (
-            conn.execute(select(*_TAKE_DOWN_COLUMNS).where(records.c.record_id == rid))
-            .mappings()
-            .first()
-        )
-        if row is None or row["dataset"] != entry.id:
-            raise UnknownRecordError(f"no record {rid!r} in dataset {entry.id!r}")
-        if row["state"] == RecordState.WITHDRAWN:
-            return None
-        (event,) = _take_down(conn, [row], reason=why, actor=actor, note=note, now=when)
+    row = (
+        conn.execute(select(*_TAKE_DOWN_COLUMNS).where(records.c.record_id == rid))
+        .mappings()
+        .first()
+    )
+    if row is None or row["dataset"] != entry.id:
+        raise UnknownRecordError(f"no record {rid!r} in dataset {entry.id!r}")
+    if row["state"] == RecordState.WITHDRAWN:
+        return None
+    (event,) = _take_down(conn, [row], reason=why, actor=actor, note=note, now=when)
     return event
 
 
