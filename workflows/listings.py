@@ -22,11 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-
-from sqlalchemy import Engine
 
 from store import (
     ChangeEvent,
@@ -40,8 +38,9 @@ from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
 from workflows.errors import CaseNotFoundError, InvalidRequestError, StateConflictError
 from workflows.problems import Problem
-from workflows.steps import Workflow, log_step
-from workflows.versions import VersionResult, store_version
+from workflows.steps import Workflow
+from workflows.transaction import StepTransaction, step_transaction
+from workflows.versions import VersionResult
 
 LIST_TYPE_OF = {"serious-dishonesty-list": "严重失信主体名单", "watch-list": "重点关注对象名单"}
 """The 名单类型 each list dataset holds."""
@@ -122,21 +121,42 @@ def list_entry(
     now: datetime | None = None,
     note: str | None = None,
 ) -> VersionResult:
-    """List a subject: store the entry (validated) and log the step.
+    """List a subject: store the entry (validated) and log the step, in one transaction.
 
     The deciding department (or an admin) lists; the 名单类型 must be the dataset's.
     """
+    with step_transaction(store, caller, now, name="listing.list") as tx:
+        return list_entry_in(tx, dataset, record, today=today, note=note)
+
+
+def list_entry_in(
+    tx: StepTransaction,
+    dataset: str,
+    record: Mapping[str, Any],
+    *,
+    today: date,
+    note: str | None = None,
+) -> VersionResult:
+    """:func:`list_entry` inside a step's transaction (a breach listing is part of the
+    fulfilment step that led to it)."""
     if dataset not in LIST_DATASETS:
         raise InvalidRequestError(f"{dataset} is not a list dataset ({', '.join(LIST_DATASETS)})")
-    caller.require_department(record.get("deciding_authority_uscc"), what="listing")
+    tx.caller.require_department(record.get("deciding_authority_uscc"), what="listing")
     expected = LIST_TYPE_OF.get(dataset)
     if expected is not None and record.get("list_type") != expected:
         raise InvalidRequestError(
             f"{dataset} holds 名单类型 {expected}, not {record.get('list_type')}"
         )
-    result = store_version(store, dataset, record, caller=caller, today=today, now=now)
+    result = tx.version(dataset, record, today=today)
+    tx.point("listing.list:version")
     if result.ok and result.record_id is not None and result.outcome is not Outcome.UNCHANGED:
-        _log(store.engine, result.record_id, "listed", caller, now, note, result.seq)
+        tx.log(
+            record_id=result.record_id,
+            workflow=Workflow.LISTING,
+            step="listed",
+            note=note,
+            seq=result.seq,
+        )
     return result
 
 
@@ -153,73 +173,75 @@ def remove_entry(
     case_id: str | None = None,
     workflow: Workflow = Workflow.LISTING,
 ) -> Removal:
-    """Remove an entry: a version with 状态/移出日期/移出原因, then (if due) the take-down.
+    """Remove an entry: a version with 状态/移出日期/移出原因, then (if due) the take-down,
+    and the step — one transaction.
 
-    Only the deciding authority's department or an admin may remove (repair and objection
-    pass their own checked caller). Raises :class:`StateConflictError` for an entry that is
-    already taken down.
+    Only the deciding authority's department or an admin may remove. Raises
+    :class:`StateConflictError` for an entry that is already taken down.
     """
     why = reason if isinstance(reason, RemovalReason) else RemovalReason.parse(reason)
-    stored = stored_entry(store, record_id)
-    caller.require_department(deciding_authority(stored), what="removing a list entry")
+    with step_transaction(store, caller, now, name="listing.remove") as tx:
+        return remove_entry_in(
+            tx,
+            record_id,
+            reason=why,
+            removal_date=removal_date,
+            today=today,
+            note=note,
+            case_id=case_id,
+            workflow=workflow,
+        )
+
+
+def remove_entry_in(
+    tx: StepTransaction,
+    record_id: str,
+    *,
+    reason: RemovalReason,
+    removal_date: date,
+    today: date,
+    note: str | None = None,
+    case_id: str | None = None,
+    workflow: Workflow = Workflow.LISTING,
+    authorised: bool = False,
+) -> Removal:
+    """:func:`remove_entry` inside a step's transaction. ``authorised``: the step already
+    checked that its caller may end the entry (a repair decided by the deciding authority,
+    an objection answered by the provider), so the caller is not checked again here and
+    the log names it as it is."""
+    why = reason
+    stored = tx.record(record_id)
+    if stored.dataset not in LIST_DATASETS:
+        raise InvalidRequestError(f"{record_id} is not a list entry or market ban")
+    if not authorised:
+        tx.caller.require_department(deciding_authority(stored), what="removing a list entry")
     if not stored.active:
         raise StateConflictError(f"{record_id} is already taken down ({stored.withdrawn_reason})")
     payload = dict(stored.payload)
     payload["status"] = "已撤销" if why is RemovalReason.REVOCATION else "已移出"
     payload["removal_date"] = removal_date.isoformat()
     payload["removal_reason"] = why.value
-    version = store_version(store, stored.dataset, payload, caller=caller, today=today, now=now)
+    version = tx.version(stored.dataset, payload, today=today)
     if not version.ok:
         return Removal(record_id, version, None)
+    tx.point("listing.remove:version")
     takedown = None
     if removal_date <= today:
-        takedown = store.withdraw(
+        takedown = tx.withdraw(
             stored.dataset,
-            record_id=record_id,
+            record_id,
             reason=why.withdrawal.value,
             note=note or f"{why.value} ({removal_date.isoformat()})",
-            actor=caller.actor,
-            now=now,
         )
+        tx.point("listing.remove:takedown")
     seq = takedown.seq if takedown is not None else version.seq
-    _log(
-        store.engine,
-        record_id,
-        "removed",
-        caller,
-        now,
-        note or why.value,
-        seq,
+    tx.log(
+        record_id=record_id,
         workflow=workflow,
+        step="removed",
+        note=note or why.value,
+        seq=seq,
         case_id=case_id,
         details={"removal_reason": why.value, "removal_date": removal_date.isoformat()},
     )
     return Removal(record_id, version, takedown)
-
-
-def _log(
-    engine: Engine,
-    record_id: str,
-    step: str,
-    caller: Caller,
-    now: datetime | None,
-    note: str | None,
-    seq: int | None,
-    *,
-    workflow: Workflow = Workflow.LISTING,
-    case_id: str | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> None:
-    with engine.begin() as conn:
-        log_step(
-            conn,
-            record_id=record_id,
-            workflow=workflow,
-            step=step,
-            caller=caller,
-            now=now or datetime.now(UTC),
-            note=note,
-            seq=seq,
-            case_id=case_id,
-            details=details,
-        )

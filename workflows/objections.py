@@ -48,9 +48,7 @@ from store import (
     Store,
     StoredRecord,
     UnknownRecordError,
-    clear_objection,
     deadline,
-    mark_objection,
 )
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
@@ -59,12 +57,13 @@ from workflows.errors import (
     InvalidRequestError,
     StateConflictError,
 )
-from workflows.listings import RemovalReason, remove_entry
+from workflows.listings import RemovalReason, remove_entry_in
 from workflows.problems import Problem, problem
 from workflows.procedures import Procedures, load_procedures
-from workflows.steps import Workflow, aware, dumps, loads, log_step
+from workflows.steps import Workflow, aware, dumps, loads
 from workflows.tables import objections
-from workflows.versions import describe, store_version
+from workflows.transaction import StepTransaction, step_transaction
+from workflows.versions import describe
 
 
 class ObjectionState(StrEnum):
@@ -281,20 +280,31 @@ def file_objection(
         raise StateConflictError(
             f"{record_id} is already taken down ({stored.withdrawn_reason}); nothing to object to"
         )
-    open_cases = [c for c in list_objections(store, record_id=record_id) if c.state.open]
-    if open_cases:
-        raise StateConflictError(f"objection {open_cases[0].id} against {record_id} is open")
     when = now or datetime.now(UTC)
     case_id = f"obj-{uuid.uuid4().hex[:16]}"
-    provider = stored.payload.get("source_org_uscc") or ""
-    with store.engine.begin() as conn:
-        conn.execute(
+    with step_transaction(store, caller, when, name="objection.file") as tx:
+        stored = tx.record(record_id)  # again, under the writer lock
+        if not stored.active:
+            raise StateConflictError(
+                f"{record_id} is already taken down ({stored.withdrawn_reason}); "
+                "nothing to object to"
+            )
+        o = objections.c
+        found = tx.conn.execute(
+            select(o.id).where(
+                o.record_id == record_id,
+                o.state.in_([ObjectionState.SUBMITTED.value, ObjectionState.VERIFYING.value]),
+            )
+        ).first()
+        if found is not None:
+            raise StateConflictError(f"objection {found.id} against {record_id} is open")
+        tx.conn.execute(
             objections.insert().values(
                 id=case_id,
                 record_id=record_id,
                 dataset=stored.dataset,
                 credit_code=stored.uscc or stored.payload.get("person_id_no"),
-                provider_uscc=provider,
+                provider_uscc=stored.payload.get("source_org_uscc") or "",
                 applicant_name=applicant_name,
                 filed_by=caller.actor,
                 grounds=grounds,
@@ -305,34 +315,27 @@ def file_objection(
                 extended_days=0,
             )
         )
-        log_step(
-            conn,
+        tx.log(
             record_id=record_id,
             workflow=Workflow.OBJECTION,
             case_id=case_id,
             step="filed",
             state_to=ObjectionState.SUBMITTED.value,
-            caller=caller,
-            now=when,
             note=grounds,
             details={"evidence": list(evidence), "applicant_name": applicant_name},
         )
-    event = mark_objection(
-        store.engine, record_id, actor=caller.actor, note=f"异议 {case_id}", now=when
-    )
-    with store.engine.begin() as conn:
-        values: dict[str, Any] = {"marked_version": _record(store, record_id).version}
+        tx.point("objection.file:case")
+        event = tx.mark(record_id, note=f"异议 {case_id}")
+        tx.point("objection.file:mark")
+        values: dict[str, Any] = {"marked_version": tx.record(record_id).version}
         if event is not None:
             values["mark_seq"] = event.seq
-        conn.execute(update(objections).where(objections.c.id == case_id).values(**values))
-        log_step(
-            conn,
+        tx.conn.execute(update(objections).where(objections.c.id == case_id).values(**values))
+        tx.log(
             record_id=record_id,
             workflow=Workflow.OBJECTION,
             case_id=case_id,
             step="marked",
-            caller=caller,
-            now=when,
             note="异议处理中",
             seq=event.seq if event else None,
         )
@@ -355,39 +358,15 @@ def _move(
         raise StateConflictError(f"objection {case.id} changed meanwhile")
 
 
-def _claim(store: Store, case_id: str, when: datetime) -> None:
-    """Take a verifying case for one answer (``provider_reply_at`` set while still verifying),
-    so two answers can never both act on the record; :class:`StateConflictError` otherwise."""
-    o = objections.c
-    with store.engine.begin() as conn:
-        done = conn.execute(
-            update(objections)
-            .where(
-                o.id == case_id,
-                o.state == ObjectionState.VERIFYING.value,
-                o.provider_reply_at.is_(None),
-            )
-            .values(provider_reply_at=when)
-        )
-    if done.rowcount != 1:
-        raise StateConflictError(f"objection {case_id} is being answered by another")
-
-
-def _release(store: Store, case_id: str) -> None:
-    """Give a claimed case back: the answer was refused or failed, nothing changed."""
-    o = objections.c
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(objections)
-            .where(o.id == case_id, o.state == ObjectionState.VERIFYING.value)
-            .values(provider_reply_at=None)
-        )
-
-
 def _open_case(store: Store, case_id: str, caller: Caller, what: str) -> Objection:
     case = get_objection(store, case_id)
     caller.require_department(case.provider_uscc, what=what)
     return case
+
+
+def _locked(tx: StepTransaction, case_id: str) -> Objection:
+    """The case as the step's transaction holds it (locked until the step commits)."""
+    return Objection.from_row(tx.case(objections, case_id, "objection"))
 
 
 def start_verification(
@@ -402,28 +381,26 @@ def start_verification(
 ) -> Objection:
     """The provider starts verifying; the answer is due in the configured working days."""
     rules = procedures or load_procedures()
-    case = _open_case(store, case_id, caller, "verifying an objection")
-    if case.state is not ObjectionState.SUBMITTED:
-        raise StateConflictError(f"objection {case_id} is {case.state.value}, not submitted")
-    when = now or datetime.now(UTC)
-    with store.engine.begin() as conn:
+    _open_case(store, case_id, caller, "verifying an objection")
+    with step_transaction(store, caller, now, name="objection.verify") as tx:
+        case = _locked(tx, case_id)
+        if case.state is not ObjectionState.SUBMITTED:
+            raise StateConflictError(f"objection {case_id} is {case.state.value}, not submitted")
         _move(
-            conn,
+            tx.conn,
             case,
             ObjectionState.VERIFYING,
             [ObjectionState.SUBMITTED],
-            {"verifying_at": when, **_deadline("answer", today, rules.objection_answer_days)},
+            {"verifying_at": tx.now, **_deadline("answer", today, rules.objection_answer_days)},
         )
-        log_step(
-            conn,
+        tx.point("objection.verify:case")
+        tx.log(
             record_id=case.record_id,
             workflow=Workflow.OBJECTION,
             case_id=case_id,
             step="verifying",
             state_from=case.state.value,
             state_to=ObjectionState.VERIFYING.value,
-            caller=caller,
-            now=when,
             note=note,
         )
     return get_objection(store, case_id)
@@ -441,91 +418,87 @@ def extend_deadline(
 ) -> Objection:
     """Extend the answer deadline of a complex case (within the configured maximum)."""
     rules = procedures or load_procedures()
-    case = _open_case(store, case_id, caller, "extending an objection's deadline")
-    if case.state is not ObjectionState.VERIFYING or case.answer_due is None:
-        raise StateConflictError(f"objection {case_id} is {case.state.value}, not verifying")
-    if working_days < 1 or case.extended_days + working_days > rules.objection_max_extension_days:
-        raise InvalidRequestError(
-            f"extensions add up to at most {rules.objection_max_extension_days} working days "
-            f"({case.extended_days} used)"
-        )
-    when = now or datetime.now(UTC)
-    basis = _answer_basis(store, case_id)
-    if basis is None:  # a case verified before migration 4: count on from the old deadline
-        values = _deadline("answer", case.answer_due, working_days)
-        values.pop("answer_from"), values.pop("answer_days")
-    else:
-        values = _deadline("answer", basis[0], basis[1] + working_days)
-    due: date = values["answer_due"]
-    with store.engine.begin() as conn:
+    _open_case(store, case_id, caller, "extending an objection's deadline")
+    with step_transaction(store, caller, now, name="objection.extend") as tx:
+        case = _locked(tx, case_id)
+        if case.state is not ObjectionState.VERIFYING or case.answer_due is None:
+            raise StateConflictError(f"objection {case_id} is {case.state.value}, not verifying")
+        used, most = case.extended_days, rules.objection_max_extension_days
+        if working_days < 1 or used + working_days > most:
+            raise InvalidRequestError(
+                f"extensions add up to at most {most} working days ({used} used)"
+            )
+        basis = _answer_basis(tx, case_id)
+        if basis is None:  # a case verified before migration 4: count on from the old deadline
+            values = _deadline("answer", case.answer_due, working_days)
+            values.pop("answer_from"), values.pop("answer_days")
+        else:
+            values = _deadline("answer", basis[0], basis[1] + working_days)
+        due: date = values["answer_due"]
         _move(
-            conn,
+            tx.conn,
             case,
             ObjectionState.VERIFYING,
             [ObjectionState.VERIFYING],
-            {**values, "extended_days": case.extended_days + working_days},
+            {**values, "extended_days": used + working_days},
         )
-        log_step(
-            conn,
+        tx.point("objection.extend:case")
+        tx.log(
             record_id=case.record_id,
             workflow=Workflow.OBJECTION,
             case_id=case_id,
             step="extended",
             state_from=case.state.value,
             state_to=case.state.value,
-            caller=caller,
-            now=when,
             note=reason,
             details={"working_days": working_days, "answer_due": due.isoformat()},
         )
     return get_objection(store, case_id)
 
 
-def _answer_basis(store: Store, case_id: str) -> tuple[date, int] | None:
+def _answer_basis(tx: StepTransaction, case_id: str) -> tuple[date, int] | None:
     """The day the answer deadline counts from and its working days (with extensions)."""
     o = objections.c
-    with store.engine.connect() as conn:
-        row = conn.execute(
-            select(o.answer_from, o.answer_days).where(o.id == case_id)
-        ).first()
+    row = tx.conn.execute(select(o.answer_from, o.answer_days).where(o.id == case_id)).first()
     if row is None or row.answer_from is None or row.answer_days is None:
         return None
     return row.answer_from, int(row.answer_days)
 
 
+class _RefusedError(Exception):
+    """Unwinds an outcome step that cannot be taken (the case stays open, nothing written)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = tuple(problems)
+
+
 def _correction(
-    store: Store,
+    tx: StepTransaction,
     case: Objection,
     stored: StoredRecord,
     corrected: Mapping[str, Any] | None,
-    caller: Caller,
     today: date,
-    when: datetime,
-) -> tuple[list[Problem], int | None]:
-    """Store the corrected version (or accept one stored since the mark)."""
+) -> int | None:
+    """Store the corrected version (or accept one stored since the mark); refuses with
+    :class:`_RefusedError`."""
     if corrected is None:
         if case.marked_version is not None and stored.version > case.marked_version:
-            return [], None  # the provider already stored new content through its channel
-        return [problem("correction-missing")], None
+            return None  # the provider already stored new content through its channel
+        raise _RefusedError([problem("correction-missing")])
     found = get_entry(stored.dataset).record_id(corrected)
     if found != stored.record_id:
-        return [problem("correction-other-record", found=found)], None
-    result = store_version(
-        store,
-        stored.dataset,
-        corrected,
-        caller=caller,
-        today=today,
-        now=when,
-        invalid_code="correction-invalid",
-    )
+        raise _RefusedError([problem("correction-other-record", found=found)])
+    result = tx.version(stored.dataset, corrected, today=today, invalid_code="correction-invalid")
     if not result.ok:
-        return list(result.problems), None
+        raise _RefusedError(result.problems)
     if result.outcome is Outcome.UNCHANGED:
-        return [problem("correction-unchanged")], None
+        raise _RefusedError([problem("correction-unchanged")])
     if result.outcome is Outcome.WITHDRAWN_KEPT:  # pragma: no cover - withdrawn meanwhile
-        return [problem("correction-invalid", detail=describe(list(result.issues)))], None
-    return [], result.seq
+        raise _RefusedError(
+            [problem("correction-invalid", detail=describe(list(result.issues)))]
+        )
+    return result.seq
 
 
 def record_outcome(
@@ -541,8 +514,10 @@ def record_outcome(
 ) -> OutcomeResult:
     """The provider's answer, which closes the case (see the module doc for each outcome).
 
-    A correction that is missing, invalid, unchanged or for another record leaves the case
-    open and comes back as problems.
+    The correction or take-down, the end of the mark, the case and the steps are one
+    transaction (:mod:`workflows.transaction`). A correction that is missing, invalid,
+    unchanged or for another record leaves the case open, nothing written, and comes back
+    as problems.
     """
     try:
         result = ObjectionState(outcome)
@@ -552,104 +527,82 @@ def record_outcome(
         known = ", ".join(s.value for s in OUTCOMES)
         raise InvalidRequestError(f"unknown outcome {outcome!r}; use one of {known}")
     assert result is not None
-    case = _open_case(store, case_id, caller, "answering an objection")
-    if case.state is not ObjectionState.VERIFYING:
-        raise StateConflictError(f"objection {case_id} is {case.state.value}, not verifying")
-    when = now or datetime.now(UTC)
-    stored = _record(store, case.record_id)
-    seq: int | None = None
-    _claim(store, case_id, when)
+    _open_case(store, case_id, caller, "answering an objection")
     try:
-        if result is ObjectionState.CORRECTED:
-            problems, seq = _correction(store, case, stored, corrected_record, caller, today, when)
-            if problems:
-                _release(store, case_id)
-                return OutcomeResult(case, tuple(problems))
-        elif result is ObjectionState.REVOKED:
-            seq = _revoke(store, stored, case, caller, today, when, note)
-        cleared = clear_objection(
-            store.engine,
-            case.record_id,
-            actor=caller.actor,
-            note=f"异议 {case_id}: {result}",
-            now=when,
-        )
-    except BaseException:
-        _release(store, case_id)
-        raise
-    seq = seq or (cleared.seq if cleared else None)
-    with store.engine.begin() as conn:
-        _move(
-            conn,
-            case,
-            result,
-            [ObjectionState.VERIFYING],
-            {
-                "provider_reply_at": when,
-                "closed_at": when,
-                "outcome_note": note,
-                "outcome_seq": seq,
-            },
-        )
-        log_step(
-            conn,
-            record_id=case.record_id,
-            workflow=Workflow.OBJECTION,
-            case_id=case_id,
-            step="outcome",
-            state_from=case.state.value,
-            state_to=result.value,
-            caller=caller,
-            now=when,
-            note=note,
-            seq=seq,
-        )
+        with step_transaction(store, caller, now, name="objection.outcome") as tx:
+            case = _locked(tx, case_id)
+            if case.state is not ObjectionState.VERIFYING:
+                raise StateConflictError(
+                    f"objection {case_id} is {case.state.value}, not verifying"
+                )
+            stored = tx.record(case.record_id)
+            seq: int | None = None
+            if result is ObjectionState.CORRECTED:
+                seq = _correction(tx, case, stored, corrected_record, today)
+                tx.point("objection.outcome:correction")
+            elif result is ObjectionState.REVOKED:
+                seq = _revoke(tx, stored, case, today, note)
+            cleared = tx.clear(case.record_id, note=f"异议 {case_id}: {result}")
+            tx.point("objection.outcome:cleared")
+            seq = seq or (cleared.seq if cleared else None)
+            _move(
+                tx.conn,
+                case,
+                result,
+                [ObjectionState.VERIFYING],
+                {
+                    "provider_reply_at": tx.now,
+                    "closed_at": tx.now,
+                    "outcome_note": note,
+                    "outcome_seq": seq,
+                },
+            )
+            tx.point("objection.outcome:case")
+            tx.log(
+                record_id=case.record_id,
+                workflow=Workflow.OBJECTION,
+                case_id=case_id,
+                step="outcome",
+                state_from=case.state.value,
+                state_to=result.value,
+                note=note,
+                seq=seq,
+            )
+    except _RefusedError as refused:
+        return OutcomeResult(get_objection(store, case_id), refused.problems)
     return OutcomeResult(get_objection(store, case_id))
 
 
 def _revoke(
-    store: Store,
+    tx: StepTransaction,
     stored: StoredRecord,
     case: Objection,
-    caller: Caller,
     today: date,
-    when: datetime,
     note: str | None,
 ) -> int | None:
-    """Take the record down as ``objection-upheld`` (list entries: 移出原因 异议更正)."""
+    """Take the record down as ``objection-upheld`` (list entries: 移出原因 异议更正).
+
+    The provider answering the objection it verified acts for the listing authority too
+    (they are usually the same department; the provider was checked already): the removal
+    is ``authorised`` and the logs name the provider's own key and role, never an admin.
+    """
     if not stored.active:
         return None
     why = f"异议成立 {case.id}" + (f": {note}" if note else "")
     if stored.dataset in LIST_DATASETS:
-        removal = remove_entry(
-            store,
+        removal = remove_entry_in(
+            tx,
             stored.record_id,
             reason=RemovalReason.OBJECTION,
             removal_date=today,
-            caller=_as_authority(caller, stored),
             today=today,
-            now=when,
             note=why,
             case_id=case.id,
             workflow=Workflow.OBJECTION,
+            authorised=True,
         )
         if removal.takedown is not None:
             return removal.takedown.seq
-    event = store.withdraw(
-        stored.dataset,
-        record_id=stored.record_id,
-        reason="objection-upheld",
-        note=why,
-        actor=caller.actor,
-        now=when,
-    )
+    event = tx.withdraw(stored.dataset, stored.record_id, reason="objection-upheld", note=why)
+    tx.point("objection.outcome:takedown")
     return event.seq if event is not None else None
-
-
-def _as_authority(caller: Caller, stored: StoredRecord) -> Caller:
-    """The provider acts for the listing authority when it answers an objection it verified
-    (they are usually the same department; the provider was checked already)."""
-    authority = stored.payload.get("deciding_authority_uscc")
-    if caller.is_department(authority):
-        return caller
-    return Caller(caller.actor, Role.ADMIN, caller.department_uscc, caller.key_id)

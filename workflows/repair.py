@@ -42,11 +42,12 @@ from store import (
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
 from workflows.errors import CaseNotFoundError, StateConflictError
-from workflows.listings import RemovalReason, remove_entry
+from workflows.listings import RemovalReason, remove_entry_in
 from workflows.problems import Problem, problem
 from workflows.procedures import Procedures, load_procedures
-from workflows.steps import Workflow, aware, dumps, loads, log_step
+from workflows.steps import Workflow, aware, dumps, loads
 from workflows.tables import repair_applications
+from workflows.transaction import StepTransaction, step_transaction
 
 COMMITMENT_DATASET = "credit-commitment"
 
@@ -300,8 +301,8 @@ def apply_for_repair(
     due = deadline(today, rules.repair_decide_days) if state is RepairState.PENDING else None
     when = now or datetime.now(UTC)
     case_id = f"rep-{uuid.uuid4().hex[:16]}"
-    with store.engine.begin() as conn:
-        conn.execute(
+    with step_transaction(store, caller, when, name="repair.apply") as tx:
+        tx.conn.execute(
             repair_applications.insert().values(
                 id=case_id,
                 record_id=record_id,
@@ -323,15 +324,13 @@ def apply_for_repair(
                 decision_due_provisional=due.provisional if due else None,
             )
         )
-        log_step(
-            conn,
+        tx.point("repair.apply:case")
+        tx.log(
             record_id=record_id,
             workflow=Workflow.REPAIR,
             case_id=case_id,
             step="filed",
             state_to=state.value,
-            caller=caller,
-            now=when,
             note=statement,
             details={"problems": [p.code for p in problems], "evidence": list(evidence)},
         )
@@ -364,33 +363,8 @@ def list_repairs(
         return [RepairApplication.from_row(r) for r in conn.execute(query).mappings()]
 
 
-def _claim(store: Store, case_id: str, actor: str, when: datetime) -> None:
-    """Take the pending case for one decision (``decided_by`` set while still pending), so
-    two deciders can never both act on the record; :class:`StateConflictError` otherwise."""
-    r = repair_applications.c
-    with store.engine.begin() as conn:
-        done = conn.execute(
-            update(repair_applications)
-            .where(r.id == case_id, r.state == RepairState.PENDING.value, r.decided_by.is_(None))
-            .values(decided_by=actor, decided_at=when)
-        )
-    if done.rowcount != 1:
-        raise StateConflictError(f"repair application {case_id} is being decided by another")
-
-
-def _release(store: Store, case_id: str) -> None:
-    """Give a claimed case back (the decision failed before anything was decided)."""
-    r = repair_applications.c
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(repair_applications)
-            .where(r.id == case_id, r.state == RepairState.PENDING.value)
-            .values(decided_by=None, decided_at=None)
-        )
-
-
 def _transition(conn: Connection, case_id: str, to: RepairState, values: Mapping[str, Any]) -> None:
-    """Move the claimed pending case to its decided state."""
+    """Move the pending case (locked by the step) to its decided state."""
     conn.execute(
         update(repair_applications)
         .where(
@@ -415,21 +389,29 @@ def decide_repair(
     """The deciding authority's decision on a pending application (see the module doc).
 
     Approval re-checks the conditions; if one no longer holds the case ends ``refused``.
-    Raises :class:`StateConflictError` for a case that is not pending.
+    The decision, the take-down (and a list entry's removal version) and the workflow steps
+    are one transaction (:mod:`workflows.transaction`): a failure or a crash anywhere
+    leaves the case pending and the record as it was. Raises :class:`StateConflictError`
+    for a case that is not pending (also when another decision committed first).
     """
     rules = procedures or load_procedures()
-    case = get_repair(store, case_id)
-    caller.require_department(case.authority_uscc, what="deciding a repair application")
-    if case.state is not RepairState.PENDING:
-        raise StateConflictError(f"repair application {case_id} is {case.state.value}")
+    caller.require_department(
+        get_repair(store, case_id).authority_uscc, what="deciding a repair application"
+    )
     when = now or datetime.now(UTC)
-    values: dict[str, Any] = {"decided_at": when, "decided_by": caller.actor, "decision_note": note}
-    to, seq = RepairState.REJECTED, None
-    problems: list[Problem] = []
-    _claim(store, case_id, caller.actor, when)
-    try:
+    with step_transaction(store, caller, when, name="repair.decide") as tx:
+        case = RepairApplication.from_row(tx.case(repair_applications, case_id, "repair"))
+        if case.state is not RepairState.PENDING:
+            raise StateConflictError(f"repair application {case_id} is {case.state.value}")
+        values: dict[str, Any] = {
+            "decided_at": when,
+            "decided_by": caller.actor,
+            "decision_note": note,
+        }
+        to, seq = RepairState.REJECTED, None
+        problems: list[Problem] = []
         if approve:
-            stored = _get_record(store, case.record_id)
+            stored = tx.record(case.record_id)
             problems, _ = repair_problems(
                 store,
                 stored,
@@ -444,23 +426,17 @@ def decide_repair(
                 values["problems"] = dumps([p.to_dict() for p in problems])
             else:
                 to = RepairState.APPROVED
-                seq = _take_down(store, stored, case_id, caller, today, when, note)
+                seq = _take_down(tx, stored, case_id, today, note)
                 values["takedown_seq"] = seq
-    except BaseException:
-        _release(store, case_id)  # nothing was decided: the case stays pending
-        raise
-    with store.engine.begin() as conn:
-        _transition(conn, case_id, to, values)
-        log_step(
-            conn,
+        tx.point("repair.decide:transition")
+        _transition(tx.conn, case_id, to, values)
+        tx.log(
             record_id=case.record_id,
             workflow=Workflow.REPAIR,
             case_id=case_id,
             step="decided",
             state_from=RepairState.PENDING.value,
             state_to=to.value,
-            caller=caller,
-            now=when,
             note=note,
             details={"problems": [p.code for p in problems]} if problems else None,
             seq=seq,
@@ -469,38 +445,29 @@ def decide_repair(
 
 
 def _take_down(
-    store: Store,
+    tx: StepTransaction,
     stored: StoredRecord,
     case_id: str,
-    caller: Caller,
     today: date,
-    when: datetime,
     note: str | None,
 ) -> int | None:
     """End publication as ``repaired``: list entries record their removal first."""
     why = f"信用修复 {case_id}" + (f": {note}" if note else "")
     if stored.dataset in LIST_DATASETS:
-        removal = remove_entry(
-            store,
+        removal = remove_entry_in(
+            tx,
             stored.record_id,
             reason=RemovalReason.REPAIR,
             removal_date=today,
-            caller=caller,
             today=today,
-            now=when,
             note=why,
             case_id=case_id,
             workflow=Workflow.REPAIR,
+            authorised=True,
         )
         if removal.takedown is not None:
             return removal.takedown.seq
         # the removal version did not validate: take down all the same, the decision stands
-    event = store.withdraw(
-        stored.dataset,
-        record_id=stored.record_id,
-        reason="repaired",
-        note=why,
-        actor=caller.actor,
-        now=when,
-    )
+    event = tx.withdraw(stored.dataset, stored.record_id, reason="repaired", note=why)
+    tx.point("repair.decide:takedown")
     return event.seq if event is not None else None

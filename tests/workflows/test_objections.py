@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 from wf_factory import (
     ADMIN,
     AMR,
@@ -34,7 +34,7 @@ from workflows import (
     start_verification,
     steps_of,
 )
-from workflows.tables import objections
+from workflows.transaction import set_fault_hook
 
 
 def _store(store: Store, dataset: str, record: dict[str, Any]) -> str:
@@ -281,11 +281,42 @@ def test_every_step_is_logged(store: Store) -> None:
 
 
 def test_one_answer_at_a_time(store: Store) -> None:
+    # The answer used to claim the case (provider_reply_at set while verifying) in its own
+    # transaction; it is one transaction now (workflows.transaction): a failure after the
+    # take-down rolls everything back, and of two concurrent answers exactly one is taken.
     rid = _store(store, "administrative-penalty", penalty(11))
     case = _file(store, rid)
     start_verification(store, case.id, caller=dept(AMR), today=TODAY, now=NOW)
-    with store.engine.begin() as conn:  # another answer is in flight
-        conn.execute(update(objections).values(provider_reply_at=NOW))
-    with pytest.raises(StateConflictError, match="another"):
-        record_outcome(store, case.id, outcome="revoked", caller=dept(AMR), today=TODAY)
-    assert store.get(rid).active and store.get(rid).under_objection
+    head = store.head()
+
+    def broken(name: str) -> None:
+        if name == "objection.outcome:takedown":
+            raise RuntimeError("store went away")
+
+    previous = set_fault_hook(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            record_outcome(store, case.id, outcome="revoked", caller=dept(AMR), today=TODAY)
+    finally:
+        set_fault_hook(previous)
+    pending = get_objection(store, case.id)
+    assert pending.state is ObjectionState.VERIFYING and pending.provider_reply_at is None
+    assert store.get(rid).active and store.get(rid).under_objection and store.head() == head
+    outcomes: list[object] = []
+
+    def answer(outcome: str) -> None:
+        try:
+            outcomes.append(
+                record_outcome(store, case.id, outcome=outcome, caller=dept(AMR), today=TODAY)
+            )
+        except StateConflictError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(o,)) for o in ("revoked", "upheld")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(type(o).__name__ for o in outcomes) == ["OutcomeResult", "StateConflictError"]
+    answers = [s for s in steps_of(store.engine, case_id=case.id) if s.step == "outcome"]
+    assert len(answers) == 1

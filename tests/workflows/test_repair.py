@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import update
 from wf_factory import (
     ADMIN,
     AMR,
@@ -24,6 +24,7 @@ from wf_factory import (
 
 from store import Audience, Store, view, view_event
 from workflows import (
+    Caller,
     NotAllowedError,
     RepairState,
     StateConflictError,
@@ -33,7 +34,7 @@ from workflows import (
     list_repairs,
     steps_of,
 )
-from workflows.tables import repair_applications
+from workflows.transaction import set_fault_hook
 
 
 def _store(store: Store, dataset: str, record: dict) -> str:  # type: ignore[type-arg]
@@ -226,25 +227,49 @@ def test_only_the_intake_window_files(store: Store) -> None:
         )
 
 
-def test_one_decision_at_a_time_and_a_failed_one_changes_nothing(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_decision_at_a_time_and_a_failed_one_changes_nothing(store: Store) -> None:
+    # The decision used to claim the case (decided_by set while pending) in one transaction
+    # and release it in another; it is one transaction now (workflows.transaction), so a
+    # failure after the take-down was written rolls everything back, and the writer lock
+    # lets exactly one of two concurrent deciders act.
     rid = _store(store, "administrative-penalty", penalty(16))
     _store(store, "credit-commitment", commitment(16))
     case = _apply(store, rid)
+    head = store.head()
 
-    def broken(*_args: object, **_kw: object) -> None:
-        raise RuntimeError("store went away")
+    def broken(name: str) -> None:
+        if name == "repair.decide:takedown":
+            raise RuntimeError("store went away")
 
-    monkeypatch.setattr(store, "withdraw", broken)
-    with pytest.raises(RuntimeError):
-        decide_repair(store, case.id, approve=True, caller=dept(AMR), today=TODAY, now=NOW)
-    monkeypatch.undo()
+    previous = set_fault_hook(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            decide_repair(store, case.id, approve=True, caller=dept(AMR), today=TODAY, now=NOW)
+    finally:
+        set_fault_hook(previous)
     again = get_repair(store, case.id)
     assert again.state is RepairState.PENDING and again.decided_by is None
-    assert store.get(rid).active
-    # a decision in flight (claimed) keeps a second decider out
-    with store.engine.begin() as conn:
-        conn.execute(update(repair_applications).values(decided_by="key:other"))
-    with pytest.raises(StateConflictError, match="another"):
-        decide_repair(store, case.id, approve=False, caller=ADMIN, today=TODAY, now=NOW)
+    assert store.get(rid).active and store.head() == head
+    assert [s.step for s in steps_of(store.engine, case_id=case.id)] == ["filed"]
+    # two deciders at once: one decides, the other finds the case decided
+    outcomes: list[object] = []
+
+    def decide(approve: bool, caller: Caller) -> None:
+        try:
+            outcomes.append(
+                decide_repair(store, case.id, approve=approve, caller=caller, today=TODAY, now=NOW)
+            )
+        except StateConflictError as exc:
+            outcomes.append(exc)
+
+    threads = [
+        threading.Thread(target=decide, args=(True, dept(AMR))),
+        threading.Thread(target=decide, args=(False, ADMIN)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(type(o).__name__ for o in outcomes) == ["RepairApplication", "StateConflictError"]
+    decided = [s for s in steps_of(store.engine, case_id=case.id) if s.step == "decided"]
+    assert len(decided) == 1
