@@ -23,7 +23,7 @@ A breached commitment no longer counts as the 信用修复型 commitment a repai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from store import Store, StoredRecord, UnknownRecordError
@@ -31,11 +31,12 @@ from store.windows import add_period
 from workflows.caller import Caller
 from workflows.commitment_types import CommitmentType, CommitmentTypes, load_commitment_types
 from workflows.errors import CaseNotFoundError, InvalidRequestError, NotAllowedError
-from workflows.listings import LIST_TYPE_OF, list_entry
+from workflows.listings import LIST_TYPE_OF, list_entry_in
 from workflows.problems import Problem, problem
 from workflows.procedures import Procedures, load_procedures
-from workflows.steps import Workflow, log_step
-from workflows.versions import VersionResult, store_version
+from workflows.steps import Workflow
+from workflows.transaction import StepTransaction, step_transaction
+from workflows.versions import VersionResult
 
 DATASET = "credit-commitment"
 FULFILMENT_STATUSES = ("全部履行", "部分履行", "全部未履行")
@@ -141,72 +142,82 @@ def record_fulfilment(
             updated[key] = value
         else:
             updated.pop(key, None)
-    when = now or datetime.now(UTC)
-    version = store_version(store, DATASET, updated, caller=caller, today=today, now=when)
+    with step_transaction(store, caller, now, name="commitment.fulfil") as tx:
+        return _fulfil(
+            tx, record_id, updated, stored, kind, status, breach, day, decision_doc_no, note, today
+        )
+
+
+def _fulfil(
+    tx: StepTransaction,
+    record_id: str,
+    updated: dict[str, Any],
+    stored: StoredRecord,
+    kind: CommitmentType,
+    status: str,
+    breach: bool,
+    day: date,
+    decision_doc_no: str | None,
+    note: str | None,
+    today: date,
+) -> FulfilmentResult:
+    """The fulfilment's version, its step and a breach's consequence, in the step's
+    transaction (a breach listing is part of the step that led to it)."""
+    version = tx.version(DATASET, updated, today=today)
     if not version.ok:
         return FulfilmentResult(version, problems=version.problems)
-    with store.engine.begin() as conn:
-        log_step(
-            conn,
-            record_id=record_id,
-            workflow=Workflow.COMMITMENT,
-            step="fulfilment",
-            state_to=status,
-            caller=caller,
-            now=when,
-            note=note,
-            seq=version.seq,
-        )
+    tx.point("commitment.fulfil:version")
+    tx.log(
+        record_id=record_id,
+        workflow=Workflow.COMMITMENT,
+        step="fulfilment",
+        state_to=status,
+        note=note,
+        seq=version.seq,
+    )
     if not breach:
         return FulfilmentResult(version)
     if kind.listing is None:
         doc_no = (decision_doc_no or "").strip() or None
         details = {**kind.to_dict(), "decision_doc_no": doc_no}
-        _log_breach(store, record_id, "breach-recorded", status, caller, when, version.seq, details)
+        _log_breach(tx, record_id, "breach-recorded", status, version.seq, details)
         return FulfilmentResult(version, breach=kind)
     entry = _breach_entry(updated, stored, kind, day, decision_doc_no or "")
-    listing = list_entry(
-        store,
+    listing = list_entry_in(
+        tx,
         kind.listing.dataset,
         entry,
-        caller=caller,
         today=today,
-        now=when,
-        note=f"违背信用承诺 {payload.get('code')}",
+        note=f"违背信用承诺 {stored.payload.get('code')}",
     )
+    tx.point("commitment.fulfil:listing")
     listed = {
         **kind.to_dict(),
         "listing_record_id": listing.record_id,
         "problems": [p.code for p in listing.problems],
     }
-    _log_breach(store, record_id, "breach-listed", status, caller, when, listing.seq, listed)
+    _log_breach(tx, record_id, "breach-listed", status, listing.seq, listed)
     return FulfilmentResult(version, listing, listing.problems, breach=kind)
 
 
 def _log_breach(
-    store: Store,
+    tx: StepTransaction,
     record_id: str,
     step: str,
     status: str,
-    caller: Caller,
-    when: datetime,
     seq: int | None,
     details: dict[str, Any],
 ) -> None:
     """The commitment's breach step: what the breach led to, and on what basis."""
-    with store.engine.begin() as conn:
-        log_step(
-            conn,
-            record_id=record_id,
-            workflow=Workflow.COMMITMENT,
-            step=step,
-            state_to=status,
-            caller=caller,
-            now=when,
-            seq=seq,
-            note=details["breach"],
-            details=details,
-        )
+    tx.log(
+        record_id=record_id,
+        workflow=Workflow.COMMITMENT,
+        step=step,
+        state_to=status,
+        seq=seq,
+        note=details["breach"],
+        details=details,
+    )
 
 
 def _breach_entry(

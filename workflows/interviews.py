@@ -17,7 +17,7 @@ rectification — needs the kind from the authority (problem ``interview-kind-mi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from schemas import schema_document
@@ -25,8 +25,9 @@ from store import Store, UnknownRecordError
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, InvalidRequestError
 from workflows.problems import problem
-from workflows.steps import Workflow, log_step
-from workflows.versions import VersionResult, store_version
+from workflows.steps import Workflow
+from workflows.transaction import step_transaction
+from workflows.versions import VersionResult
 
 DATASET = "interview-record"
 GOVERNMENT_SCOPE = "政务共享"
@@ -76,47 +77,36 @@ def record_interview(
     kind = interview_kind(record.get("interview_kind"))
     if not str(record.get("interview_kind") or "").strip():
         return _kind_missing()
-    if about_record_id is not None:
-        try:
-            store.get(about_record_id)
-        except UnknownRecordError:
-            raise CaseNotFoundError(f"no record {about_record_id!r}") from None
-    when = now or datetime.now(UTC)
-    result = store_version(
-        store,
-        DATASET,
-        {
-            **record,
-            "interview_kind": kind or record.get("interview_kind"),
-            "publication_scope": GOVERNMENT_SCOPE,
-        },
-        caller=caller,
-        today=today,
-        now=when,
-    )
-    if result.ok and result.record_id is not None:
-        with store.engine.begin() as conn:
-            log_step(
-                conn,
+    with step_transaction(store, caller, now, name="interview.record") as tx:
+        if about_record_id is not None:
+            tx.record(about_record_id)  # CaseNotFoundError for an unknown record
+        result = tx.version(
+            DATASET,
+            {
+                **record,
+                "interview_kind": kind or record.get("interview_kind"),
+                "publication_scope": GOVERNMENT_SCOPE,
+            },
+            today=today,
+        )
+        if result.ok and result.record_id is not None:
+            tx.point("interview.record:version")
+            tx.log(
                 record_id=result.record_id,
                 workflow=Workflow.INTERVIEW,
                 step="interview",
                 state_to=kind,
-                caller=caller,
-                now=when,
                 seq=result.seq,
                 note=record.get("interview_reason"),
                 details={"about_record_id": about_record_id, "interview_kind": kind},
             )
             if about_record_id is not None:
-                log_step(
-                    conn,
+                tx.point("interview.record:step")
+                tx.log(
                     record_id=about_record_id,
                     workflow=Workflow.INTERVIEW,
                     step="interview",
                     state_to=kind,
-                    caller=caller,
-                    now=when,
                     note=record.get("interview_reason"),
                     details={"interview_record_id": result.record_id, "interview_kind": kind},
                 )
@@ -154,25 +144,19 @@ def record_rectification(
         raise InvalidRequestError(f"{interview_record_id} is a {recorded}, not a {given}")
     if not (recorded or given):
         return _kind_missing(interview_record_id)
-    when = now or datetime.now(UTC)
-    version = store_version(
-        store,
-        DATASET,
-        {**stored.payload, "interview_kind": recorded or given, "rectification_result": result},
-        caller=caller,
-        today=today,
-        now=when,
-    )
-    if version.ok:
-        with store.engine.begin() as conn:
-            log_step(
-                conn,
+    with step_transaction(store, caller, now, name="interview.rectify") as tx:
+        version = tx.version(
+            DATASET,
+            {**stored.payload, "interview_kind": recorded or given, "rectification_result": result},
+            today=today,
+        )
+        if version.ok:
+            tx.point("interview.rectify:version")
+            tx.log(
                 record_id=interview_record_id,
                 workflow=Workflow.INTERVIEW,
                 step="rectification",
                 state_to=recorded or given,
-                caller=caller,
-                now=when,
                 seq=version.seq,
                 note=result,
             )

@@ -35,12 +35,12 @@ from store import (
     Store,
     StoredRecord,
     UnknownRecordError,
-    clear_objection,
     national_datasets,
 )
 from workflows.caller import Caller
 from workflows.national_format import NationalFormat, load_national_format, read_lines
-from workflows.steps import Workflow, log_step
+from workflows.steps import Workflow
+from workflows.transaction import StepTransaction, step_transaction
 
 ACCEPTED, UNCHANGED, REJECTED = "accepted", "unchanged", "rejected"
 
@@ -235,39 +235,42 @@ def _apply_line(
     note = f"{body} {fmt.kind_zh[kind]}{rule.zh} {reference} ({decided.isoformat()})"
     if cells.get("XF_BZ"):
         note += f": {cells['XF_BZ']}"
-    seq: int | None = None
-    if rule.action == "take_down":
-        if not stored.active:
-            why = f"already taken down ({stored.withdrawn_reason})"
-            return LineOutcome(outcome=UNCHANGED, note=why, **base)  # type: ignore[arg-type]
-        event = store.withdraw(
-            dataset, record_id=stored.record_id, reason=str(rule.reason), note=note,
-            actor=caller.actor, now=now,
-        )  # fmt: skip
-        seq = event.seq if event is not None else None
-    elif rule.action == "clear_mark":
-        event = clear_objection(
-            store.engine, stored.record_id, actor=caller.actor, note=note, now=now
-        )
-        seq = event.seq if event is not None else None
-    if seq is None:
-        why = "nothing to change" if rule.action != "none" else f"{rule.zh}: the record stands"
+    if rule.action == "none":
+        why = f"{rule.zh}: the record stands"
         return LineOutcome(outcome=UNCHANGED, note=why, **base)  # type: ignore[arg-type]
-    with store.engine.begin() as conn:
-        log_step(
-            conn,
-            record_id=stored.record_id,
-            workflow=Workflow.REPAIR if kind == "repair" else Workflow.OBJECTION,
-            case_id=reference,
-            step="national-result",
-            state_to=rule.result,
-            caller=caller,
-            now=now,
-            note=note,
-            details={"decided_on": decided.isoformat(), "source": body},
-            seq=seq,
-        )
+    workflow = Workflow.REPAIR if kind == "repair" else Workflow.OBJECTION
+    with step_transaction(store, caller, now, name="national.line") as tx:
+        seq = _apply_rule(tx, rule.action, str(rule.reason), dataset, stored.record_id, note)
+        if seq is not None:
+            tx.log(
+                record_id=stored.record_id,
+                workflow=workflow,
+                case_id=reference,
+                step="national-result",
+                state_to=rule.result,
+                note=note,
+                details={"decided_on": decided.isoformat(), "source": body},
+                seq=seq,
+            )
+    if seq is None:
+        why = "nothing to change"
+        if rule.action == "take_down":
+            why = f"already taken down ({store.get(stored.record_id).withdrawn_reason})"
+        return LineOutcome(outcome=UNCHANGED, note=why, **base)  # type: ignore[arg-type]
     return LineOutcome(outcome=ACCEPTED, seq=seq, note=note, **base)  # type: ignore[arg-type]
+
+
+def _apply_rule(
+    tx: StepTransaction, action: str, reason: str, dataset: str, record_id: str, note: str
+) -> int | None:
+    """The line's change inside its step's transaction: the seq it made, or None."""
+    event = None
+    if action == "take_down":
+        event = tx.withdraw(dataset, record_id, reason=reason, note=note)
+    elif action == "clear_mark":
+        event = tx.clear(record_id, note=note)
+    tx.point("national.line:change")
+    return event.seq if event is not None else None
 
 
 def import_national_results(

@@ -10,7 +10,7 @@ they never appear in a public or agency view, a check answer or a feed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -19,8 +19,9 @@ from store import Audience, Store
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, NotAllowedError
 from workflows.listings import deciding_authority, stored_entry
-from workflows.steps import Workflow, log_step
+from workflows.steps import Workflow
 from workflows.tables import person_links
+from workflows.transaction import step_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +67,9 @@ def link_person(
     """Link a person to a list entry or ban (the deciding department or an admin)."""
     stored = stored_entry(store, record_id)
     caller.require_department(deciding_authority(stored), what="linking persons")
-    when = now or datetime.now(UTC)
     code = id_no.strip().upper() if id_no else None
-    with store.engine.begin() as conn:
-        link_id = conn.execute(
+    with step_transaction(store, caller, now, name="persons.link") as tx:
+        link_id = tx.conn.execute(
             person_links.insert().values(
                 record_id=record_id,
                 credit_code=stored.uscc,
@@ -77,17 +77,15 @@ def link_person(
                 id_type=id_type,
                 id_no=code,
                 role=role,
-                linked_at=when,
+                linked_at=tx.now,
                 linked_by=caller.actor,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        log_step(
-            conn,
+        tx.point("persons.link:row")
+        tx.log(
             record_id=record_id,
             workflow=Workflow.PERSONS,
             step="person-linked",
-            caller=caller,
-            now=when,
             note=role,
             details={"link_id": int(link_id), "person_name": person_name, "id_no": code},
         )
@@ -98,25 +96,24 @@ def unlink_person(
     store: Store, link_id: int, *, caller: Caller, now: datetime | None = None
 ) -> None:
     """End a manual link (it stays in the table with who ended it and when)."""
-    when = now or datetime.now(UTC)
-    with store.engine.begin() as conn:
-        row = conn.execute(select(person_links).where(person_links.c.id == link_id)).first()
+    with step_transaction(store, caller, now, name="persons.unlink") as tx:
+        row = tx.conn.execute(
+            select(person_links).where(person_links.c.id == link_id).with_for_update()
+        ).first()
         if row is None or row.unlinked_at is not None:
             raise CaseNotFoundError(f"no active person link {link_id}")
         stored = stored_entry(store, row.record_id)
         caller.require_department(deciding_authority(stored), what="unlinking persons")
-        conn.execute(
+        tx.conn.execute(
             update(person_links)
             .where(person_links.c.id == link_id)
-            .values(unlinked_at=when, unlinked_by=caller.actor)
+            .values(unlinked_at=tx.now, unlinked_by=caller.actor)
         )
-        log_step(
-            conn,
+        tx.point("persons.unlink:row")
+        tx.log(
             record_id=row.record_id,
             workflow=Workflow.PERSONS,
             step="person-unlinked",
-            caller=caller,
-            now=when,
             note=row.role,
             details={"link_id": link_id},
         )

@@ -12,14 +12,15 @@ was verified, a schema rule).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from store import Role, Store, UnknownRecordError
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, InvalidRequestError
-from workflows.steps import Workflow, log_step
-from workflows.versions import VersionResult, store_version
+from workflows.steps import Workflow
+from workflows.transaction import step_transaction
+from workflows.versions import VersionResult
 
 DATASET = "voluntary-registration"
 SOURCE = "市场主体自愿提供"
@@ -38,30 +39,22 @@ def register(
     """Store a registration as self-declared (whatever 核实状态 it claims); platform keys."""
     caller.require(Role.PLATFORM, what="taking a voluntary registration")
     claimed = record.get("verification_status")
-    when = now or datetime.now(UTC)
-    result = store_version(
-        store,
-        DATASET,
-        {**record, "information_source": SOURCE, "verification_status": SELF_DECLARED},
-        caller=caller,
-        today=today,
-        now=when,
-    )
-    if result.ok and result.record_id is not None:
-        note = (
-            None
-            if claimed in (None, SELF_DECLARED)
-            else f"claimed {claimed}; stored as {SELF_DECLARED}"
+    note = None
+    if claimed not in (None, SELF_DECLARED):
+        note = f"claimed {claimed}; stored as {SELF_DECLARED}"
+    with step_transaction(store, caller, now, name="registration.register") as tx:
+        result = tx.version(
+            DATASET,
+            {**record, "information_source": SOURCE, "verification_status": SELF_DECLARED},
+            today=today,
         )
-        with store.engine.begin() as conn:
-            log_step(
-                conn,
+        if result.ok and result.record_id is not None:
+            tx.point("registration.register:version")
+            tx.log(
                 record_id=result.record_id,
                 workflow=Workflow.REGISTRATION,
                 step="registered",
                 state_to=SELF_DECLARED,
-                caller=caller,
-                now=when,
                 seq=result.seq,
                 note=note,
             )
@@ -85,26 +78,17 @@ def verify_registration(
         raise CaseNotFoundError(f"no record {record_id!r}") from None
     if stored.dataset != DATASET:
         raise InvalidRequestError(f"{record_id} is not a voluntary registration")
-    when = now or datetime.now(UTC)
-    result = store_version(
-        store,
-        DATASET,
-        {**stored.payload, "verification_status": VERIFIED},
-        caller=caller,
-        today=today,
-        now=when,
-    )
-    if result.ok:
-        with store.engine.begin() as conn:
-            log_step(
-                conn,
+    with step_transaction(store, caller, now, name="registration.verify") as tx:
+        verified = {**stored.payload, "verification_status": VERIFIED}
+        result = tx.version(DATASET, verified, today=today)
+        if result.ok:
+            tx.point("registration.verify:version")
+            tx.log(
                 record_id=record_id,
                 workflow=Workflow.REGISTRATION,
                 step="verified",
                 state_from=SELF_DECLARED,
                 state_to=VERIFIED,
-                caller=caller,
-                now=when,
                 seq=result.seq,
                 note=note,
             )
