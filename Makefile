@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean screenshots
+.PHONY: install demo test soak lint bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 	scripts/ckan up >/dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+soak: $(STAMP)
+	scripts/services up
+	$(BIN)/pytest -q -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from gateway.errors import ApiError
 from store import Audience, Role, authenticate
+from workflows import Caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,17 @@ class Principal:
     def actor(self) -> str:
         """How the change log and the audit trail name this caller."""
         return f"key:{self.key_id}:{self.name}" if self.key_id else "public"
+
+    @property
+    def caller(self) -> Caller:
+        """The same caller for the workflows: every step it takes is logged (change log and
+        workflow log) with this key's actor and role, whichever path the step takes."""
+        return Caller(
+            actor=self.actor,
+            role=self.role,
+            department_uscc=self.department_uscc,
+            key_id=self.key_id,
+        )
 
     @property
     def authorised(self) -> bool:

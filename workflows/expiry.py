@@ -47,6 +47,7 @@ from workflows.objections import ObjectionState, list_objections
 from workflows.repair import RepairState, list_repairs
 from workflows.steps import Workflow, loads, log_step
 from workflows.tables import workflow_steps
+from workflows.transaction import step_transaction
 
 EXPIRY_JOB = "expiries"
 """The job name in ``job_runs``."""
@@ -161,16 +162,7 @@ def _end_lists(store: Store, today: date, now: datetime) -> tuple[dict[str, int]
         except InvalidRequestError:
             reason = RemovalReason.EXPIRY
         if declared and payload.get("removal_date"):
-            event = store.withdraw(
-                stored.dataset,
-                record_id=record_id,
-                reason=reason.withdrawal.value,
-                note=f"{reason.value} ({payload['removal_date']})",
-                actor=EXPIRY_CALLER.actor,
-                now=now,
-            )
-            if event is not None:
-                _log_removed(store, record_id, reason, payload["removal_date"], now, event.seq)
+            if _take_down_removed(store, stored.dataset, record_id, reason, payload, now):
                 ended[reason.withdrawal.value] = ended.get(reason.withdrawal.value, 0) + 1
             continue
         try:
@@ -194,21 +186,33 @@ def _end_lists(store: Store, today: date, now: datetime) -> tuple[dict[str, int]
     return dict(sorted(ended.items())), tuple(fallbacks)
 
 
-def _log_removed(
-    store: Store, record_id: str, reason: RemovalReason, day: str, now: datetime, seq: int
-) -> None:
-    with store.engine.begin() as conn:
-        log_step(
-            conn,
+def _take_down_removed(
+    store: Store,
+    dataset: str,
+    record_id: str,
+    reason: RemovalReason,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Take down an entry whose declared removal date came, with its ``removed`` step, in
+    one transaction; False when it was already down."""
+    day = str(payload["removal_date"])
+    with step_transaction(store, EXPIRY_CALLER, now, name="expiry.remove") as tx:
+        event = tx.withdraw(
+            dataset, record_id, reason=reason.withdrawal.value, note=f"{reason.value} ({day})"
+        )
+        if event is None:
+            return False
+        tx.point("expiry.remove:takedown")
+        tx.log(
             record_id=record_id,
             workflow=Workflow.LISTING,
             step="removed",
-            caller=EXPIRY_CALLER,
-            now=now,
             note=f"{reason.value}（移出日期 {day}，到期自动撤下）",
-            seq=seq,
+            seq=event.seq,
             details={"removal_reason": reason.value, "removal_date": day},
         )
+    return True
 
 
 def _flagged(store: Store, workflow: Workflow, step: str) -> set[tuple[str, str]]:

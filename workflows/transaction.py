@@ -104,8 +104,9 @@ class StepTransaction:
         source: str = "workflow",
         invalid_code: str = "record-invalid",
     ) -> VersionResult:
-        """Validate ``record`` and store it as a new record or version (as
-        :func:`workflows.versions.store_version`, inside this transaction)."""
+        """Validate ``record`` (:func:`workflows.versions.validate`) and store it as a new
+        record or version inside this transaction; invalid content comes back as the
+        ``invalid_code`` problem and is not stored."""
         normalised, issues = validate(dataset, record, today=today)
         if normalised is None:
             return VersionResult(

@@ -2,7 +2,8 @@
 
 A workflow that changes a record's content — a correction after an objection, a removal from
 a list, a commitment's fulfilment, a verified registration — goes through the same intake
-(normalise + JSON Schema) as a department's upload, then :meth:`store.Store.submit`. Invalid
+(normalise + JSON Schema) as a department's upload, then the store's submission, inside the
+step's own transaction (:meth:`workflows.transaction.StepTransaction.version`). Invalid
 content is never stored; it comes back as a ``record-invalid`` (or caller-chosen) problem
 carrying the intake's issues.
 """
@@ -11,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from catalog import get_entry
 from publishers import Intake, Issue
-from store import Outcome, Store
-from workflows.caller import Caller
-from workflows.problems import Problem, problem
+from store import Outcome
+from workflows.problems import Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,43 +50,3 @@ def describe(issues: list[Issue] | tuple[Issue, ...]) -> str:
     """The errors of a list of issues as one line (for a problem's ``detail``)."""
     errors = [i for i in issues if i.is_error] or list(issues)
     return "; ".join(f"{i.field or '-'}: {i.code}" for i in errors[:10])
-
-
-def store_version(
-    store: Store,
-    dataset: str,
-    record: Mapping[str, Any],
-    *,
-    caller: Caller,
-    today: date | None = None,
-    now: datetime | None = None,
-    source: str = "workflow",
-    invalid_code: str = "record-invalid",
-) -> VersionResult:
-    """Validate ``record`` and store it as a new record or a new version."""
-    normalised, issues = validate(dataset, record, today=today)
-    if normalised is None:
-        return VersionResult(
-            record_id=get_entry(dataset).record_id(record),
-            version=None,
-            outcome=None,
-            problems=(problem(invalid_code, detail=describe(issues)),),
-            issues=tuple(issues),
-        )
-    result = store.submit(dataset, [(1, normalised)], actor=caller.actor, source=source, now=now)
-    (row,) = result.outcomes
-    if row.outcome is Outcome.REJECTED:
-        return VersionResult(
-            record_id=row.record_id,
-            version=None,
-            outcome=row.outcome,
-            problems=(problem(invalid_code, detail=describe(result.issues)),),
-            issues=tuple(result.issues),
-        )
-    return VersionResult(
-        record_id=row.record_id,
-        version=row.version,
-        outcome=row.outcome,
-        seq=result.last_seq,
-        issues=tuple(issues) + tuple(result.issues),
-    )

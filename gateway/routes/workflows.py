@@ -74,12 +74,8 @@ _INDEX_LOCK = threading.Lock()
 
 
 def _caller(principal: Principal) -> WorkflowCaller:
-    return WorkflowCaller(
-        actor=principal.actor,
-        role=principal.role,
-        department_uscc=principal.department_uscc,
-        key_id=principal.key_id,
-    )
+    """The workflow caller of a request (:attr:`gateway.auth.Principal.caller`)."""
+    return principal.caller
 
 
 @contextmanager
