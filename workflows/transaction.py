@@ -141,9 +141,9 @@ class StepTransaction:
             issues=tuple(issues) + tuple(result.issues),
         )
 
-    def withdraw(self, dataset: str, record_id: str, *, reason: str, note: str | None) -> (
-        ChangeEvent | None
-    ):
+    def withdraw(
+        self, dataset: str, record_id: str, *, reason: str, note: str | None
+    ) -> ChangeEvent | None:
         """Take the record down; None when it already is."""
         return withdraw_in(
             self.conn,

@@ -284,9 +284,7 @@ def _interview(store: Store, rid: str) -> None:
 
 def _interview_parts(store: Store, rid: str) -> dict[str, bool]:
     about = [s for s in steps_of(store.engine, record_id=rid) if s.step == "interview"]
-    made = [
-        r for r in store.by_uscc(store.get(rid).uscc or "") if r.dataset == "interview-record"
-    ]
+    made = [r for r in store.by_uscc(store.get(rid).uscc or "") if r.dataset == "interview-record"]
     return {
         "record": bool(made),
         "record-step": bool(made) and "interview" in _steps(store, made[0].record_id),
