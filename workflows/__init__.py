@@ -4,7 +4,9 @@ objections, interviews, voluntary registration and each record's timeline.
 Downstream of :mod:`store` (every record change is a store version or take-down, so every
 channel sees it) and upstream of the gateway, which exposes these functions over HTTP.
 Procedures and measures are data (``workflows/data``); workflow state lives in the tables of
-:mod:`workflows.tables` (store migration 3). Procedures are documented in docs/workflows.md.
+:mod:`workflows.tables` (store migration 3). Every step is one transaction through
+:mod:`workflows.transaction`, taken by one :class:`Caller`. Procedures are documented in
+docs/workflows.md.
 """
 
 from workflows.caller import SYSTEM, Caller
@@ -67,6 +69,7 @@ from workflows.repair import (
 )
 from workflows.steps import Step, Workflow, steps_of
 from workflows.timeline import TimelineAudience, TimelineItem, timeline
+from workflows.transaction import StepTransaction, step_transaction
 from workflows.versions import VersionResult
 
 __all__ = [
@@ -100,6 +103,7 @@ __all__ = [
     "RepairState",
     "StateConflictError",
     "Step",
+    "StepTransaction",
     "TimelineAudience",
     "TimelineItem",
     "VersionResult",
@@ -138,6 +142,7 @@ __all__ = [
     "register",
     "remove_entry",
     "start_verification",
+    "step_transaction",
     "steps_of",
     "timeline",
     "unlink_person",

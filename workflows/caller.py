@@ -1,7 +1,10 @@
 """Who takes a workflow step: the actor name for the logs, the role and the department.
 
-The gateway builds a :class:`Caller` from its API key; the CLI and tests build one directly.
-Rules of who may do what live with each procedure; the two questions they all ask are here.
+The gateway builds one :class:`Caller` per request from its API key
+(``gateway.auth.Principal.caller``); the CLI and tests build one directly. It travels unchanged
+to the change log and the workflow log (:mod:`workflows.transaction`): a step taken on another
+authority's behalf keeps its caller's actor and role. Rules of who may do what live with each
+procedure; the two questions they all ask are here.
 """
 
 from __future__ import annotations

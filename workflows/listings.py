@@ -209,7 +209,6 @@ def remove_entry_in(
     checked that its caller may end the entry (a repair decided by the deciding authority,
     an objection answered by the provider), so the caller is not checked again here and
     the log names it as it is."""
-    why = reason
     stored = tx.record(record_id)
     if stored.dataset not in LIST_DATASETS:
         raise InvalidRequestError(f"{record_id} is not a list entry or market ban")
@@ -218,9 +217,9 @@ def remove_entry_in(
     if not stored.active:
         raise StateConflictError(f"{record_id} is already taken down ({stored.withdrawn_reason})")
     payload = dict(stored.payload)
-    payload["status"] = "已撤销" if why is RemovalReason.REVOCATION else "已移出"
+    payload["status"] = "已撤销" if reason is RemovalReason.REVOCATION else "已移出"
     payload["removal_date"] = removal_date.isoformat()
-    payload["removal_reason"] = why.value
+    payload["removal_reason"] = reason.value
     version = tx.version(stored.dataset, payload, today=today)
     if not version.ok:
         return Removal(record_id, version, None)
@@ -230,8 +229,8 @@ def remove_entry_in(
         takedown = tx.withdraw(
             stored.dataset,
             record_id,
-            reason=why.withdrawal.value,
-            note=note or f"{why.value} ({removal_date.isoformat()})",
+            reason=reason.withdrawal.value,
+            note=note or f"{reason.value} ({removal_date.isoformat()})",
         )
         tx.point("listing.remove:takedown")
     seq = takedown.seq if takedown is not None else version.seq
@@ -239,9 +238,9 @@ def remove_entry_in(
         record_id=record_id,
         workflow=workflow,
         step="removed",
-        note=note or why.value,
+        note=note or reason.value,
         seq=seq,
         case_id=case_id,
-        details={"removal_reason": why.value, "removal_date": removal_date.isoformat()},
+        details={"removal_reason": reason.value, "removal_date": removal_date.isoformat()},
     )
     return Removal(record_id, version, takedown)

@@ -26,6 +26,9 @@ States (credit-domain §4.5; working-day limits in ``procedures.yaml``, [R]):
 Note the two meanings of "upheld": the *outcome* ``upheld`` upholds the record, whereas the
 store's take-down reason ``objection-upheld`` (异议成立) says the *objection* was upheld.
 
+Each step (file, verify, extend, outcome) is one transaction (:mod:`workflows.transaction`):
+the case, the record's version, take-down or mark and the workflow steps commit together.
+
 Overdue cases (:func:`list_objections` with ``overdue_on``): still ``submitted`` after the
 verify deadline, or still ``verifying`` after the answer deadline.
 """

@@ -18,7 +18,8 @@ The procedure of 《信用修复管理办法》(国家发展改革委令第36号
    index following the change log — every joint-punishment measure based on it.
 
 States: ``pending`` → ``approved`` | ``rejected``; or ``refused`` at once. Every change is a
-step in the workflow log, visible in the record's timeline.
+step in the workflow log, visible in the record's timeline, written in the same transaction as
+the change itself (:mod:`workflows.transaction`).
 """
 
 from __future__ import annotations
