@@ -227,6 +227,25 @@ def _reports(conn: Connection) -> None:
     )
 
 
+def _release_claims(conn: Connection) -> None:
+    """Workflow steps are one transaction each now; a repair decision or an objection answer
+    of an earlier version that crashed between its "claim" and its last transaction left the
+    case claimed (``decided_by`` on a pending repair, ``provider_reply_at`` on a verifying
+    objection) and nobody could act on it. Give such cases back: nothing was decided."""
+    conn.execute(
+        text(
+            "UPDATE repair_applications SET decided_by = NULL, decided_at = NULL "
+            "WHERE state = 'pending' AND decided_by IS NOT NULL"
+        )
+    )
+    conn.execute(
+        text(
+            "UPDATE objections SET provider_reply_at = NULL "
+            "WHERE state = 'verifying' AND provider_reply_at IS NOT NULL"
+        )
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -244,6 +263,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "jobs: job_runs (scheduled sweeps, who ran them)", _jobs),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(18, "workflows: release cases left claimed by a crashed step", _release_claims),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 

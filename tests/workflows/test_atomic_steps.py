@@ -16,6 +16,7 @@ import random
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -119,5 +120,34 @@ def test_department_actions_name_the_department(db_url: str) -> None:
             assert steps[name].role == Role.DEPARTMENT.value
         (takedown,) = [e for e in store.history(rid) if e.payload is None]
         assert takedown.actor == dept(AMR).actor
+    finally:
+        store.close()
+
+
+def test_cases_left_claimed_by_an_older_version_are_released(db_url: str) -> None:
+    """Migration 18 gives back the cases the old claim/release dance could strand."""
+    from crash_steps import _decide_setup, _verifying
+    from sqlalchemy import delete, update
+
+    from store.migrations import migrate
+    from store.tables import schema_migrations
+    from workflows import get_objection, list_objections, list_repairs
+    from workflows.tables import objections, repair_applications
+
+    store = open_store(db_url)
+    try:
+        repair_rid = _decide_setup("administrative-penalty")(store, 31)
+        objection_rid = _verifying("administrative-penalty")(store, 32)
+        with store.engine.begin() as conn:  # what a crash between claim and decision left
+            conn.execute(update(repair_applications).values(decided_by="key:old:dept"))
+            conn.execute(update(objections).values(provider_reply_at=datetime.now(UTC)))
+            conn.execute(delete(schema_migrations).where(schema_migrations.c.version == 18))
+        assert stranded(store)
+        assert 18 in migrate(store.engine)
+        assert stranded(store) == []
+        (case,) = list_repairs(store, record_id=repair_rid)
+        assert case.decided_by is None and case.decided_at is None
+        (answer,) = list_objections(store, record_id=objection_rid)
+        assert get_objection(store, answer.id).provider_reply_at is None
     finally:
         store.close()
