@@ -23,6 +23,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+import national_factory  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from wf_factory import (  # noqa: E402
     AMR,
@@ -46,6 +47,7 @@ from workflows import (  # noqa: E402
     apply_for_repair,
     decide_repair,
     file_objection,
+    import_national_results,
     list_objections,
     list_repairs,
     record_fulfilment,
@@ -309,6 +311,29 @@ def _registration_parts(store: Store, rid: str) -> dict[str, bool]:
     }
 
 
+def _national_setup(store: Store, i: int) -> str:
+    result = store.submit(
+        "administrative-penalty", [(1, national_factory.penalty(i))], actor="dept", now=NOW
+    )
+    rid = result.outcomes[0].record_id
+    assert rid is not None and not result.rejected, result.issues
+    return rid
+
+
+def _national(store: Store, rid: str) -> None:
+    i = int(store.get(rid).payload["decision_doc_no"].split("〕")[1].rstrip("号"))
+    import_national_results(
+        store, [(1, national_factory.line(i))], caller=PLATFORM, now=national_factory.LATER
+    )
+
+
+def _national_parts(store: Store, rid: str) -> dict[str, bool]:
+    return {
+        "withdrawn": store.get(rid).withdrawn_reason == "repair_national",
+        "step": "national-result" in _steps(store, rid),
+    }
+
+
 SCENARIOS: dict[str, Scenario] = {
     "repair-apply": Scenario(_repair_apply_setup, _repair, _repair_apply_parts),
     "repair-decide": Scenario(_decide_setup("administrative-penalty"), _decide, _decide_parts),
@@ -331,6 +356,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda st, i: _put(st, "administrative-penalty", penalty(i)), _interview, _interview_parts
     ),
     "registration-verify": Scenario(_registered, _verify_registration, _registration_parts),
+    "national-line": Scenario(_national_setup, _national, _national_parts),
 }
 
 
