@@ -192,7 +192,8 @@ def _verifying(dataset: str) -> Callable[[Store, int], str]:
 
 def _revoke(store: Store, rid: str) -> None:
     (case,) = list_objections(store, record_id=rid)
-    record_outcome(store, case.id, outcome="revoked", caller=dept(AMR), today=TODAY, now=NOW)
+    done = record_outcome(store, case.id, outcome="revoked", caller=dept(AMR), today=TODAY, now=NOW)
+    assert done.ok, done.problems
 
 
 def _revoke_parts(store: Store, rid: str) -> dict[str, bool]:
@@ -213,10 +214,11 @@ def _correct(store: Store, rid: str) -> None:
     (case,) = list_objections(store, record_id=rid)
     fixed = {**store.get(rid).payload, "penalty_content": "罚款人民币3000元"}
     fixed["fine_amount_wan"] = "0.3000"
-    record_outcome(
+    done = record_outcome(
         store, case.id, outcome="corrected", caller=dept(AMR), today=TODAY, now=NOW,
         corrected_record=fixed,
     )  # fmt: skip
+    assert done.ok, done.problems
 
 
 def _correct_parts(store: Store, rid: str) -> dict[str, bool]:
@@ -238,10 +240,11 @@ def _listed(store: Store, i: int) -> str:
 
 
 def _remove(store: Store, rid: str) -> None:
-    remove_entry(
+    done = remove_entry(
         store, rid, reason="revocation", removal_date=TODAY, caller=dept(HRSS), today=TODAY,
         now=NOW,
     )  # fmt: skip
+    assert done.ok and done.takedown is not None, done.problems
 
 
 def _remove_parts(store: Store, rid: str) -> dict[str, bool]:
@@ -258,10 +261,12 @@ def _promised(store: Store, i: int) -> str:
 
 
 def _breach(store: Store, rid: str) -> None:
-    record_fulfilment(
+    done = record_fulfilment(
         store, rid, status="全部未履行", caller=dept(DRC), today=TODAY, now=NOW,
-        unperformed_content="未在承诺期限内补齐材料", decision_doc_no="武发改信认〔2026〕7号",
+        unperformed_content="未在承诺期限内补齐材料", liability_pursued="撤销许可",
+        decision_doc_no="武发改信认〔2026〕7号",
     )  # fmt: skip
+    assert done.ok and done.listing is not None, done.problems
 
 
 def _breach_parts(store: Store, rid: str) -> dict[str, bool]:
@@ -279,9 +284,10 @@ def _breach_parts(store: Store, rid: str) -> dict[str, bool]:
 
 def _interview(store: Store, rid: str) -> None:
     i = int(store.get(rid).payload["decision_doc_no"].split("〕")[1].rstrip("号"))
-    record_interview(
+    done = record_interview(
         store, interview(i), caller=dept(AMR), today=TODAY, now=NOW, about_record_id=rid
     )
+    assert done.ok, done.problems
 
 
 def _interview_parts(store: Store, rid: str) -> dict[str, bool]:
@@ -301,7 +307,8 @@ def _registered(store: Store, i: int) -> str:
 
 
 def _verify_registration(store: Store, rid: str) -> None:
-    verify_registration(store, rid, caller=dept(DRC), today=TODAY, now=NOW)
+    done = verify_registration(store, rid, caller=dept(DRC), today=TODAY, now=NOW)
+    assert done.ok, done.problems
 
 
 def _registration_parts(store: Store, rid: str) -> dict[str, bool]:
@@ -322,9 +329,10 @@ def _national_setup(store: Store, i: int) -> str:
 
 def _national(store: Store, rid: str) -> None:
     i = int(store.get(rid).payload["decision_doc_no"].split("〕")[1].rstrip("号"))
-    import_national_results(
+    receipt = import_national_results(
         store, [(1, national_factory.line(i))], caller=PLATFORM, now=national_factory.LATER
     )
+    assert receipt.count("accepted") == 1, receipt.to_dict()
 
 
 def _national_parts(store: Store, rid: str) -> dict[str, bool]:
