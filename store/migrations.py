@@ -222,6 +222,12 @@ def _reports(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
 
 
+def _draws(conn: Connection) -> None:
+    from store.draws import DRAW_TABLES
+
+    tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -238,6 +244,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(
+        14,
+        "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
+        _draws,
+    ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 
