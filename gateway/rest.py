@@ -10,6 +10,7 @@
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
+``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
@@ -42,6 +43,7 @@ from gateway.routes import (
     entities,
     records,
     reports,
+    sampling,
     submissions,
 )
 from gateway.routes.depends import ERRORS
@@ -60,7 +62,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar):
+for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar,
+               sampling):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)

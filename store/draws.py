@@ -59,8 +59,13 @@ inspection_draws = Table(
     "inspection_draws",
     metadata,
     Column("draw_id", String(40), primary_key=True),
-    Column("commitment_id", String(40), ForeignKey("inspection_commitments.commitment_id"),
-           nullable=False, unique=True),
+    Column(
+        "commitment_id",
+        String(40),
+        ForeignKey("inspection_commitments.commitment_id"),
+        nullable=False,
+        unique=True,
+    ),
     Column("plan_id", String(64), nullable=False),
     Column("department_uscc", String(18), nullable=False, index=True),
     Column("draw_date", Date, nullable=False),
@@ -99,10 +104,14 @@ class Commitment:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "commitment_id": self.commitment_id, "seed_hash": self.seed_hash,
-            "department_uscc": self.department_uscc, "plan_id": self.plan_id,
-            "plan_hash": self.plan_hash, "population_hash": self.population_hash,
-            "actor": self.actor, "published_at": self.published_at.isoformat(),
+            "commitment_id": self.commitment_id,
+            "seed_hash": self.seed_hash,
+            "department_uscc": self.department_uscc,
+            "plan_id": self.plan_id,
+            "plan_hash": self.plan_hash,
+            "population_hash": self.population_hash,
+            "actor": self.actor,
+            "published_at": self.published_at.isoformat(),
         }
 
 
@@ -128,31 +137,58 @@ class PublishedDraw:
     def summary(self) -> dict[str, Any]:
         """What the public listing shows (no targets' grades)."""
         return {
-            "draw_id": self.draw_id, "plan_id": self.plan_id,
-            "department_uscc": self.department_uscc, "draw_date": self.draw_date.isoformat(),
-            "plan_hash": self.plan_hash, "population_hash": self.population_hash,
-            "seed_hash": self.commitment.seed_hash, "seed": self.seed,
+            "draw_id": self.draw_id,
+            "plan_id": self.plan_id,
+            "department_uscc": self.department_uscc,
+            "draw_date": self.draw_date.isoformat(),
+            "plan_hash": self.plan_hash,
+            "population_hash": self.population_hash,
+            "seed_hash": self.commitment.seed_hash,
+            "seed": self.seed,
             "committed_at": self.commitment.published_at.isoformat(),
-            "drawn_at": self.drawn_at.isoformat(), "targets": self.targets,
+            "drawn_at": self.drawn_at.isoformat(),
+            "targets": self.targets,
             "public_grades": self.public_grades,
         }
 
 
+def _at(value: Any) -> datetime:
+    stamp = utc(value)
+    assert stamp is not None  # the columns are NOT NULL
+    return stamp
+
+
 def _commitment(row: Any) -> Commitment:
-    return Commitment(row.commitment_id, row.seed_hash, row.department_uscc, row.plan_id,
-                      row.plan_hash, row.population_hash, row.actor,
-                      utc(row.published_at))  # type: ignore[arg-type]
+    return Commitment(
+        row.commitment_id,
+        row.seed_hash,
+        row.department_uscc,
+        row.plan_id,
+        row.plan_hash,
+        row.population_hash,
+        row.actor,
+        _at(row.published_at),
+    )
 
 
 def commit_seed(
-    engine: Engine, seed_hash: str, *, department_uscc: str, actor: str,
-    plan_id: str | None = None, plan_hash: str | None = None,
-    population_hash: str | None = None, now: datetime | None = None,
+    engine: Engine,
+    seed_hash: str,
+    *,
+    department_uscc: str,
+    actor: str,
+    plan_id: str | None = None,
+    plan_hash: str | None = None,
+    population_hash: str | None = None,
+    now: datetime | None = None,
 ) -> Commitment:
     """Publish a seed commitment; the same ``seed_hash`` again returns the first one."""
     seed_hash = seed_hash.strip().lower()
-    for name, value in (("seed_hash", seed_hash), ("plan_hash", plan_hash),
-                        ("population_hash", population_hash)):
+    for name, value in (
+        ("seed_hash", seed_hash),
+        ("plan_hash", plan_hash),
+        ("population_hash", population_hash),
+    ):
         if value is not None and not _HEX64.match(value):
             raise DrawRefusedError(f"{name} must be 64 lowercase hex digits (SHA-256)")
     c = inspection_commitments
@@ -163,9 +199,13 @@ def commit_seed(
                 raise DrawRefusedError("this seed hash is another department's commitment")
             return _commitment(held)
         values = {
-            "commitment_id": f"commit-{secrets.token_hex(8)}", "seed_hash": seed_hash,
-            "department_uscc": department_uscc, "plan_id": plan_id, "plan_hash": plan_hash,
-            "population_hash": population_hash, "actor": actor[:200],
+            "commitment_id": f"commit-{secrets.token_hex(8)}",
+            "seed_hash": seed_hash,
+            "department_uscc": department_uscc,
+            "plan_id": plan_id,
+            "plan_hash": plan_hash,
+            "population_hash": population_hash,
+            "actor": actor[:200],
             "published_at": now or datetime.now(UTC),
         }
         conn.execute(c.insert().values(**values))
@@ -202,7 +242,11 @@ def _check(commitment: Commitment, doc: dict[str, Any], at: datetime) -> None:
 
 
 def record_draw(
-    engine: Engine, document: bytes, population: bytes, *, actor: str,
+    engine: Engine,
+    document: bytes,
+    population: bytes,
+    *,
+    actor: str,
     now: datetime | None = None,
 ) -> PublishedDraw:
     """Publish a draw (canonical bytes of the draw document and of its population snapshot)."""
@@ -218,32 +262,52 @@ def record_draw(
     commitment = get_commitment(engine, seed_hash=seed_hash)
     d = inspection_draws
     with write_transaction(engine) as conn:
-        used = conn.execute(select(d.c.draw_id).where(
-            d.c.commitment_id == commitment.commitment_id)).scalar()
+        used = conn.execute(
+            select(d.c.draw_id).where(d.c.commitment_id == commitment.commitment_id)
+        ).scalar()
         if used == draw_id:
             return get_draw(engine, draw_id, conn=conn)
         if used is not None:
             raise DrawRefusedError(f"this commitment was already used by {used}")
         _check(commitment, doc, at)
-        conn.execute(d.insert().values(
-            draw_id=draw_id, commitment_id=commitment.commitment_id, plan_id=doc["plan_id"],
-            department_uscc=doc["department_uscc"],
-            draw_date=date.fromisoformat(doc["draw_date"]), plan_hash=doc["plan_hash"],
-            population_hash=doc["population_hash"], seed_hash=seed_hash, seed=seed,
-            targets=len(doc["targets"]), public_grades=bool(doc["plan"].get("public_grades")),
-            document=document.decode("utf-8"), population=population.decode("utf-8"),
-            actor=actor[:200], drawn_at=at,
-        ))
+        conn.execute(
+            d.insert().values(
+                draw_id=draw_id,
+                commitment_id=commitment.commitment_id,
+                plan_id=doc["plan_id"],
+                department_uscc=doc["department_uscc"],
+                draw_date=date.fromisoformat(doc["draw_date"]),
+                plan_hash=doc["plan_hash"],
+                population_hash=doc["population_hash"],
+                seed_hash=seed_hash,
+                seed=seed,
+                targets=len(doc["targets"]),
+                public_grades=bool(doc["plan"].get("public_grades")),
+                document=document.decode("utf-8"),
+                population=population.decode("utf-8"),
+                actor=actor[:200],
+                drawn_at=at,
+            )
+        )
     return get_draw(engine, draw_id)
 
 
 def _draw(row: Any, commitment: Commitment) -> PublishedDraw:
     return PublishedDraw(
-        row.draw_id, commitment, row.plan_id, row.department_uscc,
+        row.draw_id,
+        commitment,
+        row.plan_id,
+        row.department_uscc,
         row.draw_date if isinstance(row.draw_date, date) else date.fromisoformat(row.draw_date),
-        row.plan_hash, row.population_hash, row.seed, row.targets, bool(row.public_grades),
-        row.document.encode("utf-8"), row.population.encode("utf-8"), row.actor,
-        utc(row.drawn_at),  # type: ignore[arg-type]
+        row.plan_hash,
+        row.population_hash,
+        row.seed,
+        row.targets,
+        bool(row.public_grades),
+        row.document.encode("utf-8"),
+        row.population.encode("utf-8"),
+        row.actor,
+        _at(row.drawn_at),
     )
 
 
@@ -252,8 +316,11 @@ def get_draw(engine: Engine, draw_id: str, *, conn: Any = None) -> PublishedDraw
     from store.errors import UnknownRecordError
 
     d, c = inspection_draws, inspection_commitments
-    query = select(d, *[col.label(f"c_{col.name}") for col in c.columns]).join(
-        c, c.c.commitment_id == d.c.commitment_id).where(d.c.draw_id == draw_id)
+    query = (
+        select(d, *[col.label(f"c_{col.name}") for col in c.columns])
+        .join(c, c.c.commitment_id == d.c.commitment_id)
+        .where(d.c.draw_id == draw_id)
+    )
     if conn is None:
         with engine.connect() as own:
             row = own.execute(query).first()
@@ -266,18 +333,29 @@ def get_draw(engine: Engine, draw_id: str, *, conn: Any = None) -> PublishedDraw
 
 def _commitment_of(row: Any) -> Commitment:
     m = row._mapping
-    return Commitment(m["c_commitment_id"], m["c_seed_hash"], m["c_department_uscc"],
-                      m["c_plan_id"], m["c_plan_hash"], m["c_population_hash"], m["c_actor"],
-                      utc(m["c_published_at"]))  # type: ignore[arg-type]
+    return Commitment(
+        m["c_commitment_id"],
+        m["c_seed_hash"],
+        m["c_department_uscc"],
+        m["c_plan_id"],
+        m["c_plan_hash"],
+        m["c_population_hash"],
+        m["c_actor"],
+        _at(m["c_published_at"]),
+    )
 
 
-def list_draws(engine: Engine, *, department_uscc: str | None = None, limit: int = 100
-               ) -> list[PublishedDraw]:
+def list_draws(
+    engine: Engine, *, department_uscc: str | None = None, limit: int = 100
+) -> list[PublishedDraw]:
     """Published draws, newest first."""
     d, c = inspection_draws, inspection_commitments
-    query = select(d, *[col.label(f"c_{col.name}") for col in c.columns]).join(
-        c, c.c.commitment_id == d.c.commitment_id).order_by(
-        d.c.drawn_at.desc(), d.c.draw_id).limit(limit)
+    query = (
+        select(d, *[col.label(f"c_{col.name}") for col in c.columns])
+        .join(c, c.c.commitment_id == d.c.commitment_id)
+        .order_by(d.c.drawn_at.desc(), d.c.draw_id)
+        .limit(limit)
+    )
     if department_uscc is not None:
         query = query.where(d.c.department_uscc == department_uscc)
     with engine.connect() as conn:

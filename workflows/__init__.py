@@ -11,6 +11,7 @@ from workflows.caller import SYSTEM, Caller
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
+from workflows.draw_prng import seed_commitment
 from workflows.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -18,6 +19,21 @@ from workflows.errors import (
     ProceduresError,
     StateConflictError,
     WorkflowError,
+)
+from workflows.inspection_draws import DrawCheck, draw, draw_bytes, verify_draw
+from workflows.inspection_plans import Plan, PlanError, load_plan, parse_plan
+from workflows.inspection_population import (
+    GradeOf,
+    build_snapshot,
+    evaluation_grade,
+    snapshot_bytes,
+    snapshot_hash,
+)
+from workflows.inspections import (
+    draw_results,
+    publish_draw,
+    submit_results,
+    verify_published,
 )
 from workflows.interviews import record_interview, record_rectification
 from workflows.listings import RemovalReason, list_entry, remove_entry
@@ -64,8 +80,10 @@ __all__ = [
     "CaseNotFoundError",
     "CheckIndex",
     "CheckResult",
+    "DrawCheck",
     "Entry",
     "FulfilmentResult",
+    "GradeOf",
     "InvalidRequestError",
     "Measure",
     "MeasureList",
@@ -75,6 +93,8 @@ __all__ = [
     "ObjectionState",
     "OutcomeResult",
     "PersonLink",
+    "Plan",
+    "PlanError",
     "Problem",
     "Procedures",
     "ProceduresError",
@@ -89,7 +109,12 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "apply_for_repair",
+    "build_snapshot",
     "decide_repair",
+    "draw",
+    "draw_bytes",
+    "draw_results",
+    "evaluation_grade",
     "extend_deadline",
     "file_objection",
     "get_objection",
@@ -101,9 +126,12 @@ __all__ = [
     "list_objections",
     "list_repairs",
     "load_measures",
+    "load_plan",
     "load_procedures",
+    "parse_plan",
     "problem",
     "problem_codes",
+    "publish_draw",
     "publish_measures",
     "read_measures",
     "read_procedures",
@@ -114,9 +142,15 @@ __all__ = [
     "record_rectification",
     "register",
     "remove_entry",
+    "seed_commitment",
+    "snapshot_bytes",
+    "snapshot_hash",
     "start_verification",
     "steps_of",
+    "submit_results",
     "timeline",
     "unlink_person",
+    "verify_draw",
+    "verify_published",
     "verify_registration",
 ]

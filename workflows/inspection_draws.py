@@ -31,12 +31,13 @@ import orjson
 
 from publishers import make_issue
 from workflows.draw_prng import Stream, sample, seed_commitment
+from workflows.errors import WorkflowError
 from workflows.inspection_plans import GRADES, Inspector, Plan, parse_plan, plan_hash
 from workflows.inspection_population import check_snapshot, snapshot_hash
 
 DRAW_TYPE = "creditgate-inspection-draw"
 DRAW_VERSION = "1.0"
-ALGORITHM = "creditgate-draw/1: HMAC-SHA256 counter stream, rejection sampling, partial Fisher-Yates"
+ALGORITHM = "creditgate-draw/1: HMAC-SHA256 counter stream, rejection, partial Fisher-Yates"
 
 
 def _quota(ratio: float, n: int, due: int, deficit: int, remaining: int) -> int:
@@ -62,18 +63,27 @@ def draw(plan: Plan, snapshot: dict[str, Any], seed: str) -> dict[str, Any]:
     for grade in GRADES:
         members = [e for e in snapshot["entities"] if e["grade"] == grade]
         rate = rates[grade]
-        deficits = {e["uscc"]: max(0, rate.min_frequency_per_year
-                                   - int(e.get("inspected_this_year", 0))) for e in members}
+        deficits = {
+            e["uscc"]: max(0, rate.min_frequency_per_year - int(e.get("inspected_this_year", 0)))
+            for e in members
+        }
         due = [e for e in members if deficits[e["uscc"]] >= remaining]
-        quota = _quota(rate.sampling_ratio, len(members), len(due),
-                       sum(deficits.values()), remaining)
+        quota = _quota(
+            rate.sampling_ratio, len(members), len(due), sum(deficits.values()), remaining
+        )
         others = [e for e in members if deficits[e["uscc"]] < remaining]
         picked = sample(others, quota - len(due), Stream(seed, f"targets/{grade}"))
-        strata.append({
-            "grade": grade, "population": len(members), "sampling_ratio": rate.sampling_ratio,
-            "min_frequency_per_year": rate.min_frequency_per_year,
-            "rate_valid_from": rate.valid_from, "due": len(due), "drawn": quota,
-        })
+        strata.append(
+            {
+                "grade": grade,
+                "population": len(members),
+                "sampling_ratio": rate.sampling_ratio,
+                "min_frequency_per_year": rate.min_frequency_per_year,
+                "rate_valid_from": rate.valid_from,
+                "due": len(due),
+                "drawn": quota,
+            }
+        )
         targets += [(e, True) for e in due] + [(e, False) for e in picked]
     roster = sorted(plan.inspectors, key=lambda i: i.id)
     out, issues = [], []
@@ -81,16 +91,29 @@ def draw(plan: Plan, snapshot: dict[str, Any], seed: str) -> dict[str, Any]:
         eligible = [i for i in roster if not _conflict(i, entity, plan)]
         team = sample(eligible, plan.team_size, Stream(seed, f"inspectors/{entity['uscc']}"))
         if len(team) < plan.team_size:
-            issues.append(make_issue("too-few-inspectors", row=n, field="inspectors",
-                                     value=entity["uscc"], detail=len(team),
-                                     expected=plan.team_size).to_dict())
-        out.append({
-            "n": n, "uscc": entity["uscc"], "name": entity.get("name"),
-            "grade": entity["grade"], "grade_source": entity.get("grade_source"),
-            "sector": entity.get("sector"), "district": entity.get("district"),
-            "due": mandatory,
-            "inspectors": [{"id": i.id, "name": i.name, "unit": i.unit} for i in team],
-        })
+            issues.append(
+                make_issue(
+                    "too-few-inspectors",
+                    row=n,
+                    field="inspectors",
+                    value=entity["uscc"],
+                    detail=len(team),
+                    expected=plan.team_size,
+                ).to_dict()
+            )
+        out.append(
+            {
+                "n": n,
+                "uscc": entity["uscc"],
+                "name": entity.get("name"),
+                "grade": entity["grade"],
+                "grade_source": entity.get("grade_source"),
+                "sector": entity.get("sector"),
+                "district": entity.get("district"),
+                "due": mandatory,
+                "inspectors": [{"id": i.id, "name": i.name, "unit": i.unit} for i in team],
+            }
+        )
     return {
         "type": DRAW_TYPE,
         "version": DRAW_VERSION,
@@ -141,7 +164,7 @@ def verify_draw(data: bytes, snapshot: dict[str, Any]) -> DrawCheck:
     checks["population_hash"] = snapshot_hash(snapshot) == document.get("population_hash")
     try:
         rerun = draw_bytes(draw(parse_plan(plan_doc), snapshot, seed))
-    except Exception as exc:  # noqa: BLE001 — a broken document is an answer, not a crash
+    except (WorkflowError, KeyError, TypeError, ValueError, AttributeError) as exc:
         checks["rerun_identical"] = False
         return DrawCheck(False, checks, f"the draw cannot be rerun: {exc}")
     checks["rerun_identical"] = rerun == data.rstrip(b"\n")

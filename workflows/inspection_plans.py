@@ -89,7 +89,8 @@ class Plan:
 
     @property
     def scheme(self) -> str | None:
-        return self.document.get("grading", {}).get("scheme")
+        scheme = self.document.get("grading", {}).get("scheme")
+        return None if scheme is None else str(scheme)
 
     @property
     def default_grade(self) -> str:
@@ -132,8 +133,12 @@ def rates_in_force(rows: list[dict[str, Any]], day: dt.date) -> dict[str, Rate]:
     for row in rows:
         if dt.date.fromisoformat(row["valid_from"]) > day:
             continue
-        rate = Rate(row["grade"], float(row["sampling_ratio"]),
-                    int(row["min_frequency_per_year"]), row["valid_from"])
+        rate = Rate(
+            row["grade"],
+            float(row["sampling_ratio"]),
+            int(row["min_frequency_per_year"]),
+            row["valid_from"],
+        )
         held = chosen.get(rate.grade)
         if held is None or rate.valid_from > held.valid_from:
             chosen[rate.grade] = rate

@@ -39,7 +39,11 @@ GradeOf = Callable[[Store, str], tuple[str, str]]
 
 
 def evaluation_grade(
-    store: Store, uscc: str, *, scheme: str | None = None, default: str = "B",
+    store: Store,
+    uscc: str,
+    *,
+    scheme: str | None = None,
+    default: str = "B",
     as_of: dt.date | None = None,
 ) -> tuple[str, str]:
     """The grade of the latest active credit-evaluation record of ``uscc`` (of ``scheme`` when
@@ -53,8 +57,9 @@ def evaluation_grade(
         if scheme is not None and p.get("evaluation_scheme") != scheme:
             continue
         day = str(p.get("evaluation_date", ""))
-        if as_of is not None and (day > as_of.isoformat()
-                                  or str(p.get("valid_to") or "9999-12-31") < as_of.isoformat()):
+        if as_of is not None and (
+            day > as_of.isoformat() or str(p.get("valid_to") or "9999-12-31") < as_of.isoformat()
+        ):
             continue
         candidate = (day, record.record_id, str(p.get("grade")))
         if best is None or candidate > best:
@@ -102,7 +107,8 @@ def _inspected(store: Store, uscc: str, year: int, units: set[str]) -> int:
     """Random inspections of ``uscc`` in ``year`` by the department or its units."""
     prefix = f"{year:04d}-"
     return sum(
-        1 for r in store.by_uscc(uscc, state="active")
+        1
+        for r in store.by_uscc(uscc, state="active")
         if r.dataset == INSPECTIONS
         and r.payload.get("inspection_type") == RANDOM_INSPECTION
         and str(r.payload.get("decision_date", "")).startswith(prefix)
@@ -132,22 +138,27 @@ def build_snapshot(store: Store, plan: Plan, *, grade_of: GradeOf | None = None)
             if authority := record.payload.get("authority_uscc"):
                 units.setdefault(code, set()).add(str(authority))
     grade = grade_of or GRADE_SOURCE(plan)
-    counted = {plan.department_uscc, *population.get("authorities", ()),
-               *(i.unit_uscc for i in plan.inspectors if i.unit_uscc)}
+    counted = {
+        plan.department_uscc,
+        *population.get("authorities", ()),
+        *(i.unit_uscc for i in plan.inspectors if i.unit_uscc),
+    }
     entities = []
     for code in sorted(latest):
         _, _, payload, sector = latest[code]
         value, source = grade(store, code)
-        entities.append({
-            "uscc": code,
-            "name": payload.get("counterpart_name"),
-            "grade": value,
-            "grade_source": source,
-            "sector": sector,
-            "district": payload.get("division_code"),
-            "units": sorted(units.get(code, ())),
-            "inspected_this_year": _inspected(store, code, plan.draw_date.year, counted),
-        })
+        entities.append(
+            {
+                "uscc": code,
+                "name": payload.get("counterpart_name"),
+                "grade": value,
+                "grade_source": source,
+                "sector": sector,
+                "district": payload.get("division_code"),
+                "units": sorted(units.get(code, ())),
+                "inspected_this_year": _inspected(store, code, plan.draw_date.year, counted),
+            }
+        )
     return {
         "type": SNAPSHOT_TYPE,
         "version": SNAPSHOT_VERSION,
@@ -180,8 +191,10 @@ def check_snapshot(snapshot: Any, plan: Plan) -> dict[str, Any]:
         raise PlanError("the snapshot's population filter is not the plan's")
     entities = snapshot.get("entities")
     if not isinstance(entities, list) or any(
-        not isinstance(e, dict) or not isinstance(e.get("uscc"), str)
-        or e.get("grade") not in ("A", "B", "C", "D") for e in entities
+        not isinstance(e, dict)
+        or not isinstance(e.get("uscc"), str)
+        or e.get("grade") not in ("A", "B", "C", "D")
+        for e in entities
     ):
         raise PlanError("the snapshot's entities must each have a uscc and a grade A-D")
     codes = [e["uscc"] for e in entities]

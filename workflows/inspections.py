@@ -40,15 +40,23 @@ REMARKS_MAX = 512
 
 
 def publish_draw(
-    store: Store, plan: Plan, seed: str, *, actor: str, snapshot: dict[str, Any] | None = None,
-    grade_of: GradeOf | None = None, now: datetime | None = None,
+    store: Store,
+    plan: Plan,
+    seed: str,
+    *,
+    actor: str,
+    snapshot: dict[str, Any] | None = None,
+    grade_of: GradeOf | None = None,
+    now: datetime | None = None,
 ) -> PublishedDraw:
     """Draw and publish; :class:`store.DrawRefusedError` unless the seed was committed before."""
-    population = snapshot if snapshot is not None else build_snapshot(store, plan,
-                                                                      grade_of=grade_of)
+    population = (
+        snapshot if snapshot is not None else build_snapshot(store, plan, grade_of=grade_of)
+    )
     document = draw(plan, population, seed)
-    return record_draw(store.engine, draw_bytes(document), snapshot_bytes(population),
-                       actor=actor, now=now)
+    return record_draw(
+        store.engine, draw_bytes(document), snapshot_bytes(population), actor=actor, now=now
+    )
 
 
 def verify_published(store: Store, draw_id: str) -> DrawCheck:
@@ -69,13 +77,21 @@ def _linked(record: Any, draw_id: str) -> Any:
     remarks = str(record.get("remarks") or "")
     if draw_id not in remarks:
         remarks = f"{remarks}；{link}" if remarks else link
-    return {**record, "inspection_type": record.get("inspection_type") or RANDOM_INSPECTION,
-            "remarks": remarks[:REMARKS_MAX]}
+    return {
+        **record,
+        "inspection_type": record.get("inspection_type") or RANDOM_INSPECTION,
+        "remarks": remarks[:REMARKS_MAX],
+    }
 
 
 def submit_results(
-    store: Store, draw_id: str, records: Iterable[Any], *, actor: str,
-    owner_uscc: str | None = None, source: str = "api",
+    store: Store,
+    draw_id: str,
+    records: Iterable[Any],
+    *,
+    actor: str,
+    owner_uscc: str | None = None,
+    source: str = "api",
 ) -> Receipt:
     """Validate and store inspection results of a draw (see the module docstring); a result
     about an entity the draw did not select is rejected with ``not-drawn-target``."""
@@ -87,20 +103,23 @@ def submit_results(
         for item in rows:
             code = (item.record or {}).get("uscc")
             if item.valid and code not in targets:
-                issue = make_issue("not-drawn-target", row=item.row, field="uscc", value=code,
-                                   detail=draw_id)
+                issue = make_issue(
+                    "not-drawn-target", row=item.row, field="uscc", value=code, detail=draw_id
+                )
                 intake.report.add(issue)
                 yield ValidatedRow(item.row, item.record, [*item.issues, issue], False)
             else:
                 yield item
 
     rows = intake.records(_linked(r, draw_id) for r in records)
-    return submit_rows(store, intake, checked(rows), actor=actor, source=source,
-                       owner_uscc=owner_uscc)
+    return submit_rows(
+        store, intake, checked(rows), actor=actor, source=source, owner_uscc=owner_uscc
+    )
 
 
-def draw_results(store: Store, draw_id: str, audience: Audience, *, today: date
-                 ) -> list[dict[str, Any]]:
+def draw_results(
+    store: Store, draw_id: str, audience: Audience, *, today: date
+) -> list[dict[str, Any]]:
     """The results linked to a draw (records naming it in their remarks), as ``audience``
     sees them, in target order."""
     published = get_draw(store.engine, draw_id)
@@ -108,7 +127,8 @@ def draw_results(store: Store, draw_id: str, audience: Audience, *, today: date
     for target in orjson.loads(published.document)["targets"]:
         for stored in store.by_uscc(target["uscc"], state="active"):
             if stored.dataset != RESULTS_DATASET or draw_id not in str(
-                    stored.payload.get("remarks") or ""):
+                stored.payload.get("remarks") or ""
+            ):
                 continue
             if (seen := view(stored, audience, today=today)) is not None:
                 out.append(seen)
