@@ -353,3 +353,22 @@ def test_plans_are_validated_and_hashed_canonically(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(text, "utf-8")
     (tmp_path / "plan.json").write_bytes(orjson.dumps(plan_document()))
     assert load_plan(tmp_path / "plan.yaml").hash == load_plan(tmp_path / "plan.json").hash
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_documented_example_plan_and_canonical_form_hold(store: Store) -> None:
+    import json
+
+    plan = load_plan(ROOT / "docs" / "examples" / "inspection-plan.yaml")
+    assert plan.rates()["D"].min_frequency_per_year == 1 and plan.same_district
+    doc = (ROOT / "docs" / "inspections.md").read_text("utf-8")
+    assert "2637462790061043777" in doc and "[7, 5, 8, 0]" in doc
+    seed_population(store)
+    snapshot, data = _drawn(store)
+    python = json.dumps(orjson.loads(data), sort_keys=True, separators=(",", ":"),
+                        ensure_ascii=False).encode()
+    assert data == python
+    assert snapshot_bytes(snapshot) == json.dumps(
+        snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
