@@ -1,8 +1,8 @@
 """双随机、一公开 end to end: publish a draw, verify a published one, and take its results back.
 
-* :func:`publish_draw` draws (plan, population snapshot — built from the store unless given —
-  seed) and publishes the draw with :func:`store.record_draw`, which enforces commit before
-  draw (:mod:`store.draws`).
+* :func:`publish_draw` draws (plan, population snapshot — built from the store, or the one the
+  commitment bound — seed) and publishes the draw with :func:`store.record_draw`, which
+  enforces commit before draw (:mod:`store.draws`).
 * :func:`verify_published` reruns a published draw from its stored snapshot.
 * :func:`submit_results` takes the inspection results back as 行政检查 records
   (administrative-inspection): each must be about a drawn target; ``inspection_type`` defaults
@@ -21,17 +21,25 @@ import orjson
 from publishers import Intake, ValidatedRow, make_issue
 from store import (
     Audience,
+    DrawRefusedError,
     PublishedDraw,
     Receipt,
     Store,
+    get_commitment,
     get_draw,
     record_draw,
     submit_rows,
     view,
 )
+from workflows.draw_prng import seed_commitment
 from workflows.inspection_draws import DrawCheck, draw, draw_bytes, verify_draw
 from workflows.inspection_plans import Plan
-from workflows.inspection_population import GradeOf, build_snapshot, snapshot_bytes
+from workflows.inspection_population import (
+    GradeOf,
+    build_snapshot,
+    snapshot_bytes,
+    snapshot_hash,
+)
 
 RESULTS_DATASET = "administrative-inspection"
 RANDOM_INSPECTION = "双随机抽查"
@@ -49,10 +57,21 @@ def publish_draw(
     grade_of: GradeOf | None = None,
     now: datetime | None = None,
 ) -> PublishedDraw:
-    """Draw and publish; :class:`store.DrawRefusedError` unless the seed was committed before."""
-    population = (
-        snapshot if snapshot is not None else build_snapshot(store, plan, grade_of=grade_of)
-    )
+    """Draw and publish; :class:`store.DrawRefusedError` unless the seed was committed before.
+
+    Without ``snapshot`` the population is read from the store now. A supplied snapshot is
+    accepted only when the commitment bound its hash (it was fixed and published before the
+    draw), so nobody can publish a draw over a population of their own making."""
+    if snapshot is None:
+        population = build_snapshot(store, plan, grade_of=grade_of)
+    else:
+        bound = get_commitment(store.engine, seed_hash=seed_commitment(seed)).population_hash
+        if bound != snapshot_hash(snapshot):
+            raise DrawRefusedError(
+                "a supplied population snapshot must be the one the commitment bound "
+                "(commit with the population hash), else the store's population is used"
+            )
+        population = snapshot
     document = draw(plan, population, seed)
     return record_draw(
         store.engine, draw_bytes(document), snapshot_bytes(population), actor=actor, now=now

@@ -267,6 +267,16 @@ def test_commit_before_draw_is_enforced(store: Store) -> None:
     )
     with pytest.raises(DrawRefusedError, match="population hash"):
         publish_draw(store, plan, bound, actor="t", now=now)
+    # a population of one's own making is refused; the one a commitment bound is accepted
+    snapshot = build_snapshot(store, plan)
+    forged = snapshot | {"entities": snapshot["entities"][:3]}
+    with pytest.raises(DrawRefusedError, match="the commitment bound"):
+        publish_draw(store, plan, SEED, actor="t", snapshot=forged, now=now + timedelta(hours=1))
+    fixed = "a-seed-bound-to-the-real-population"
+    commit_seed(store.engine, seed_commitment(fixed), department_uscc=AMR, actor="t",
+                population_hash=snapshot_hash(snapshot), plan_hash=plan.hash, now=EARLIER)
+    assert publish_draw(store, plan, fixed, actor="t", snapshot=snapshot).population_hash \
+        == snapshot_hash(snapshot)
     published = publish_draw(store, plan, SEED, actor="t", now=now + timedelta(minutes=5))
     assert published.commitment.published_at < published.drawn_at
     assert published.draw_id.startswith("draw-") and published.seed == SEED
@@ -277,7 +287,7 @@ def test_commit_before_draw_is_enforced(store: Store) -> None:
     )
     with pytest.raises(DrawRefusedError, match="already used"):
         publish_draw(store, parse_plan(plan_document(team_size=1)), SEED, actor="t")
-    assert [d.draw_id for d in list_draws(store.engine)] == [published.draw_id]
+    assert published.draw_id in [d.draw_id for d in list_draws(store.engine)]
     assert verify_published(store, published.draw_id).valid
     assert (
         snapshot_hash(orjson.loads(get_draw(store.engine, published.draw_id).population))
