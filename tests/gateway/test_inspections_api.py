@@ -174,3 +174,18 @@ def test_rest_roles_commit_before_draw_and_publication(make_api: Callable[..., A
         assert len(linked) == 1 and draw_id in json.dumps(linked, ensure_ascii=False)
         others = api.post(url, json=results, role=Role.DEPARTMENT, department=AMR)
         assert others.status_code == 422  # not its own records
+
+
+def test_the_demo_publishes_a_verifiable_draw(db_url: str) -> None:
+    from datetime import date
+
+    from gateway.demo import fill_demo
+    from store import get_draw
+    from workflows import verify_published
+
+    with open_store(db_url) as store:
+        demo = fill_demo(store, entities=300, today=date(2026, 11, 28))
+        assert len(demo.draws) == 1
+        published = get_draw(store.engine, demo.draws[0])
+        assert published.targets > 0 and published.commitment.published_at < published.drawn_at
+        assert verify_published(store, published.draw_id).valid
