@@ -4,6 +4,7 @@
   ``/datasets``, ``/datasets/{id}``;
 * :mod:`gateway.web.workspace` — the department clerk's ``/workspace``;
 * :mod:`gateway.web.console` — the credit office's ``/console`` (admin keys);
+* :mod:`gateway.web.inspections` — published random-inspection draws, ``/inspections``;
 * static assets under ``/static`` (served by the gateway itself: no CDN).
 
 Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.web.templating`); they call
@@ -17,7 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.web import console, public, workspace
+from gateway.web import console, inspections, public, workspace
 
 STATIC = Path(__file__).parent / "static"
 
@@ -30,3 +31,4 @@ def install_web(app: FastAPI) -> None:
     app.include_router(public.router)
     app.include_router(workspace.router)
     app.include_router(console.router)
+    app.include_router(inspections.router)

@@ -174,6 +174,15 @@ def test_rest_roles_commit_before_draw_and_publication(make_api: Callable[..., A
         assert len(linked) == 1 and draw_id in json.dumps(linked, ensure_ascii=False)
         others = api.post(url, json=results, role=Role.DEPARTMENT, department=AMR)
         assert others.status_code == 422  # not its own records
+        # the public web page (一公开): the draw, its commitment, targets and results
+        page = api.get("/inspections")
+        assert page.status_code == 200 and draw_id in page.text
+        detail = api.get(f"/inspections/{draw_id}")
+        assert detail.status_code == 200 and SEED in detail.text
+        assert seed_commitment(SEED) in detail.text and target["uscc"] in detail.text
+        assert "未发现问题" in detail.text  # no grade column for the public:
+        assert '统一社会信用代码</th><th scope="col">检查人员' in detail.text
+        assert api.get("/inspections/draw-nope").status_code == 404
 
 
 def test_the_demo_publishes_a_verifiable_draw(db_url: str) -> None:
