@@ -34,6 +34,7 @@ from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, st
 from gateway.routes.submissions import receipt_body
 from store import (
     Audience,
+    Commitment,
     DrawRefusedError,
     PublishedDraw,
     Role,
@@ -96,6 +97,14 @@ def _sees_grades(principal: Principal, published: PublishedDraw) -> bool:
     return published.public_grades or principal.audience is Audience.GOVERNMENT
 
 
+def _commitment(principal: Principal, commitment: Commitment) -> dict[str, Any]:
+    """A commitment as the caller sees it (who committed: government keys only)."""
+    shown = commitment.to_dict()
+    if principal.audience is not Audience.GOVERNMENT:
+        del shown["actor"]
+    return shown
+
+
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
@@ -106,7 +115,7 @@ def commitments(
 ) -> Response:
     with store_errors():
         items = list_commitments(store_of(request).engine, limit=limit)
-    return _json({"ok": True, "commitments": [c.to_dict() for c in items]})
+    return _json({"ok": True, "commitments": [_commitment(principal, c) for c in items]})
 
 
 @router.post(
@@ -189,7 +198,7 @@ def one_draw(request: Request, principal: Caller, draw_id: str) -> Response:
         {
             "ok": True,
             "draw": published.summary(),
-            "commitment": published.commitment.to_dict(),
+            "commitment": _commitment(principal, published.commitment),
             "algorithm": document["algorithm"],
             "strata": document["strata"],
             "targets": targets,

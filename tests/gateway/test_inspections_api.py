@@ -139,6 +139,9 @@ def test_rest_roles_commit_before_draw_and_publication(make_api: Callable[..., A
                         department=AMR).status_code == 201  # the same hash: idempotent
         public_list = api.json("/api/v1/inspections/commitments")["commitments"]
         assert [c["seed_hash"] for c in public_list] == [seed_commitment(SEED)]
+        assert "actor" not in public_list[0]  # who committed: government keys only
+        admin_list = api.json("/api/v1/inspections/commitments", role=Role.ADMIN)["commitments"]
+        assert admin_list[0]["actor"] == "t"
         assert api.post("/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT,
                         department=OTHER).status_code == 403
         bad = api.post("/api/v1/inspections/draws", json={"plan": {"plan_id": "x"}, "seed": "s"},
