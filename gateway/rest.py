@@ -5,6 +5,8 @@
 ``GET  /api/v1/datasets/{id}``                          one catalogue entry and its fields
 ``GET  /api/v1/datasets/{id}/records``                  a keyset page (filters, ``next``)
 ``GET  /api/v1/datasets/{id}/download.csv|.ndjson``     the whole dataset, streamed
+``GET  /api/v1/datasets/{id}/download.national.csv``    platform: national 双公示 codes
+``POST /api/v1/national/repairs``                       platform: 信用中国 repair results
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
@@ -41,6 +43,7 @@ from gateway.routes import (
     catalogue,
     changes,
     entities,
+    national,
     records,
     reports,
     sampling,
@@ -62,8 +65,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar,
-               sampling):
+ROUTERS = (
+    catalogue, records, national, entities, reports, changes, submissions, admin, calendar,
+    sampling,
+)
+"""Every REST router under /api/v1, in the order the OpenAPI document lists them."""
+for module in ROUTERS:
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)

@@ -9,6 +9,13 @@ Procedures and measures are data (``workflows/data``); workflow state lives in t
 
 from workflows.caller import SYSTEM, Caller
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
+from workflows.commitment_types import (
+    BreachListing,
+    CommitmentType,
+    CommitmentTypes,
+    load_commitment_types,
+    read_commitment_types,
+)
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
 from workflows.draw_prng import seed_commitment
@@ -35,7 +42,12 @@ from workflows.inspections import (
     submit_results,
     verify_published,
 )
-from workflows.interviews import record_interview, record_rectification
+from workflows.interviews import (
+    interview_kind,
+    interview_kinds,
+    record_interview,
+    record_rectification,
+)
 from workflows.listings import RemovalReason, list_entry, remove_entry
 from workflows.measures import (
     Measure,
@@ -45,6 +57,7 @@ from workflows.measures import (
     publish_measures,
     read_measures,
 )
+from workflows.national import NationalReceipt, import_national_results, read_results
 from workflows.objections import (
     Objection,
     ObjectionState,
@@ -75,11 +88,14 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "BreachListing",
     "CalendarImport",
     "Caller",
     "CaseNotFoundError",
     "CheckIndex",
     "CheckResult",
+    "CommitmentType",
+    "CommitmentTypes",
     "DrawCheck",
     "Entry",
     "FulfilmentResult",
@@ -88,6 +104,7 @@ __all__ = [
     "Measure",
     "MeasureList",
     "MeasurePublication",
+    "NationalReceipt",
     "NotAllowedError",
     "Objection",
     "ObjectionState",
@@ -120,11 +137,15 @@ __all__ = [
     "get_objection",
     "get_repair",
     "import_calendar_year",
+    "import_national_results",
+    "interview_kind",
+    "interview_kinds",
     "link_person",
     "linked_persons",
     "list_entry",
     "list_objections",
     "list_repairs",
+    "load_commitment_types",
     "load_measures",
     "load_plan",
     "load_procedures",
@@ -133,8 +154,10 @@ __all__ = [
     "problem_codes",
     "publish_draw",
     "publish_measures",
+    "read_commitment_types",
     "read_measures",
     "read_procedures",
+    "read_results",
     "recompute_deadlines",
     "record_fulfilment",
     "record_interview",

@@ -258,8 +258,9 @@ def demo(
             highlight=False,
         )
     for draw_id in made.draws:
-        out.print(f"     curl {base}/api/v1/inspections/draws/{draw_id}   (双随机抽查)",
-                  highlight=False)
+        out.print(
+            f"     curl {base}/api/v1/inspections/draws/{draw_id}   (双随机抽查)", highlight=False
+        )
     out.print("keys 密钥 (send as 'Authorization: Bearer <key>'):", highlight=False)
     for role, (key, secret) in made.keys.items():
         sys.stdout.write(f"  {role.value:<10} {secret}   ({key.name})\n")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from gateway.routes.depends import store_of, today
-from gateway.web.templating import render
+from gateway.templating import render
 from store import Audience, UnknownRecordError, get_draw, list_draws
 from workflows import draw_results
 
@@ -35,7 +35,10 @@ def draw_page(request: Request, draw_id: str) -> HTMLResponse:
     document = orjson.loads(published.document)
     results = draw_results(store_of(request), draw_id, Audience.PUBLIC, today=today(request))
     context = {
-        "draw": published.summary(), "doc": document, "grades": published.public_grades,
-        "results": results, "commitment": published.commitment.to_dict(),
+        "draw": published.summary(),
+        "doc": document,
+        "grades": published.public_grades,
+        "results": results,
+        "commitment": published.commitment.to_dict(),
     }
     return render(request, "inspection.html", context, page="inspection")

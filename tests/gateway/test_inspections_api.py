@@ -34,8 +34,9 @@ def test_cli_draw_is_byte_identical_and_verifies(db_url: str, tmp_path: Path) ->
     plan = _plan_file(tmp_path)
     runner = CliRunner()
     snapshot = tmp_path / "population.json"
-    made = runner.invoke(cli, ["sample", "population", "--plan", str(plan), "--db", db_url,
-                               "--out", str(snapshot)])
+    made = runner.invoke(
+        cli, ["sample", "population", "--plan", str(plan), "--db", db_url, "--out", str(snapshot)]
+    )
     assert made.exit_code == 0, made.output
     summary = json.loads(made.stderr)
     assert summary["population_hash"] == hashlib.sha256(snapshot.read_bytes()).hexdigest()
@@ -58,8 +59,9 @@ def test_cli_draw_is_byte_identical_and_verifies(db_url: str, tmp_path: Path) ->
     draw_file.write_bytes(orjson.dumps(tampered, option=orjson.OPT_SORT_KEYS))
     bad = runner.invoke(cli, ["sample", "verify", str(draw_file), "--population", str(snapshot)])
     assert bad.exit_code == 1 and json.loads(bad.stdout)["checks"]["rerun_identical"] is False
-    broken = runner.invoke(cli, ["sample", "draw", "--plan", str(tmp_path / "none.yaml"),
-                                 "--seed", SEED])
+    broken = runner.invoke(
+        cli, ["sample", "draw", "--plan", str(tmp_path / "none.yaml"), "--seed", SEED]
+    )
     assert broken.exit_code == 2
 
 
@@ -69,16 +71,27 @@ def test_cli_commit_before_publishing_and_results(db_url: str, tmp_path: Path) -
     rates = [r | {"valid_from": "2026-01-01"} for r in plan_document()["rates"][:4]]
     plan = _plan_file(tmp_path, draw_date="2026-11-01", rates=rates)
     runner = CliRunner()
-    publish = ["sample", "draw", "--plan", str(plan), "--seed", SEED, "--publish", "--json",
-               "--db", db_url]
+    publish = [
+        "sample",
+        "draw",
+        "--plan",
+        str(plan),
+        "--seed",
+        SEED,
+        "--publish",
+        "--json",
+        "--db",
+        db_url,
+    ]
     refused = runner.invoke(cli, publish)
     assert refused.exit_code == 1 and "no commitment" in refused.stderr
     generated = runner.invoke(cli, ["sample", "commit", "--plan", str(plan), "--db", db_url])
     assert generated.exit_code == 0, generated.output
     made = json.loads(generated.stdout)
     assert len(made["seed"]) == 64 and made["seed_hash"] == seed_commitment(made["seed"])
-    committed = runner.invoke(cli, ["sample", "commit", "--seed", SEED, "--plan", str(plan),
-                                    "--bind", "--db", db_url])
+    committed = runner.invoke(
+        cli, ["sample", "commit", "--seed", SEED, "--plan", str(plan), "--bind", "--db", db_url]
+    )
     assert committed.exit_code == 0, committed.output
     bound = json.loads(committed.stdout)
     assert bound["department_uscc"] == AMR and bound["population_hash"]
@@ -95,25 +108,36 @@ def test_cli_commit_before_publishing_and_results(db_url: str, tmp_path: Path) -
     assert [d["draw_id"] for d in json.loads(listed.stdout)["draws"]] == [draw_id]
     target = orjson.loads(published.stdout_bytes)["targets"][0]
     results = tmp_path / "results.json"
-    results.write_text(json.dumps([_result(target["uscc"], target["name"])], ensure_ascii=False),
-                       "utf-8")
+    results.write_text(
+        json.dumps([_result(target["uscc"], target["name"])], ensure_ascii=False), "utf-8"
+    )
     stored = runner.invoke(cli, ["sample", "results", draw_id, str(results), "--db", db_url])
     assert stored.exit_code == 0, stored.output
     assert json.loads(stored.stdout)["accepted"] == 1
     with open_store(db_url) as store:
-        record = next(r for r in store.by_uscc(target["uscc"])
-                      if r.dataset == "administrative-inspection")
+        record = next(
+            r for r in store.by_uscc(target["uscc"]) if r.dataset == "administrative-inspection"
+        )
     assert draw_id in record.payload["remarks"]
     assert record.payload["inspection_type"] == "双随机抽查"
 
 
 def _result(code: str, name: str, n: int = 1) -> dict[str, Any]:
-    return {"counterpart_name": name, "counterpart_category": "法人及非法人组织", "uscc": code,
-            "legal_rep_name": "王五", "decision_doc_no": f"武昌市监抽〔2026〕第{n:04d}号",
-            "content": "食品经营许可事项抽查", "inspection_result": "未发现问题",
-            "decision_date": "2026-11-20", "authority_name": "武汉市武昌区市场监督管理局",
-            "authority_uscc": WUCHANG, "source_org_name": "武汉市武昌区市场监督管理局",
-            "source_org_uscc": WUCHANG, "division_code": "420106"}
+    return {
+        "counterpart_name": name,
+        "counterpart_category": "法人及非法人组织",
+        "uscc": code,
+        "legal_rep_name": "王五",
+        "decision_doc_no": f"武昌市监抽〔2026〕第{n:04d}号",
+        "content": "食品经营许可事项抽查",
+        "inspection_result": "未发现问题",
+        "decision_date": "2026-11-20",
+        "authority_name": "武汉市武昌区市场监督管理局",
+        "authority_uscc": WUCHANG,
+        "source_org_name": "武汉市武昌区市场监督管理局",
+        "source_org_uscc": WUCHANG,
+        "division_code": "420106",
+    }
 
 
 def test_rest_roles_commit_before_draw_and_publication(make_api: Callable[..., Any]) -> None:
@@ -123,32 +147,61 @@ def test_rest_roles_commit_before_draw_and_publication(make_api: Callable[..., A
         seed_population(api.store)
         body = {"seed_hash": seed_commitment(SEED)}
         assert api.post("/api/v1/inspections/commitments", json=body).status_code == 401
-        assert api.post("/api/v1/inspections/commitments", json=body,
-                        role=Role.AGENCY).status_code == 403
-        assert api.post("/api/v1/inspections/commitments", json=body | {"department_uscc": OTHER},
-                        role=Role.DEPARTMENT, department=AMR).status_code == 403
-        assert api.post("/api/v1/inspections/commitments", json=body,
-                        role=Role.ADMIN).status_code == 400  # admin must name the department
+        assert (
+            api.post("/api/v1/inspections/commitments", json=body, role=Role.AGENCY).status_code
+            == 403
+        )
+        assert (
+            api.post(
+                "/api/v1/inspections/commitments",
+                json=body | {"department_uscc": OTHER},
+                role=Role.DEPARTMENT,
+                department=AMR,
+            ).status_code
+            == 403
+        )
+        assert (
+            api.post("/api/v1/inspections/commitments", json=body, role=Role.ADMIN).status_code
+            == 400
+        )  # admin must name the department
         draw_body = {"plan": plan, "seed": SEED}
-        early = api.post("/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT,
-                         department=AMR)
+        early = api.post(
+            "/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT, department=AMR
+        )
         assert early.status_code == 409 and "no commitment" in early.json()["error"]
-        commit_seed(api.store.engine, seed_commitment(SEED), department_uscc=AMR, actor="t",
-                    now=datetime(2026, 1, 1, tzinfo=UTC))
-        assert api.post("/api/v1/inspections/commitments", json=body, role=Role.DEPARTMENT,
-                        department=AMR).status_code == 201  # the same hash: idempotent
+        commit_seed(
+            api.store.engine,
+            seed_commitment(SEED),
+            department_uscc=AMR,
+            actor="t",
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        assert (
+            api.post(
+                "/api/v1/inspections/commitments", json=body, role=Role.DEPARTMENT, department=AMR
+            ).status_code
+            == 201
+        )  # the same hash: idempotent
         public_list = api.json("/api/v1/inspections/commitments")["commitments"]
         assert [c["seed_hash"] for c in public_list] == [seed_commitment(SEED)]
         assert "actor" not in public_list[0]  # who committed: government keys only
         admin_list = api.json("/api/v1/inspections/commitments", role=Role.ADMIN)["commitments"]
         assert admin_list[0]["actor"] == "t"
-        assert api.post("/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT,
-                        department=OTHER).status_code == 403
-        bad = api.post("/api/v1/inspections/draws", json={"plan": {"plan_id": "x"}, "seed": "s"},
-                       role=Role.ADMIN)
+        assert (
+            api.post(
+                "/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT, department=OTHER
+            ).status_code
+            == 403
+        )
+        bad = api.post(
+            "/api/v1/inspections/draws",
+            json={"plan": {"plan_id": "x"}, "seed": "s"},
+            role=Role.ADMIN,
+        )
         assert bad.status_code == 400
-        made = api.post("/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT,
-                        department=AMR)
+        made = api.post(
+            "/api/v1/inspections/draws", json=draw_body, role=Role.DEPARTMENT, department=AMR
+        )
         assert made.status_code == 201, made.text
         draw_id = made.json()["draw"]["draw_id"]
         listed = api.json("/api/v1/inspections/draws")["draws"]

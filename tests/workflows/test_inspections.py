@@ -273,10 +273,18 @@ def test_commit_before_draw_is_enforced(store: Store) -> None:
     with pytest.raises(DrawRefusedError, match="the commitment bound"):
         publish_draw(store, plan, SEED, actor="t", snapshot=forged, now=now + timedelta(hours=1))
     fixed = "a-seed-bound-to-the-real-population"
-    commit_seed(store.engine, seed_commitment(fixed), department_uscc=AMR, actor="t",
-                population_hash=snapshot_hash(snapshot), plan_hash=plan.hash, now=EARLIER)
-    assert publish_draw(store, plan, fixed, actor="t", snapshot=snapshot).population_hash \
-        == snapshot_hash(snapshot)
+    commit_seed(
+        store.engine,
+        seed_commitment(fixed),
+        department_uscc=AMR,
+        actor="t",
+        population_hash=snapshot_hash(snapshot),
+        plan_hash=plan.hash,
+        now=EARLIER,
+    )
+    assert publish_draw(
+        store, plan, fixed, actor="t", snapshot=snapshot
+    ).population_hash == snapshot_hash(snapshot)
     published = publish_draw(store, plan, SEED, actor="t", now=now + timedelta(minutes=5))
     assert published.commitment.published_at < published.drawn_at
     assert published.draw_id.startswith("draw-") and published.seed == SEED
@@ -377,8 +385,11 @@ def test_the_documented_example_plan_and_canonical_form_hold(store: Store) -> No
     assert "2637462790061043777" in doc and "[7, 5, 8, 0]" in doc
     seed_population(store)
     snapshot, data = _drawn(store)
-    python = json.dumps(orjson.loads(data), sort_keys=True, separators=(",", ":"),
-                        ensure_ascii=False).encode()
+    python = json.dumps(
+        orjson.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
     assert data == python
-    assert snapshot_bytes(snapshot) == json.dumps(
-        snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert (
+        snapshot_bytes(snapshot)
+        == json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
