@@ -71,14 +71,13 @@ def create_app(
     app.state.store = the_store
     install_error_handlers(app)
 
-    from gateway import graphql, rest
+    from gateway import graphql, rest  # they import routes that import this package's helpers
     from gateway.routes import workflows as workflow_routes
+    from gateway.web import install_web
 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)
     app.include_router(graphql.graphql_router(settings), prefix="/graphql")
-    from gateway.web import install_web
-
     install_web(app)
     warning = next_year_warning(today_of(app))
     if warning:  # from 1 November, until next year's notice is imported
