@@ -17,17 +17,12 @@ from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 
+from gateway.graphql.documents import DocumentGuard, DocumentLimits
 from gateway.graphql.errors import BadInputError, RequestError
-
-CACHE_SIZE = 512
-"""Distinct documents kept parsed and validated (bounded: unique texts cannot grow memory)."""
 
 MASKED_MESSAGE = "Unexpected error."
 
@@ -55,7 +50,7 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 def limit_extensions(
-    *, max_depth: int, max_aliases: int, max_tokens: int
+    *, max_depth: int, max_aliases: int, documents: DocumentLimits
 ) -> list[Callable[[], SchemaExtension]]:
     """The schema's extension factories for the given document limits."""
     # Built once so that the rule classes (part of the validation cache key) stay the same.
@@ -64,10 +59,8 @@ def limit_extensions(
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     )
     return [
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(list(rules)),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: DocumentGuard(documents),
         MaskUnexpectedErrors,
     ]
 
