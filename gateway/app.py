@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway.errors import install_error_handlers
+from gateway.logs import install_log_filters
 from gateway.settings import Settings, apply_identity_secret
 from store import Store, open_store
 
@@ -30,11 +31,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """Build the application; opens (and migrates) the store unless one is given."""
     settings = settings or Settings()
     apply_identity_secret(settings)
+    install_log_filters()
     owned = store is None
     the_store = store or open_store(settings.db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        install_log_filters()  # after uvicorn configured logging
         yield
         if owned:
             the_store.close()
