@@ -6,6 +6,7 @@
 ``GET  /api/v1/datasets/{id}/records``                  a keyset page (filters, ``next``)
 ``GET  /api/v1/datasets/{id}/download.csv|.ndjson``     the whole dataset, streamed
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
+``GET  /api/v1/batches/{batch_id}``                     one batch and its status
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
@@ -34,7 +35,15 @@ from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
-from gateway.routes import admin, catalogue, changes, entities, records, submissions
+from gateway.routes import (
+    admin,
+    batches,
+    catalogue,
+    changes,
+    entities,
+    records,
+    submissions,
+)
 from gateway.routes.depends import ERRORS
 from store import StoreError
 
@@ -51,7 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, changes, submissions, admin):
+for module in (catalogue, records, entities, changes, submissions, batches, admin):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)

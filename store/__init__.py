@@ -20,6 +20,7 @@ from store.access import (
     record_reads,
     revoke_key,
 )
+from store.batches import mark_interrupted, read_batch
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -96,11 +97,13 @@ __all__ = [
     "disclosure_deadline",
     "list_keys",
     "load_rulebook",
+    "mark_interrupted",
     "mark_objection",
     "may_see_dataset",
     "open_store",
     "publication_window",
     "read_audit",
+    "read_batch",
     "record_hash",
     "record_reads",
     "redact",

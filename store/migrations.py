@@ -181,6 +181,15 @@ def _workflows(conn: Connection) -> None:
     meta.create_all(conn, checkfirst=True)
 
 
+def _batch_owner(conn: Connection) -> None:
+    present = {c["name"] for c in inspect(conn).get_columns("batches")}
+    if "owner" not in present:
+        conn.execute(text("ALTER TABLE batches ADD COLUMN owner VARCHAR(200)"))
+    if "heartbeat_at" not in present:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+        conn.execute(text(f"ALTER TABLE batches ADD COLUMN heartbeat_at {kind}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -190,6 +199,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "records.objection_version",
         _workflows,
     ),
+    Migration(8, "batches.owner, batches.heartbeat_at (interrupted batches)", _batch_owner),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 

@@ -371,3 +371,25 @@ def test_serving_refuses_the_development_secret_unless_told(
         apply_identity_secret(Settings.model_construct(env="development"), serving=True)
     assert "development identity secret" in caplog.text
     apply_identity_secret(Settings.model_construct(), serving=False)  # demo, tests
+
+
+# -- batches -----------------------------------------------------------------------------------
+
+
+def test_a_batch_and_its_status_are_visible_to_its_submitter(rest_empty: Api) -> None:
+    own = "11420103MB0H3T618F"
+    records = [r for r in penalty_records() if r["source_org_uscc"] == own]
+    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", json=records,
+                        role=Role.DEPARTMENT, department=own)
+    assert r.status_code == 200, r.text
+    batch_id = r.json()["batch_id"]
+    url = f"/api/v1/batches/{batch_id}"
+    mine = rest_empty.json(url, role=Role.DEPARTMENT, department=own)
+    assert mine["status"] == "complete" and mine["accepted"] == len(records)
+    assert rest_empty.json(url, role=Role.ADMIN)["batch_id"] == batch_id
+    refused(rest_empty.get(url, role=Role.DEPARTMENT, department="11420100MB1234567X"), 404)
+    refused(rest_empty.get(url, role=Role.PLATFORM), 403)
+    refused(rest_empty.get(url), 401)
+    with rest_empty.store.engine.begin() as conn:  # as a killed ingest would leave it
+        conn.execute(tables.batches.update().values(status="interrupted"))
+    assert rest_empty.json(url, role=Role.ADMIN)["status"] == "interrupted"
