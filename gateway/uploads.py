@@ -129,8 +129,9 @@ def check_rows(rows: Iterable[Any], settings: Settings) -> int:
         for item in rows:
             count += 1
             if count > max_rows:
-                raise ApiError(413, f"more than {max_rows:,} rows in one submission "
-                               "(max_batch_rows); split it")
+                raise ApiError(
+                    413, f"more than {max_rows:,} rows in one submission (max_batch_rows); split it"
+                )
             size = _longest_text(item, max_cell)
             if size:
                 raise ApiError(

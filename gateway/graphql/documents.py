@@ -130,7 +130,7 @@ class DocumentGuard(SchemaExtension):
         super().__init__()
         self.limits = limits
 
-    async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
         query = context.query
         if query is not None and context.graphql_document is None:
@@ -144,7 +144,7 @@ class DocumentGuard(SchemaExtension):
             )
         yield
 
-    async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None:

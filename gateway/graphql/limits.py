@@ -1,10 +1,11 @@
 """Load protection of the GraphQL endpoint: document limits, caches, page sizes, masking.
 
 Every request gets fresh extension instances (strawberry's factory form), but the depth and
-alias rules are built once per schema: ``ValidationCache`` keys its cache on the tuple of
-rule classes, and the stock limiters create a new class per instance, which would make every
-request a cache miss. Order matters only for the token limit, which must be in the parse
-options before ``ParserCache`` parses.
+alias rules are built once per schema: the validation cache of
+:class:`gateway.graphql.documents.DocumentGuard` keys on the tuple of rule classes, and the
+stock limiters create a new class per instance, which would make every request a cache miss.
+The guard checks size, tokens, field counts and repeats before validation, and parses and
+validates on a worker thread.
 """
 
 from __future__ import annotations

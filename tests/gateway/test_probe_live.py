@@ -4,6 +4,7 @@ key checked before the body)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -46,8 +47,13 @@ def test_serve_refuses_the_development_secret_unless_told(tmp_path: Path) -> Non
         (clean_env(CREDITGATE_ENV="prod"), "CREDITGATE_ENV must be one of"),
         (clean_env(CREDITGATE_ENV="production"), "must be set in production"),
     ]:
-        result = subprocess.run([EXE, "serve", "--port", str(free_port()), "--db", db],
-                                capture_output=True, text=True, env=env, timeout=60)
+        result = subprocess.run(
+            [EXE, "serve", "--port", str(free_port()), "--db", db],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert result.returncode == 2, result.stderr
         assert message in " ".join(result.stderr.split()) and "Traceback" not in result.stderr
 
@@ -57,7 +63,10 @@ def test_serve_ignores_forwarded_for_and_masks_id_numbers(tmp_path: Path) -> Non
     env = clean_env(CREDITGATE_ENV="development", CREDITGATE_PUBLIC_RATE_LIMIT_PER_MINUTE="3")
     proc = subprocess.Popen(
         [EXE, "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 's.db'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -73,8 +82,9 @@ def test_serve_ignores_forwarded_for_and_masks_id_numbers(tmp_path: Path) -> Non
         check = httpx.get(f"{base}/api/v1/checks?creditCode=42010619900307003X")
         assert check.status_code == 401
         answers = [
-            httpx.get(f"{base}/api/v1/datasets",
-                      headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code
+            httpx.get(
+                f"{base}/api/v1/datasets", headers={"x-forwarded-for": f"203.0.113.{i}"}
+            ).status_code
             for i in range(3)
         ]
         assert answers == [200, 200, 429]
@@ -93,11 +103,23 @@ def live(tmp_path: Path) -> Iterator[tuple[str, str]]:
     url = f"sqlite:///{tmp_path / 'live.db'}"
     store = open_store(url)
     _, secret = create_key(store.engine, role=Role.ADMIN, name="live admin")
-    settings = Settings(db=url, upload_timeout_seconds=1.0, max_concurrent_uploads=1,
-                        rate_limit_per_minute=0, public_rate_limit_per_minute=0)
+    settings = Settings(
+        db=url,
+        upload_timeout_seconds=1.0,
+        max_concurrent_uploads=1,
+        rate_limit_per_minute=0,
+        public_rate_limit_per_minute=0,
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, store=store),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -116,8 +138,11 @@ def raw_post(address: str, key: str, length: int, first: bytes) -> socket.socket
     host, port = address.split(":")
     sock = socket.create_connection((host, int(port)), timeout=10)
     sock.sendall(
-        (f"POST {SUBMIT} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n"
-         f"Content-Type: text/csv\r\nContent-Length: {length}\r\n\r\n").encode() + first
+        (
+            f"POST {SUBMIT} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: text/csv\r\nContent-Length: {length}\r\n\r\n"
+        ).encode()
+        + first
     )
     return sock
 
@@ -141,14 +166,35 @@ def test_a_slow_upload_times_out_and_holds_the_keys_slot_meanwhile(
     address, key = live
     with raw_post(address, key, 1000, b"case,") as slow:
         time.sleep(0.3)
-        second = httpx.post(f"http://{address}{SUBMIT}", content=b"a,b\n",
-                            headers={"authorization": f"Bearer {key}",
-                                     "content-type": "text/csv"})
+        second = httpx.post(
+            f"http://{address}{SUBMIT}",
+            content=b"a,b\n",
+            headers={"authorization": f"Bearer {key}", "content-type": "text/csv"},
+        )
         assert second.status_code == 429, second.text
         assert second.json()["status"] == 429 and second.headers["retry-after"]
         started = time.monotonic()
         assert status_of(slow) == 408
         assert time.monotonic() - started < 5
-    third = httpx.post(f"http://{address}{SUBMIT}", content=b"",
-                       headers={"authorization": f"Bearer {key}", "content-type": "text/csv"})
+    third = httpx.post(
+        f"http://{address}{SUBMIT}",
+        content=b"",
+        headers={"authorization": f"Bearer {key}", "content-type": "text/csv"},
+    )
     assert third.status_code == 400  # the slot is free again
+
+
+def test_a_client_hanging_up_mid_upload_is_one_log_line(
+    live: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    address, key = live
+    with caplog.at_level(logging.INFO):
+        sock = raw_post(address, key, 100_000, b"case,name\r\n")
+        time.sleep(0.2)
+        sock.close()
+        time.sleep(0.5)
+        ok = httpx.get(f"http://{address}/healthz")
+    assert ok.status_code == 200
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR], [
+        r.getMessage() for r in caplog.records
+    ]

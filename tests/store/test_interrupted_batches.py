@@ -41,8 +41,11 @@ CHILD = textwrap.dedent(f"""
 
 def valid_rows() -> list[tuple[int, dict[str, object]]]:
     intake = Intake(PENALTY)
-    return [(v.row, v.record) for v in intake.records(synthetic.penalties(N, seed=5))
-            if v.valid and v.record is not None]
+    return [
+        (v.row, v.record)
+        for v in intake.records(synthetic.penalties(N, seed=5))
+        if v.valid and v.record is not None
+    ]
 
 
 def count(url: str, table: object) -> int:
@@ -53,9 +56,12 @@ def count(url: str, table: object) -> int:
 def test_a_killed_ingest_is_interrupted_and_resumable(db_url: str) -> None:
     open_store(db_url).close()  # migrated before the child starts
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url], cwd=ROOT,
+        [sys.executable, "-c", CHILD, db_url],
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -90,12 +96,22 @@ def test_owners_elsewhere_are_judged_by_their_heartbeat(db_url: str) -> None:
         now = datetime.now(UTC)
         b = tables.batches
         with store.engine.begin() as conn:
-            conn.execute(update(b).where(b.c.batch_id == "b-fresh").values(
-                status="running", owner="elsewhere|1|1", heartbeat_at=now))
-            conn.execute(update(b).where(b.c.batch_id == "b-stale").values(
-                status="running", owner="elsewhere|1|1", heartbeat_at=now - timedelta(hours=2)))
+            conn.execute(
+                update(b)
+                .where(b.c.batch_id == "b-fresh")
+                .values(status="running", owner="elsewhere|1|1", heartbeat_at=now)
+            )
+            conn.execute(
+                update(b)
+                .where(b.c.batch_id == "b-stale")
+                .values(
+                    status="running", owner="elsewhere|1|1", heartbeat_at=now - timedelta(hours=2)
+                )
+            )
             conn.execute(update(b).where(b.c.batch_id == "b-mine").values(status="running"))
         assert mark_interrupted(store.engine) == ["b-stale"]
-        statuses = {i: read_batch(store.engine, i)["status"]  # type: ignore[index]
-                    for i in ("b-fresh", "b-stale", "b-mine")}
+        statuses = {
+            i: read_batch(store.engine, i)["status"]  # type: ignore[index]
+            for i in ("b-fresh", "b-stale", "b-mine")
+        }
     assert statuses == {"b-fresh": "running", "b-stale": "interrupted", "b-mine": "running"}
