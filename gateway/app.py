@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.bodies import BodyLimitMiddleware
 from gateway.errors import install_error_handlers
 from gateway.logs import install_log_filters
 from gateway.settings import Settings, apply_identity_secret
@@ -56,6 +57,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        timeout=settings.upload_timeout_seconds,
+    )
 
     from gateway import graphql, rest, workflow_routes
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     """Serve GraphiQL to browsers at /graphql."""
     max_upload_bytes: int = 50 * 1024 * 1024
     """Largest submission body accepted (larger ones get 413)."""
+    max_request_bytes: int = 4 * 1024 * 1024
+    """Largest body of any other request (GraphQL, workflow and ack bodies; more get 413)."""
     max_upload_uncompressed_bytes: int = 200 * 1024 * 1024
     """Largest sum of the uncompressed members of an XLSX upload (zip bombs get 413)."""
     max_batch_rows: int = 500_000

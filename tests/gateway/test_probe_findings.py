@@ -436,3 +436,34 @@ def test_a_batch_and_its_status_are_visible_to_its_submitter(rest_empty: Api) ->
     with rest_empty.store.engine.begin() as conn:  # as a killed ingest would leave it
         conn.execute(tables.batches.update().values(status="interrupted"))
     assert rest_empty.json(url, role=Role.ADMIN)["status"] == "interrupted"
+
+
+def test_other_bodies_are_bounded_before_the_route(make_api: Callable[..., Any]) -> None:
+    with make_api(seed=False, max_request_bytes=2048) as api:
+        big = {"query": "{ caller { role } }", "variables": {"x": "y" * 4000}}
+        refused(api.post("/graphql", json=big), 413)
+        refused(
+            api.post(
+                "/api/v1/changes/ack", json={"cursor": 0, "pad": "y" * 4000}, role=Role.PLATFORM
+            ),
+            413,
+        )
+        sent = 0
+
+        async def chunks() -> Any:
+            nonlocal sent
+            for _ in range(100):
+                sent += 1
+                yield b" " * 512
+
+        refused(
+            api.post(
+                "/graphql",
+                content=chunks(),  # type: ignore[arg-type]
+                headers={"content-type": "application/json"},
+            ),
+            413,
+        )
+        assert sent < 10
+        ok = api.post("/graphql", json={"query": "{ caller { role } }"})
+        assert ok.json() == {"data": {"caller": {"role": "public"}}}

@@ -134,12 +134,14 @@ def live(tmp_path: Path) -> Iterator[tuple[str, str]]:
         store.close()
 
 
-def raw_post(address: str, key: str, length: int, first: bytes) -> socket.socket:
+def raw_post(
+    address: str, key: str, length: int, first: bytes, path: str = SUBMIT
+) -> socket.socket:
     host, port = address.split(":")
     sock = socket.create_connection((host, int(port)), timeout=10)
     sock.sendall(
         (
-            f"POST {SUBMIT} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n"
             f"Content-Type: text/csv\r\nContent-Length: {length}\r\n\r\n"
         ).encode()
         + first
@@ -198,3 +200,11 @@ def test_a_client_hanging_up_mid_upload_is_one_log_line(
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR], [
         r.getMessage() for r in caplog.records
     ]
+
+
+def test_a_slow_graphql_body_times_out(live: tuple[str, str]) -> None:
+    address, key = live
+    started = time.monotonic()
+    with raw_post(address, key, 1000, b'{"query": ', path="/graphql") as slow:
+        assert status_of(slow) == 408
+    assert time.monotonic() - started < 5
