@@ -6,6 +6,9 @@ take an hour to send them. :class:`BodyLimitMiddleware` reads the body of every 
 has one (except ``POST /api/v1/datasets/{id}/submissions``, which streams under its own
 limits after the key is checked, :mod:`gateway.uploads`) and answers in the one error shape:
 
+- 401 (or 429 for an address with too many failed keys) when the request carries a key that
+  does not authenticate — checked before one byte of the body is read; the caller found is
+  kept on the request for the route;
 - 413 when ``Content-Length`` or the bytes received exceed ``max_request_bytes`` (nothing
   more is read);
 - 408 when the body has not arrived within ``upload_timeout_seconds``.
@@ -19,9 +22,11 @@ from typing import Any
 
 import anyio
 import orjson
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import error_body
+from gateway.errors import ApiError, error_body
+from gateway.ratelimit import authenticated
 
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
@@ -31,7 +36,9 @@ def streams_its_own_body(path: str) -> bool:
     return path.startswith("/api/v1/datasets/") and path.endswith("/submissions")
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
+async def _refuse(
+    send: Send, status: int, message: str, headers: dict[str, str] | None = None
+) -> None:
     body = orjson.dumps(error_body(status, message))
     await send(
         {
@@ -41,6 +48,7 @@ async def _refuse(send: Send, status: int, message: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
             ],
         }
     )
@@ -63,6 +71,12 @@ class BodyLimitMiddleware:
         ):
             await self.app(scope, receive, send)
             return
+        if any(name == b"authorization" for name, _ in scope["headers"]):
+            try:
+                await authenticated(Request(scope))  # cached on the request for the route
+            except ApiError as exc:
+                await _refuse(send, exc.status, exc.error, exc.headers)
+                return
         limit = self.max_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:

@@ -467,3 +467,13 @@ def test_other_bodies_are_bounded_before_the_route(make_api: Callable[..., Any])
         assert sent < 10
         ok = api.post("/graphql", json={"query": "{ caller { role } }"})
         assert ok.json() == {"data": {"caller": {"role": "public"}}}
+
+
+def test_a_wrong_key_is_refused_before_any_body_is_read(make_api: Callable[..., Any]) -> None:
+    with make_api(seed=False, max_request_bytes=2048) as api:
+        big = {"query": "{ caller { role } }", "variables": {"x": "y" * 4000}}
+        wrong = {"authorization": "Bearer cg_wrong"}
+        refused(api.post("/graphql", json=big, headers=wrong), 401)
+        refused(api.post("/api/v1/changes/ack", json={"cursor": 0}, headers=wrong), 401)
+        caller = api.post("/graphql", json={"query": "{ caller { role } }"}, role=Role.AGENCY)
+        assert caller.json() == {"data": {"caller": {"role": "agency"}}}
