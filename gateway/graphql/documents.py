@@ -69,26 +69,20 @@ _validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
 
 
 def check_fields(document: DocumentNode, limits: DocumentLimits) -> None:
-    """Refuse a document that selects too many fields, or one response key too often."""
+    """Refuse a document that selects too many fields, or one response key too often.
+
+    Fragments are expanded where they are spread, and the fields of inline fragments and
+    spreads count towards the selection set they merge into (as validation compares them).
+    The walk stops at the first field over a limit, so it costs at most ``max_fields`` steps
+    plus one per spread of an unknown or cyclic fragment (those validation refuses).
+    """
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    sizes: dict[str, int] = {}
+    total = 0
 
-    def fragment_size(name: str, visiting: frozenset[str]) -> int:
-        if name in sizes:
-            return sizes[name]
-        fragment = fragments.get(name)
-        if fragment is None or name in visiting:  # unknown or cyclic: validation says so
-            return 0
-        sizes[name] = size = count(fragment.selection_set, visiting | {name})
-        return size
-
-    def count(selections: SelectionSetNode | None, visiting: frozenset[str]) -> int:
-        if selections is None:
-            return 0
-        total = 0
-        keys: Counter[str] = Counter()
+    def walk(selections: SelectionSetNode, keys: Counter[str], visiting: frozenset[str]) -> None:
+        nonlocal total
         for node in selections.selections:
             if isinstance(node, FieldNode):
                 key = (node.alias or node.name).value
@@ -99,22 +93,26 @@ def check_fields(document: DocumentNode, limits: DocumentLimits) -> None:
                         "in one selection set",
                         "REPEATED_FIELD",
                     )
-                total += 1 + count(node.selection_set, visiting)
+                total += 1
+                if total > limits.max_fields:
+                    raise DocumentRefusedError(
+                        f"the document selects more than {limits.max_fields} fields",
+                        "TOO_MANY_FIELDS",
+                    )
+                if node.selection_set is not None:
+                    walk(node.selection_set, Counter(), visiting)
             elif isinstance(node, InlineFragmentNode):
-                total += count(node.selection_set, visiting)
+                walk(node.selection_set, keys, visiting)
             elif isinstance(node, FragmentSpreadNode):
-                total += fragment_size(node.name.value, visiting)
-            if total > limits.max_fields:
-                raise DocumentRefusedError(
-                    f"the document selects more than {limits.max_fields} fields",
-                    "TOO_MANY_FIELDS",
-                )
-        return total
+                name = node.name.value
+                fragment = fragments.get(name)
+                if fragment is not None and name not in visiting:
+                    walk(fragment.selection_set, keys, visiting | {name})
 
     for definition in document.definitions:
         selection_set = getattr(definition, "selection_set", None)
         if not isinstance(definition, FragmentDefinitionNode) and selection_set is not None:
-            count(selection_set, frozenset())
+            walk(selection_set, Counter(), frozenset())
 
 
 def _parse_and_check(query: str, limits: DocumentLimits) -> DocumentNode:

@@ -84,19 +84,23 @@ def test_a_field_selected_500_times_is_refused_before_validation(rest: Api) -> N
         assert "more than 3 times" in body["errors"][0]["message"]
 
 
-def test_fragment_bombs_and_long_texts_are_refused(rest: Api) -> None:
+def test_fragment_bombs_and_long_texts_are_refused(rest: Api, make_api: Callable[..., Any]) -> None:
     fragments = ["fragment F0 on Caller { role audience keyId }"]
     fragments += [
         f"fragment F{i} on Caller {{ ...F{i - 1} ...F{i - 1} ...F{i - 1} }}" for i in range(1, 7)
     ]
     bomb = "{ caller { ...F6 } } " + " ".join(fragments)
-    assert codes(graphql(rest, bomb)) == {"TOO_MANY_FIELDS"}
+    assert codes(graphql(rest, bomb)) == {"REPEATED_FIELD"}  # 3**6 roles merge in one set
     long = "{ caller { role } }" + " " * 40_000
     body = graphql(rest, long)
     assert codes(body) == {"QUERY_TOO_LARGE"}
     # an ordinary document still answers
     r = rest.post("/graphql", json={"query": "{ caller { role } }"})
     assert r.json() == {"data": {"caller": {"role": "public"}}}
+    with make_api(seed=False, graphql_max_fields=4) as small:
+        five = "{ caller { ...F } datasets { id } } fragment F on Caller { role audience }"
+        body = graphql(small, five)
+        assert codes(body) == {"TOO_MANY_FIELDS"} and "more than 4 fields" in str(body)
 
 
 def test_parsing_and_validation_run_off_the_event_loop(
@@ -477,3 +481,13 @@ def test_a_wrong_key_is_refused_before_any_body_is_read(make_api: Callable[..., 
         refused(api.post("/api/v1/changes/ack", json={"cursor": 0}, headers=wrong), 401)
         caller = api.post("/graphql", json={"query": "{ caller { role } }"}, role=Role.AGENCY)
         assert caller.json() == {"data": {"caller": {"role": "agency"}}}
+
+
+def test_repeats_through_fragments_count_where_they_merge(rest: Api) -> None:
+    inline = "{ caller { " + "... on Caller { role } " * 160 + "} }"
+    spreads = "{ caller { " + "...F " * 160 + "} } fragment F on Caller { role }"
+    for query in (inline, spreads):
+        assert codes(graphql(rest, query)) == {"REPEATED_FIELD"}
+    fine = "{ caller { ...F ... on Caller { audience } } } fragment F on Caller { role keyId }"
+    r = rest.post("/graphql", json={"query": fine})
+    assert r.json()["data"]["caller"]["role"] == "public", r.text
