@@ -491,3 +491,52 @@ def test_repeats_through_fragments_count_where_they_merge(rest: Api) -> None:
     fine = "{ caller { ...F ... on Caller { audience } } } fragment F on Caller { role keyId }"
     r = rest.post("/graphql", json={"query": fine})
     assert r.json()["data"]["caller"]["role"] == "public", r.text
+
+
+# -- the same findings through GraphQL ---------------------------------------------------------
+
+GQL_ACK = """mutation($cursor: String!) { acknowledgeChanges(cursor: $cursor) {
+  __typename ... on AcknowledgementRefused { code } } }"""
+GQL_CHANGES = """query($after: String) { changes(after: $after, first: 1) { head } }"""
+GQL_SUBMIT = """mutation($records: [JSON!]!) {
+  submitRecords(dataset: "administrative-penalty", records: $records) {
+    __typename ... on SubmissionRefused { code message } } }"""
+
+
+def gql(api: Api, query: str, variables: dict[str, Any], role: Role | None) -> dict[str, Any]:
+    r = api.post("/graphql", json={"query": query, "variables": variables}, role=role)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.DEPARTMENT, Role.ADMIN])
+def test_graphql_acknowledgements_are_for_partners_only(rest: Api, role: Role) -> None:
+    department = "11420103MB0H3T618F" if role is Role.DEPARTMENT else None
+    r = rest.post(
+        "/graphql",
+        json={"query": GQL_ACK, "variables": {"cursor": "1"}},
+        role=role,
+        department=department,
+    )
+    ack = r.json()["data"]["acknowledgeChanges"]
+    assert ack == {"__typename": "AcknowledgementRefused", "code": "role-may-not-acknowledge"}
+
+
+def test_graphql_cursors_out_of_range_are_bad_input(rest: Api) -> None:
+    for after in ("99999999999999999999999", "9" * 5000):
+        body = gql(rest, GQL_CHANGES, {"after": after}, Role.PLATFORM)
+        assert body["data"] is None or body["data"].get("changes") is None
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body["errors"]
+
+
+def test_graphql_submissions_without_rows_or_with_huge_values(
+    make_api: Callable[..., Any],
+) -> None:
+    with make_api(seed=False, max_cell_bytes=100) as api:
+        empty = gql(api, GQL_SUBMIT, {"records": []}, Role.ADMIN)["data"]["submitRecords"]
+        assert empty["code"] == "no-records"
+        record = dict(penalty_records()[0], violation_facts="x" * 200)
+        huge = gql(api, GQL_SUBMIT, {"records": [record]}, Role.ADMIN)["data"]["submitRecords"]
+        assert huge["code"] == "value-too-large" and "max_cell_bytes" in huge["message"]
+        assert batches(api) == 0
