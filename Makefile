@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/services up
+	scripts/browser
 	scripts/ckan up >/dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
@@ -27,6 +28,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+screenshots: $(STAMP)
+	scripts/browser
+	CREDITGATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

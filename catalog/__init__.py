@@ -21,6 +21,7 @@ from catalog.keys import (
     use_identity_secret,
 )
 from catalog.loader import dataset_ids, get_entry, load_catalog, meta_schema, read_catalog
+from catalog.subjects import SubjectCategory, SubjectOpenness, SubjectRules
 
 __all__ = [
     "CKAN_DATASET_PREFIX",
@@ -35,6 +36,9 @@ __all__ = [
     "KeyPart",
     "Openness",
     "Provider",
+    "SubjectCategory",
+    "SubjectOpenness",
+    "SubjectRules",
     "UnknownDatasetError",
     "dataset_ids",
     "get_entry",

@@ -12,6 +12,7 @@ from typing import Any
 from catalog.entry import CatalogEntry, Provider
 from catalog.errors import UnknownDatasetError
 from catalog.keys import format_key_part
+from catalog.subjects import SubjectRules
 
 
 class Catalog(Mapping[str, CatalogEntry]):
@@ -20,7 +21,7 @@ class Catalog(Mapping[str, CatalogEntry]):
     ``catalog[id]`` raises :class:`UnknownDatasetError` (a ``KeyError``) for an unknown id.
     """
 
-    __slots__ = ("_entries", "publisher", "title_en", "title_zh", "version")
+    __slots__ = ("_entries", "publisher", "subjects", "title_en", "title_zh", "version")
 
     def __init__(
         self,
@@ -30,6 +31,7 @@ class Catalog(Mapping[str, CatalogEntry]):
         version: str,
         title_zh: str = "武汉市公共信用信息目录",
         title_en: str = "Wuhan public credit information catalogue",
+        subjects: SubjectRules | None = None,
     ) -> None:
         self._entries: dict[str, CatalogEntry] = {}
         for entry in entries:
@@ -40,6 +42,8 @@ class Catalog(Mapping[str, CatalogEntry]):
         self.version = version
         self.title_zh = title_zh
         self.title_en = title_en
+        self.subjects = subjects
+        """How a record's subject category is read (None: records have no subjects)."""
 
     def __getitem__(self, dataset_id: str) -> CatalogEntry:
         try:

@@ -33,6 +33,10 @@ _OPENNESS_ZH = {
 }
 
 
+OPENNESS_RANK = {Openness.PUBLIC: 0, Openness.AUTHORISED: 1, Openness.GOVERNMENT: 2}
+"""Narrower is higher."""
+
+
 @dataclass(frozen=True, slots=True)
 class Provider:
     """An information provider (信息提供单位) and its unified social credit code."""
@@ -83,6 +87,11 @@ class CatalogEntry:
     raw: dict[str, Any] = field(compare=False, hash=False, repr=False)
     category_en: str = ""
     record_kind_zh: str | None = None
+    subject_openness: Mapping[Any, Any] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """``SubjectCategory -> SubjectOpenness`` (:mod:`catalog.subjects`): the manifest's
+    defaults merged with this entry's overrides; set by the loader."""
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> CatalogEntry:
@@ -113,6 +122,15 @@ class CatalogEntry:
             raw=raw,
             record_kind_zh=raw.get("record_kind_zh"),
         )
+
+    def openness_for(self, category: Any) -> Openness:
+        """How open this dataset's records about a subject category are: the narrower of the
+        dataset's openness and the category's (unknown category: the dataset's)."""
+        policy = self.subject_openness.get(category)
+        if policy is None:
+            return self.openness
+        ours, theirs = OPENNESS_RANK[self.openness], OPENNESS_RANK[policy.openness]
+        return self.openness if ours >= theirs else Openness(policy.openness)
 
     @property
     def main_provider(self) -> Provider:

@@ -3,7 +3,8 @@
 Layout of a catalogue directory (the package's own one is found with ``importlib.resources``,
 so it works from an editable install and from a wheel)::
 
-    catalogue.yaml          manifest: title, version, publisher, the ordered dataset ids
+    catalogue.yaml          manifest: title, version, publisher, the ordered dataset ids,
+                            how subjects are read and their default openness (subject_openness)
     entries/<id>.yaml       one dataset each, validated by meta-schema.json
 
 Every problem found is collected (unreadable YAML, duplicate keys, meta-schema violations with
@@ -13,6 +14,7 @@ providers) and raised together as one :class:`InvalidCatalogError`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ from catalog.catalogue import Catalog
 from catalog.entry import CatalogEntry, Provider
 from catalog.errors import InvalidCatalogError
 from catalog.keys import key_fields
+from catalog.subjects import SubjectRules, merged_openness, parse_openness
 
 MANIFEST = "catalogue.yaml"
 ENTRIES = "entries"
@@ -185,12 +188,19 @@ def read_catalog(directory: str | os.PathLike[str] | None = None) -> Catalog:
     if problems:
         raise InvalidCatalogError(problems)
 
+    defaults = parse_openness(manifest["subject_openness"])
     return Catalog(
-        (loaded[i][1] for i in manifest["datasets"]),
+        (
+            dataclasses.replace(
+                loaded[i][1], subject_openness=merged_openness(defaults, loaded[i][1].raw)
+            )
+            for i in manifest["datasets"]
+        ),
         publisher=Provider.from_raw(manifest["publisher"]),
         version=manifest["version"],
         title_zh=manifest["title"]["zh"],
         title_en=manifest["title"]["en"],
+        subjects=SubjectRules.from_raw(manifest["subjects"]),
     )
 
 

@@ -8,6 +8,7 @@ command line.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,7 @@ from gateway.bodies import BodyLimitMiddleware
 from gateway.errors import install_error_handlers
 from gateway.logs import install_log_filters
 from gateway.settings import Settings, apply_identity_secret
-from store import Store, open_store
+from store import Store, next_year_warning, open_store
 
 API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公共信用信息开放与交换网关)"
 
@@ -68,4 +69,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)
     app.include_router(graphql.graphql_router(settings), prefix="/graphql")
+    from gateway.web import install_web
+
+    install_web(app)
+    warning = next_year_warning(today_of(app))
+    if warning:  # from 1 November, until next year's notice is imported
+        logging.getLogger("creditgate.calendar").warning(warning)
     return app

@@ -117,6 +117,26 @@ def _keys(store: Store, demo: DemoStore) -> None:
                                      department_uscc=department)
 
 
+def fill_demo(
+    store: Store,
+    *,
+    entities: int = 3000,
+    seed: int = 11,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    url: str = "",
+) -> DemoStore:
+    """Steps 2 and 3 of :func:`build_demo` on an open, empty store of any backend (tests
+    scan the demo's outputs on SQLite and PostgreSQL); no keys are made."""
+    report = progress or (lambda _step, _done, _total: None)
+    demo = DemoStore(url=url or store.url)
+    _fill(store, demo, entities, seed, report)
+    report("taking records down", 0, 1)
+    _take_downs(store, demo, today or dt.date.today())
+    demo.head = store.head()
+    return demo
+
+
 def build_demo(
     path: Path,
     *,
@@ -126,14 +146,11 @@ def build_demo(
     progress: Progress | None = None,
 ) -> DemoStore:
     """Make a fresh demo store at ``path`` (an existing file is replaced)."""
-    report = progress or (lambda _step, _done, _total: None)
     _remove(path)
     url = f"sqlite:///{path}"
-    demo = DemoStore(url=url)
     with open_store(url) as store:
-        _fill(store, demo, entities, seed, report)
-        report("taking records down", 0, 1)
-        _take_downs(store, demo, today or dt.date.today())
+        demo = fill_demo(
+            store, entities=entities, seed=seed, today=today, progress=progress, url=url
+        )
         _keys(store, demo)
-        demo.head = store.head()
     return demo

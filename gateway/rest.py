@@ -38,10 +38,12 @@ from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
     batches,
+    calendar,
     catalogue,
     changes,
     entities,
     records,
+    reports,
     submissions,
 )
 from gateway.routes.depends import ERRORS
@@ -60,11 +62,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, changes, submissions, batches, admin):
+for module in (
+    catalogue, records, entities, reports, changes, submissions, batches, admin, calendar
+):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)
 router.include_router(api)
+router.include_router(reports.well_known)
 
 
 @router.get("/healthz", tags=["service"], summary="Liveness and the head of the change log",

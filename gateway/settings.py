@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///creditgate.db"
@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     be used (see :func:`apply_identity_secret`)."""
     identity_secret: str | None = None
     """Key of the record-id HMAC (at least 16 bytes); must never change once published."""
+    session_secret: str | None = None
+    """Key that signs web sign-in cookies and CSRF tokens (at least 16 bytes); unset: a random
+    key per process, so sessions end when it restarts (set it when running several workers)."""
+    session_max_age_seconds: int = 8 * 3600
+    """How long a web sign-in lasts."""
+    ckan_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CREDITGATE_CKAN_URL", "CKAN_URL", "ckan_url")
+    )
+    """The CKAN site the publisher writes to; the console reads its confirmed positions."""
+    ckan_public_url: str | None = None
+    """The CKAN portal's address as the public reaches it; dataset pages link to it."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
 

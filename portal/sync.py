@@ -364,8 +364,9 @@ class _DatasetRun:
 
     def _apply(self, datastore: DataStoreTable, events: list[Any]) -> None:
         latest: dict[str, dict[str, Any]] = {}
+        hidden = self.store.hidden(events, Audience.PUBLIC)
         for event in events:
-            item = view_event(event, Audience.PUBLIC, today=self.today)
+            item = view_event(event, Audience.PUBLIC, today=self.today, hidden=hidden)
             if item is not None:
                 latest[event.record_id] = item
         upserts = [self.table.cells(i["record"]) for i in latest.values() if i["op"] == "upsert"]

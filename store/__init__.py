@@ -21,6 +21,9 @@ from store.access import (
     revoke_key,
 )
 from store.batches import mark_interrupted, read_batch
+from store.calendar_db import DeadlineChange, import_year, load_imported
+from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
+from store.calendars import CALENDAR, Source, calendar_status, next_year_warning
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -33,7 +36,18 @@ from store.exchange import Store, open_store
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
+from store.profiles import Profile, Section, dataset_updated_at, entity_profile
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.reports import IssuedReport, issue_report, report_history
+from store.search import EntityIndex, Hit, normalise_name
+from store.signing import (
+    ReportKey,
+    Verification,
+    current_key,
+    published_keys,
+    rotate_key,
+    verify_document,
+)
 from store.takedowns import SweepResult, WithdrawalReason
 from store.timeliness import TimelinessSummary
 from store.views import Audience, may_see_dataset, redact, view, view_event
@@ -49,33 +63,48 @@ from store.windows import (
 )
 from store.workdays import (
     CalendarUnknownError,
+    Deadline,
     add_working_days,
+    deadline,
     disclosure_deadline,
     working_days_between,
 )
 
 __all__ = [
+    "CALENDAR",
     "OBJECTION_CLEARED",
     "OBJECTION_MARK",
     "ApiKey",
     "Audience",
     "AuditEntry",
     "BatchStatus",
+    "CalendarIssue",
     "CalendarUnknownError",
+    "CalendarYear",
     "ChangeEvent",
+    "Deadline",
+    "DeadlineChange",
+    "EntityIndex",
     "FeedAck",
+    "Hit",
     "InvalidQueryError",
+    "IssuedReport",
     "MigrationError",
     "Op",
     "Outcome",
+    "ParsedCalendar",
+    "Profile",
     "PublicationWindow",
     "Receipt",
     "RecordState",
+    "ReportKey",
     "Role",
     "RowOutcome",
     "RuleBook",
     "RulesError",
+    "Section",
     "Severity",
+    "Source",
     "Store",
     "StoreError",
     "StoreUnavailableError",
@@ -85,32 +114,48 @@ __all__ = [
     "TimelinessSummary",
     "UnknownRecordError",
     "UnknownRuleError",
+    "Verification",
     "WindowError",
     "WithdrawalReason",
     "acknowledge",
     "acknowledgements",
     "add_working_days",
     "authenticate",
+    "calendar_status",
     "canonical_json",
     "clear_objection",
     "create_key",
+    "current_key",
+    "dataset_updated_at",
+    "deadline",
     "disclosure_deadline",
+    "entity_profile",
+    "import_year",
+    "issue_report",
     "list_keys",
+    "load_imported",
     "load_rulebook",
     "mark_interrupted",
     "mark_objection",
     "may_see_dataset",
+    "next_year_warning",
+    "normalise_name",
     "open_store",
+    "parse_calendar",
     "publication_window",
+    "published_keys",
     "read_audit",
     "read_batch",
     "record_hash",
     "record_reads",
     "redact",
+    "report_history",
     "revoke_key",
+    "rotate_key",
     "submit_records",
     "submit_rows",
     "submit_table",
+    "verify_document",
     "view",
     "view_event",
     "working_days_between",

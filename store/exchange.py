@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, func, inspect, select
 
 from store.batches import mark_interrupted
+from store.calendar_db import calendar_days, load_imported
 from store.changelog import MAX_LIMIT, change_rows, head, history, iter_changes, read_changes
 from store.db import make_engine, safe_url
 from store.errors import InvalidQueryError
@@ -23,6 +24,7 @@ from store.migrations import migrate
 from store.outcomes import SubmitResult
 from store.records import CHUNK_ROWS, submit
 from store.state import get_record, list_records, records_by_uscc
+from store.subjects import hidden_record_ids
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
 from store.timeliness import TimelinessSummary
@@ -34,7 +36,8 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
 
     ``sqlite:///path`` or ``postgresql[+psycopg]://…``; raises
     :class:`store.StoreUnavailableError` when the database cannot be reached and
-    :class:`store.MigrationError` when its schema cannot be brought up to date.
+    :class:`store.MigrationError` when its schema cannot be brought up to date. The calendar
+    years imported into the store are loaded into the process's calendar.
     """
     engine = make_engine(url)
     if migrate_schema:
@@ -44,7 +47,14 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
         except BaseException:
             engine.dispose()
             raise
+    _load_calendar(engine)
     return Store(engine)
+
+
+def _load_calendar(engine: Engine) -> None:
+    """Serve the store's imported calendar years in this process (none before migration 4)."""
+    if inspect(engine).has_table(calendar_days.name):
+        load_imported(engine)
 
 
 class Store:
@@ -154,7 +164,12 @@ class Store:
         """The change feed for ``audience`` as NDJSON: one chunk of lines per page of up to
         ``chunk`` events read (a chunk may be ``b""`` when none of its events is the
         audience's). Lines are those of :func:`store.view_event` (:func:`store.views.feed_lines`).
-        The first page is read when the first chunk is asked for."""
+        The first page is read when the first chunk is asked for.
+
+        ``limit`` bounds the lines delivered. Events of a dataset the audience reads give
+        one line each, except those about a subject it may not see (:mod:`store.subjects`),
+        which give none; reading goes on until ``limit`` lines or the end of the log, so
+        fewer lines than ``limit`` still means every event up to the head was read."""
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         cursor, remaining = after, limit
@@ -163,11 +178,30 @@ class Store:
             rows = change_rows(self.engine, cursor, count, datasets)
             if not rows:
                 return
-            yield feed_lines(rows, audience, today=today)
+            hidden = self._hidden_rows(rows, audience)
+            lines = feed_lines(rows, audience, today=today, hidden=hidden)
+            yield lines
             if len(rows) < count:
                 return
-            remaining -= len(rows)
+            remaining -= lines.count(b"\n")  # orjson escapes newlines inside strings
             cursor = rows[-1][0]
+
+    def _hidden_rows(self, rows: Sequence[Any], audience: Audience | str) -> frozenset[str]:
+        # change rows: record_id is column 2, payload column 8 (None for a take-down)
+        if Audience(audience) is Audience.GOVERNMENT:
+            return frozenset()
+        return hidden_record_ids(
+            self.engine, (row[2] for row in rows if row[8] is None), Audience(audience).value
+        )
+
+    def hidden(self, events: Iterable[ChangeEvent], audience: Audience | str) -> frozenset[str]:
+        """Record ids of the take-downs among ``events`` that ``audience`` must not hear of
+        (records about a subject it may not see, :mod:`store.subjects`); pass them to
+        :func:`store.view_event` as ``hidden``."""
+        if Audience(audience) is Audience.GOVERNMENT:
+            return frozenset()
+        ids = (e.record_id for e in events if e.payload is None)
+        return hidden_record_ids(self.engine, ids, Audience(audience).value)
 
     def head(self) -> int:
         """The latest seq (0 when the log is empty)."""

@@ -181,6 +181,36 @@ def _workflows(conn: Connection) -> None:
     meta.create_all(conn, checkfirst=True)
 
 
+DEADLINE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "objections": (
+        ("verify_from", "DATE"),
+        ("verify_days", "INTEGER"),
+        ("verify_due_provisional", "BOOLEAN"),
+        ("answer_from", "DATE"),
+        ("answer_days", "INTEGER"),
+        ("answer_due_provisional", "BOOLEAN"),
+    ),
+    "repair_applications": (
+        ("decision_from", "DATE"),
+        ("decision_days", "INTEGER"),
+        ("decision_due_provisional", "BOOLEAN"),
+    ),
+}
+"""Migration 4: each workflow deadline gets its basis (the day counting starts from, the
+working days counted) and whether a provisional calendar year was counted."""
+
+
+def _calendar(conn: Connection) -> None:
+    from store.calendar_db import CALENDAR_TABLES
+
+    tables.metadata.create_all(conn, tables=list(CALENDAR_TABLES), checkfirst=True)
+    for table, columns in DEADLINE_COLUMNS.items():
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for name, sql_type in columns:
+            if name not in have:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
 def _batch_owner(conn: Connection) -> None:
     present = {c["name"] for c in inspect(conn).get_columns("batches")}
     if "owner" not in present:
@@ -188,6 +218,19 @@ def _batch_owner(conn: Connection) -> None:
     if "heartbeat_at" not in present:
         kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
         conn.execute(text(f"ALTER TABLE batches ADD COLUMN heartbeat_at {kind}"))
+
+
+def _uploads(conn: Connection) -> None:
+    from store.uploads import UPLOAD_TABLES
+
+    tables.metadata.create_all(conn, tables=list(UPLOAD_TABLES), checkfirst=True)
+
+
+def _reports(conn: Connection) -> None:
+    from store.reports import REPORT_TABLES
+    from store.signing import report_keys
+
+    tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -199,7 +242,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "records.objection_version",
         _workflows,
     ),
+    Migration(
+        4,
+        "calendar: calendar_days, calendar_changes; deadline basis and provisional flags",
+        _calendar,
+    ),
     Migration(8, "batches.owner, batches.heartbeat_at (interrupted batches)", _batch_owner),
+    Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
+    Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 

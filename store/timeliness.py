@@ -3,8 +3,10 @@
 国办发〔2015〕51号 / 〔2019〕35号: 双公示 and the other administrative actions go online within 7
 working days of the decision (the number per dataset is the catalogue's
 ``disclosure_deadline_working_days``). Measured once, when a record is first published, from
-its decision date to that day in China time. Years the holiday calendar does not know are
-never guessed: the measure stays None and the record is flagged ``calendar_unknown``.
+its decision date to that day in China time. The calendar is layered (:mod:`store.calendars`):
+a measure that counts a day of a *provisional* year says so (``provisional``) and is recomputed
+when the official year is imported (:func:`store.calendar_db.recompute_timeliness`). Only a
+year outside the calendar (before 2004) leaves the measure None, flagged ``calendar_unknown``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from store.workdays import CalendarUnknownError, add_working_days, is_working_day
+from store.calendars import CALENDAR
+from store.workdays import (
+    CalendarUnknownError,
+    add_working_days,
+    is_working_day,
+    source_between,
+)
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 """China Standard Time (no daylight saving): the day a record went online is a CST day."""
@@ -27,6 +35,8 @@ class Timeliness:
     working_days: int | None
     on_time: bool | None
     calendar_unknown: bool
+    provisional: bool = False
+    """A counted day lies in a provisional calendar year (the measure may change)."""
 
 
 NOT_MEASURED = Timeliness(due=None, working_days=None, on_time=None, calendar_unknown=False)
@@ -42,8 +52,8 @@ def _year_prefix(year: int) -> tuple[int, ...]:
     """``prefix[k]`` = working days among the first ``k`` days of ``year``.
 
     Built once per year from :func:`store.workdays.is_working_day` (which raises
-    :class:`CalendarUnknownError` for unknown years): counting years apart day by day costs
-    ~25 µs a day in ``chinese_calendar``, too slow for a batch of old decisions.
+    :class:`CalendarUnknownError` for years outside the calendar): counting years apart day by
+    day is too slow for a batch of old decisions. Dropped when the calendar changes.
     """
     day, out, count = date(year, 1, 1), [0], 0
     while day.year == year:
@@ -83,7 +93,23 @@ def measure(
     except CalendarUnknownError:
         return Timeliness(due=None, working_days=None, on_time=None, calendar_unknown=True)
     on_time = None if due is None else published_on <= due
-    return Timeliness(due=due, working_days=days, on_time=on_time, calendar_unknown=False)
+    last = published_on if due is None else max(due, published_on)
+    provisional = source_between(decision_date, last).provisional
+    return Timeliness(
+        due=due,
+        working_days=days,
+        on_time=on_time,
+        calendar_unknown=False,
+        provisional=provisional,
+    )
+
+
+def _forget() -> None:
+    _year_prefix.cache_clear()
+    measure.cache_clear()
+
+
+CALENDAR.on_change(_forget)  # an imported year changes counts already cached
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,12 @@ agency         社会公开 + 授权查询        active, publishable, in window
 government     all                      active (window not required)     everything
 =============  =======================  ===============================  ==================
 
+A record is as open as the narrower of its dataset and its subject (:mod:`store.subjects`):
+by the catalogue's ``subject_openness``, natural persons' records (自然人) are authorised query
+and government sharing only, so :func:`view` gives the public nothing of them and the public
+feed carries no item about them at all (no upsert, no tombstone). Public views also mask any
+resident ID number that a free-text field quotes (:mod:`store.masking`).
+
 Withdrawn records (repaired, expired, revoked …) are gone for every audience: repair means
 终止公示 *and* 停止共享 (信用修复管理办法 Art. 3). Public and agency views keep only fields the
 schema declares (fail closed), so an undeclared field can never leak.
@@ -32,7 +38,7 @@ canonical payload text into the line instead of parsing and re-encoding it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -45,6 +51,8 @@ import schemas
 from catalog import Openness, get_entry
 from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window, utc
 from store.marks import OBJECTION_MARK, OBJECTION_STATUS_ZH
+from store.masking import public_value
+from store.subjects import may_see_record, subject_may_narrow
 
 ENVELOPE_KEYS = ("record_id", "dataset", "_meta")
 
@@ -121,7 +129,7 @@ def _mask(value: Any) -> Any:
 
 def _redact_value(value: Any, rule: _Rule, audience: Audience) -> Any:
     if rule.nested is None:
-        return value
+        return public_value(value) if audience is Audience.PUBLIC else value
     if isinstance(value, list):
         return [_redact(v, rule.nested, audience) if isinstance(v, Mapping) else v for v in value]
     if isinstance(value, Mapping):
@@ -211,6 +219,8 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
     entry = get_entry(stored.dataset)
     if entry.openness not in _OPENNESS_FOR[who]:
         return None
+    if not may_see_record(stored.dataset, stored.payload, who.value):
+        return None
     if not _visible(
         who, stored.state, stored.publishable, stored.window_start, stored.window_end, today
     ):
@@ -230,9 +240,18 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
 
 
 def view_event(
-    event: ChangeEvent, audience: Audience | str, *, today: date
+    event: ChangeEvent,
+    audience: Audience | str,
+    *,
+    today: date,
+    hidden: Container[str] = frozenset(),
 ) -> dict[str, Any] | None:
-    """A change event as a feed item for ``audience``; None when the dataset is not theirs.
+    """A change event as a feed item for ``audience``; None when the dataset or the record
+    is not theirs.
+
+    A record the audience may not see by its subject (:mod:`store.subjects`) gives no item
+    at all: an upsert is judged on its payload, a take-down (no payload) by ``hidden``, the
+    record ids :func:`store.subjects.hidden_record_ids` found (:meth:`store.Store.hidden`).
 
     Every event of a visible dataset becomes either an ``upsert`` carrying the record's view
     or a ``delete`` (a tombstone: "make sure this record is absent"), so a consumer applying
@@ -245,6 +264,11 @@ def view_event(
     who = Audience(audience)
     entry = get_entry(event.dataset)
     if entry.openness not in _OPENNESS_FOR[who]:
+        return None
+    if event.payload is None:
+        if event.record_id in hidden:
+            return None
+    elif not may_see_record(event.dataset, event.payload, who.value):
         return None
     item: dict[str, Any] = {
         "seq": event.seq,
@@ -288,6 +312,7 @@ class _FeedDataset:
     visible: bool
     rules: Mapping[str, _Rule]
     self_declared: bool
+    by_subject: bool
 
 
 _META_AT = b',"_meta":{'
@@ -296,14 +321,21 @@ _META_AT = b',"_meta":{'
 _ENVELOPE_KEYS = tuple(f'"{k}":' for k in ENVELOPE_KEYS)
 
 
-def feed_lines(rows: Iterable[Sequence[Any]], audience: Audience | str, *, today: date) -> bytes:
+def feed_lines(
+    rows: Iterable[Sequence[Any]],
+    audience: Audience | str,
+    *,
+    today: date,
+    hidden: Container[str] = frozenset(),
+) -> bytes:
     """The NDJSON lines of :func:`view_event` for raw change rows, as one bytes object.
 
     ``rows`` are driver rows in :data:`store.events.EVENT_COLUMNS` order
     (:func:`store.changelog.change_rows`); the result equals ``orjson.dumps(item) + b"\\n"``
     for every item :func:`view_event` gives for the same events. Stored payloads are the
     canonical JSON of :mod:`store.payloads` (an object, no whitespace), which is what makes
-    splicing them byte-identical to encoding the parsed dict.
+    splicing them byte-identical to encoding the parsed dict. ``hidden``: as for
+    :func:`view_event`, the take-downs to leave out.
     """
     who = Audience(audience)
     government = who is Audience.GOVERNMENT
@@ -323,9 +355,19 @@ def feed_lines(rows: Iterable[Sequence[Any]], audience: Audience | str, *, today
                 entry.openness in openness,
                 disclosure_rules(entry.schema_id),
                 entry.category == SELF_DECLARED_CATEGORY,
+                subject_may_narrow(dataset, who.value),
             )
         if not info.visible:
             continue
+        values: dict[str, Any] | None = None
+        if info.by_subject:
+            if payload is None:
+                if record_id in hidden:
+                    continue
+            else:
+                values = orjson.loads(payload)
+                if not may_see_record(dataset, values, who.value):
+                    continue
         stamp = stamps.get(occurred_at)
         if stamp is None:
             stamp = stamps[occurred_at] = utc(occurred_at).isoformat()  # type: ignore[union-attr]
@@ -368,7 +410,8 @@ def feed_lines(rows: Iterable[Sequence[Any]], audience: Audience | str, *, today
                 line = b"".join((line[:at], b",", inner, line[at:]))
             out.append(line + b"\n")
             continue
-        values = orjson.loads(payload) if payload is not None else {}
+        if values is None:
+            values = orjson.loads(payload) if payload is not None else {}
         if info.self_declared:
             meta["self_declared"] = _self_declared(dataset, values)
         item["record"] = {

@@ -1,11 +1,11 @@
-"""Working days (工作日) of the mainland calendar, for disclosure deadlines and timeliness KPIs.
+"""Working days (工作日) of the mainland calendar, for disclosure deadlines and time limits.
 
 A working day is a Monday–Friday that is not a statutory holiday, or a weekend day declared a
-working day in lieu (调休上班日). The dates come from ``chinese_calendar`` (State Council
-announcements, 2004–2026 in version 1.11). The State Council announces each year's holidays and
-调休 days only in the preceding autumn, and a weekends-only guess is wrong exactly around the
-holidays where deadlines matter, so a date in a year the calendar does not know raises
-:class:`CalendarUnknownError` instead of being guessed.
+working day in lieu (调休上班日). The days come from the layered calendar of
+:mod:`store.calendars`: a year an administrator imported, else the official table held as
+data, else a *provisional* year from the statutory holidays alone. No year from 2004 to 2099 is
+refused; a deadline that counts a day of a provisional year says so (:class:`Deadline`), and is
+recomputed when the official year is imported (:mod:`store.calendar_db`).
 
 Counting follows 行政处罚法 Art. 85 (short periods are working days) and 民法典 Art. 201 (the start
 day is not counted): the deadline for an act due "within 7 working days of the decision" is the
@@ -16,39 +16,53 @@ one day too late (2025-10-04 + 7 gives 10-17 instead of 10-16).
 Errors::
 
     LookupError
-    └── CalendarUnknownError   the calendar has no data for the year (.year)
+    └── CalendarUnknownError   a year outside 2004–2099 (.year)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 
-import chinese_calendar
+from store.calendars import CALENDAR, CalendarUnknownError, Source
+
+__all__ = [
+    "DISCLOSURE_WORKING_DAYS",
+    "CalendarUnknownError",
+    "Deadline",
+    "add_working_days",
+    "deadline",
+    "disclosure_deadline",
+    "is_working_day",
+    "source_between",
+    "working_days_between",
+]
 
 DISCLOSURE_WORKING_DAYS = 7
 """国办发〔2015〕51号 / 〔2019〕35号: decisions go online within 7 working days."""
 
 _DAY = timedelta(days=1)
+_RANK = {Source.OFFICIAL: 0, Source.IMPORTED: 1, Source.PROVISIONAL: 2}
 
 
-class CalendarUnknownError(LookupError):
-    """The working-day calendar has no data for ``year`` (not yet announced, or before 2004)."""
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A working-day deadline with its provenance: the weakest source of the days counted."""
 
-    def __init__(self, year: int) -> None:
-        self.year = year
-        known = known_years()
-        super().__init__(
-            f"no working-day calendar for {year}; known years are "
-            f"{known.start}–{known.stop - 1} (update the chinesecalendar package)"
-        )
+    date: date
+    source: Source
 
+    @property
+    def provisional(self) -> bool:
+        """Whether a day of a provisional year was counted (the date may still move)."""
+        return self.source.provisional
 
-@cache
-def known_years() -> range:
-    """The years the calendar covers, e.g. ``range(2004, 2027)``."""
-    years = [day.year for day in chinese_calendar.holidays]
-    return range(min(years), max(years) + 1)
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "date": self.date.isoformat(),
+            "provisional": self.provisional,
+            "source": self.source.value,
+        }
 
 
 def _as_date(day: date) -> date:
@@ -57,24 +71,15 @@ def _as_date(day: date) -> date:
 
 
 def is_working_day(day: date) -> bool:
-    """Whether ``day`` is a working day (调休 weekend days count, holidays do not).
-
-    Raises :class:`CalendarUnknownError` for a year the calendar does not know.
-    """
+    """Whether ``day`` is a working day (调休 weekend days count, holidays do not)."""
     day = _as_date(day)
-    if day.year not in known_years():
-        raise CalendarUnknownError(day.year)
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as exc:  # the package's own "unknown year" signal
-        raise CalendarUnknownError(day.year) from exc
+    return CALENDAR.table(day.year).is_working_day(day)
 
 
 def add_working_days(day: date, n: int) -> date:
     """The ``n``-th working day after ``day``; ``day`` itself is never counted.
 
-    ``n == 0`` returns ``day`` unchanged. ``n`` must not be negative. Raises
-    :class:`CalendarUnknownError` when the count runs into a year the calendar does not know.
+    ``n == 0`` returns ``day`` unchanged. ``n`` must not be negative.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, not {n}")
@@ -87,12 +92,29 @@ def add_working_days(day: date, n: int) -> date:
     return current
 
 
+def source_between(start: date, end: date) -> Source:
+    """The weakest source among the years of the days in ``(start, end]`` (official when
+    the span is empty)."""
+    start, end = _as_date(start), _as_date(end)
+    if end <= start:
+        return Source.OFFICIAL
+    first = (start + _DAY).year
+    sources = [CALENDAR.source(y) for y in range(first, end.year + 1)]
+    return max(sources, key=_RANK.__getitem__)
+
+
+def deadline(day: date, n: int) -> Deadline:
+    """:func:`add_working_days` with its provenance (``provisional`` when a counted day lies
+    in a provisional year)."""
+    due = add_working_days(day, n)
+    return Deadline(due, source_between(day, due))
+
+
 def working_days_between(start: date, end: date) -> int:
     """The number of working days in ``(start, end]``: ``start`` excluded, ``end`` included.
 
     ``working_days_between(d, add_working_days(d, n)) == n``. For ``end < start`` the result is
-    negative: ``working_days_between(a, b) == -working_days_between(b, a)``. Raises
-    :class:`CalendarUnknownError` if a day to be examined lies in an unknown year.
+    negative: ``working_days_between(a, b) == -working_days_between(b, a)``.
     """
     start, end = _as_date(start), _as_date(end)
     if end < start:

@@ -10,6 +10,7 @@ Procedures and measures are data (``workflows/data``); workflow state lives in t
 from workflows.caller import SYSTEM, Caller
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
 from workflows.commitments import FulfilmentResult, record_fulfilment
+from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
 from workflows.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -58,6 +59,7 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "CalendarImport",
     "Caller",
     "CaseNotFoundError",
     "CheckIndex",
@@ -92,6 +94,7 @@ __all__ = [
     "file_objection",
     "get_objection",
     "get_repair",
+    "import_calendar_year",
     "link_person",
     "linked_persons",
     "list_entry",
@@ -104,6 +107,7 @@ __all__ = [
     "publish_measures",
     "read_measures",
     "read_procedures",
+    "recompute_deadlines",
     "record_fulfilment",
     "record_interview",
     "record_outcome",

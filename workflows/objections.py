@@ -43,14 +43,13 @@ from sqlalchemy import Connection, or_, select, update
 
 from catalog import get_entry
 from store import (
-    CalendarUnknownError,
     Outcome,
     Role,
     Store,
     StoredRecord,
     UnknownRecordError,
-    add_working_days,
     clear_objection,
+    deadline,
     mark_objection,
 )
 from workflows.caller import Caller
@@ -110,6 +109,11 @@ class Objection:
     marked_version: int | None
     mark_seq: int | None
     outcome_seq: int | None
+    verify_due_provisional: bool | None = None
+    """Whether ``verify_due`` counts a day of a provisional calendar year (None: not recorded,
+    for cases filed before migration 4)."""
+    answer_due_provisional: bool | None = None
+    """The same for ``answer_due``."""
 
     @property
     def due(self) -> date | None:
@@ -140,8 +144,10 @@ class Objection:
             "state": self.state.value,
             "received_at": iso(self.received_at),
             "verify_due": iso(self.verify_due),
+            "verify_due_provisional": self.verify_due_provisional,
             "verifying_at": iso(self.verifying_at),
             "answer_due": iso(self.answer_due),
+            "answer_due_provisional": self.answer_due_provisional,
             "extended_days": self.extended_days,
             "provider_reply_at": iso(self.provider_reply_at),
             "closed_at": iso(self.closed_at),
@@ -174,7 +180,13 @@ class Objection:
             marked_version=row["marked_version"],
             mark_seq=row["mark_seq"],
             outcome_seq=row["outcome_seq"],
+            verify_due_provisional=_flag(row.get("verify_due_provisional")),
+            answer_due_provisional=_flag(row.get("answer_due_provisional")),
         )
+
+
+def _flag(value: object) -> bool | None:
+    return None if value is None else bool(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +201,15 @@ class OutcomeResult:
         return not self.problems
 
 
-def _working_day(day: date, n: int) -> date | None:
-    try:
-        return add_working_days(day, n)
-    except CalendarUnknownError:
-        return None  # no deadline rather than a guessed one (store.workdays)
+def _deadline(prefix: str, day: date, n: int) -> dict[str, Any]:
+    """The columns of one deadline: the date, its basis and whether it is provisional."""
+    due = deadline(day, n)
+    return {
+        f"{prefix}_due": due.date,
+        f"{prefix}_from": day,
+        f"{prefix}_days": n,
+        f"{prefix}_due_provisional": due.provisional,
+    }
 
 
 def _record(store: Store, record_id: str) -> StoredRecord:
@@ -285,7 +301,7 @@ def file_objection(
                 evidence=dumps(list(evidence)),
                 state=ObjectionState.SUBMITTED.value,
                 received_at=when,
-                verify_due=_working_day(today, rules.objection_verify_days),
+                **_deadline("verify", today, rules.objection_verify_days),
                 extended_days=0,
             )
         )
@@ -396,7 +412,7 @@ def start_verification(
             case,
             ObjectionState.VERIFYING,
             [ObjectionState.SUBMITTED],
-            {"verifying_at": when, "answer_due": _working_day(today, rules.objection_answer_days)},
+            {"verifying_at": when, **_deadline("answer", today, rules.objection_answer_days)},
         )
         log_step(
             conn,
@@ -434,14 +450,20 @@ def extend_deadline(
             f"({case.extended_days} used)"
         )
     when = now or datetime.now(UTC)
-    due = _working_day(case.answer_due, working_days)
+    basis = _answer_basis(store, case_id)
+    if basis is None:  # a case verified before migration 4: count on from the old deadline
+        values = _deadline("answer", case.answer_due, working_days)
+        values.pop("answer_from"), values.pop("answer_days")
+    else:
+        values = _deadline("answer", basis[0], basis[1] + working_days)
+    due: date = values["answer_due"]
     with store.engine.begin() as conn:
         _move(
             conn,
             case,
             ObjectionState.VERIFYING,
             [ObjectionState.VERIFYING],
-            {"answer_due": due, "extended_days": case.extended_days + working_days},
+            {**values, "extended_days": case.extended_days + working_days},
         )
         log_step(
             conn,
@@ -454,9 +476,21 @@ def extend_deadline(
             caller=caller,
             now=when,
             note=reason,
-            details={"working_days": working_days, "answer_due": due.isoformat() if due else None},
+            details={"working_days": working_days, "answer_due": due.isoformat()},
         )
     return get_objection(store, case_id)
+
+
+def _answer_basis(store: Store, case_id: str) -> tuple[date, int] | None:
+    """The day the answer deadline counts from and its working days (with extensions)."""
+    o = objections.c
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(o.answer_from, o.answer_days).where(o.id == case_id)
+        ).first()
+    if row is None or row.answer_from is None or row.answer_days is None:
+        return None
+    return row.answer_from, int(row.answer_days)
 
 
 def _correction(

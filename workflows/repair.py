@@ -33,12 +33,11 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from store import (
-    CalendarUnknownError,
     Role,
     Store,
     StoredRecord,
     UnknownRecordError,
-    add_working_days,
+    deadline,
 )
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
@@ -84,6 +83,9 @@ class RepairApplication:
     decided_by: str | None
     decision_note: str | None
     takedown_seq: int | None
+    decision_due_provisional: bool | None = None
+    """Whether the decision deadline counts a day of a provisional calendar year (None: not
+    recorded, for cases filed before migration 4 or without a deadline)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +103,7 @@ class RepairApplication:
             "problems": [p.to_dict() for p in self.problems],
             "filed_at": self.filed_at.isoformat(),
             "decision_due": self.decision_due.isoformat() if self.decision_due else None,
+            "decision_due_provisional": self.decision_due_provisional,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decided_by": self.decided_by,
             "decision_note": self.decision_note,
@@ -129,7 +132,12 @@ class RepairApplication:
             decided_by=row["decided_by"],
             decision_note=row["decision_note"],
             takedown_seq=row["takedown_seq"],
+            decision_due_provisional=_flag(row.get("decision_due_provisional")),
         )
+
+
+def _flag(value: object) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def subject_code(stored: StoredRecord) -> str | None:
@@ -289,12 +297,7 @@ def apply_for_repair(
         procedures=rules,
     )
     state = RepairState.REFUSED if problems else RepairState.PENDING
-    due = None
-    if state is RepairState.PENDING:
-        try:
-            due = add_working_days(today, rules.repair_decide_days)
-        except CalendarUnknownError:
-            due = None  # the calendar is not announced yet: no deadline rather than a guess
+    due = deadline(today, rules.repair_decide_days) if state is RepairState.PENDING else None
     when = now or datetime.now(UTC)
     case_id = f"rep-{uuid.uuid4().hex[:16]}"
     with store.engine.begin() as conn:
@@ -314,7 +317,10 @@ def apply_for_repair(
                 state=state.value,
                 problems=dumps([p.to_dict() for p in problems]),
                 filed_at=when,
-                decision_due=due,
+                decision_due=due.date if due else None,
+                decision_from=today if due else None,
+                decision_days=rules.repair_decide_days if due else None,
+                decision_due_provisional=due.provisional if due else None,
             )
         )
         log_step(

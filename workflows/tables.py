@@ -12,9 +12,10 @@
 * ``person_links`` — legal representatives and principal persons linked to a list entry by
   hand (政务共享 only). Links found in the entry itself are not copied here.
 
-Created by store migration 3, whose DDL is frozen in :mod:`store.migrations`; a test holds
-the two definitions equal. No foreign keys to store tables: records are never deleted, and
-tests empty the store's tables independently of these.
+Created by store migration 3 (the deadline basis columns by migration 4), whose DDL is
+frozen in :mod:`store.migrations`; a test holds the two definitions equal. No foreign keys
+to store tables: records are never deleted, and tests empty the store's tables
+independently of these.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ repair_applications = Table(
     Column("problems", Text),
     Column("filed_at", DateTime(timezone=True), nullable=False),
     Column("decision_due", Date),
+    Column("decision_from", Date),  # migration 4: the basis of decision_due and its provenance
+    Column("decision_days", Integer),
+    Column("decision_due_provisional", Boolean),
     Column("decided_at", DateTime(timezone=True)),
     Column("decided_by", String(200)),
     Column("decision_note", Text),
@@ -109,6 +113,13 @@ objections = Table(
     Column("marked_version", Integer),
     Column("mark_seq", SEQ),
     Column("outcome_seq", SEQ),
+    # migration 4: each deadline's basis (start day, working days) and provenance
+    Column("verify_from", Date),
+    Column("verify_days", Integer),
+    Column("verify_due_provisional", Boolean),
+    Column("answer_from", Date),
+    Column("answer_days", Integer),
+    Column("answer_due_provisional", Boolean),
     Index(None, "record_id"),
     Index(None, "state"),
 )

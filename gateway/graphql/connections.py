@@ -171,7 +171,12 @@ def read_change_page(
     events = store.changes(after, first + 1, datasets)
     has_next = len(events) > first
     events = events[:first]
-    items = [i for e in events if (i := view_event(e, audience, today=today)) is not None]
+    hidden = store.hidden(events, audience)
+    items = [
+        i
+        for e in events
+        if (i := view_event(e, audience, today=today, hidden=hidden)) is not None
+    ]
     last = events[-1].seq if events else after
     end = last if has_next else max(after, last, head)
     return ChangePage(head=head, items=items, has_next=has_next, end=end)

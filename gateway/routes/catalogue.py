@@ -21,10 +21,12 @@ from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller
 from store import Audience, may_see_dataset
+from store.subjects import OPENNESS_FOR, subject_rules
 
 router = APIRouter(tags=["catalogue 目录"], default_response_class=OrjsonResponse)
 
 API = "/api/v1"
+READABLE = {a: OPENNESS_FOR[a.value] for a in Audience}
 
 
 def schema_path(schema_id: str) -> str:
@@ -110,5 +112,24 @@ def get_dataset(dataset: str, principal: Caller) -> OrjsonResponse:
             "description_zh": entry.description_zh,
             "description_en": entry.description_en,
             "fields": [_field(spec, audience) for spec in schemas.fields(entry.schema_id)],
+            "subject_openness": _subject_openness(entry, audience),
         }
     )
+
+
+def _subject_openness(entry: CatalogEntry, audience: Audience) -> dict[str, Any]:
+    """How open the entry's records are per subject category (自然人 …), with the basis;
+    empty for reference data, whose records have no subject."""
+    out: dict[str, Any] = {}
+    if subject_rules(entry.id) is None:
+        return out
+    for category, policy in entry.subject_openness.items():
+        openness = entry.openness_for(category)
+        out[category.value] = {
+            "openness": openness.value,
+            "openness_zh": openness.zh,
+            "readable": openness in READABLE[audience],
+            "basis_zh": policy.basis_zh,
+            "basis_en": policy.basis_en,
+        }
+    return out

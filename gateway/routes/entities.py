@@ -8,17 +8,15 @@ to a credit check; a code that is not a valid USCC (or is the placeholder
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Request
 
 import schemas
-from catalog import USCC_PLACEHOLDER, load_catalog
+from catalog import USCC_PLACEHOLDER
 from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
-from store import view
+from store.profiles import entity_profile
 
 router = APIRouter(tags=["entities 主体"], default_response_class=OrjsonResponse)
 
@@ -46,36 +44,18 @@ def get_entity(
     uscc: str = Path(description="统一社会信用代码 (18 characters)."),
 ) -> OrjsonResponse:
     code = normalise_uscc(uscc)
-    audience = principal.audience
-    day = today(request)
-    store = store_of(request)
     with store_errors():
-        head = store.head()  # read first: everything up to it is reflected below
-        stored = store.by_uscc(code, state="active")
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    name: tuple[str, str] | None = None  # (updated_at, counterpart_name) of the newest record
-    for record in stored:
-        seen = view(record, audience, today=day)
-        if seen is None:
-            continue
-        grouped.setdefault(record.dataset, []).append(seen)
-        candidate = seen.get("counterpart_name")
-        if isinstance(candidate, str):
-            stamp = seen["_meta"]["updated_at"]
-            if name is None or stamp > name[0]:
-                name = (stamp, candidate)
-    order = {dataset: n for n, dataset in enumerate(load_catalog().ids())}
-    datasets = {d: grouped[d] for d in sorted(grouped, key=lambda d: order.get(d, len(order)))}
-    audit_of(request.app).note(principal, "entity", code, head)
+        profile = entity_profile(store_of(request), code, principal.audience, today=today(request))
+    audit_of(request.app).note(principal, "entity", code, profile.log_position)
     return OrjsonResponse(
         {
             "ok": True,
             "uscc": code,
-            "name": name[1] if name else None,
-            "audience": audience.value,
-            "log_position": head,
-            "count": sum(len(v) for v in datasets.values()),
-            "datasets": datasets,
+            "name": profile.name,
+            "audience": profile.audience.value,
+            "log_position": profile.log_position,
+            "count": profile.count,
+            "datasets": profile.datasets,
         },
-        headers={"X-Creditgate-Log-Position": str(head)},
+        headers={"X-Creditgate-Log-Position": str(profile.log_position)},
     )

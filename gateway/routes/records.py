@@ -27,6 +27,8 @@ from gateway.pages import (
 )
 from gateway.responses import CSV, NDJSON, OrjsonResponse
 from gateway.routes.depends import ERRORS, MAX_INT, Caller, store_errors, store_of, today
+from portal.table import PublicTable
+from store import Audience
 
 router = APIRouter(tags=["records 记录"], default_response_class=OrjsonResponse)
 
@@ -138,3 +140,31 @@ def download_csv(dataset: str, request: Request, principal: Caller) -> Streaming
 )
 def download_ndjson(dataset: str, request: Request, principal: Caller) -> StreamingResponse:
     return _download(dataset, request, principal, "ndjson")
+
+
+@router.get(
+    "/datasets/{dataset}/datapackage.json",
+    summary="A Frictionless Data Package describing the public CSV and NDJSON downloads",
+    responses=ERRORS,
+)
+def datapackage(dataset: str, request: Request) -> OrjsonResponse:
+    """The descriptor of the public files (``frictionless validate`` reads the downloads
+    through it); only datasets open to the public have one."""
+    entry = readable_entry(dataset, Audience.PUBLIC)
+    table = PublicTable(entry)
+    base = str(request.base_url).rstrip("/") + f"/api/v1/datasets/{entry.id}"
+    return OrjsonResponse({
+        "profile": "tabular-data-package",
+        "name": entry.ckan_dataset_name(),
+        "title": f"{entry.title_zh} {entry.title_en}",
+        "description": entry.description_zh,
+        "licenses": [{"name": entry.ckan.licence_id}],
+        "resources": [
+            {"name": f"{entry.id}-csv", "path": f"{base}/download.csv", "format": "csv",
+             "mediatype": CSV, "encoding": "utf-8-sig", "profile": "tabular-data-resource",
+             "schema": table.table_schema(labels="zh")},
+            {"name": f"{entry.id}-ndjson", "path": f"{base}/download.ndjson",
+             "format": "ndjson", "mediatype": NDJSON, "encoding": "utf-8",
+             "schema": table.table_schema(labels="id")},
+        ],
+    })

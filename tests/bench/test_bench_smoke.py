@@ -56,3 +56,10 @@ def test_ingest_bench_runs(tmp_path: Path) -> None:
         assert result["checks"][f"{backend}: change log has one event per row"] is True
     peak = [r["peak_rss_mb"] for r in result["results"] if "peak_rss_mb" in r]
     assert peak and all(m > 0 for m in peak), peak
+
+
+def test_search_bench_runs(tmp_path: Path) -> None:
+    result = run_bench("search", tmp_path)
+    what = [r["what"] for r in result["results"]]
+    assert "GET /search (rendered page)" in what and "index.search" in what, what
+    assert any(w.startswith("baseline") for w in what), what

@@ -104,6 +104,15 @@ def test_nothing_but_public_views_reaches_ckan(
         if entry.openness is Openness.PUBLIC and entry.id != "catalogue":
             assert_published(ckan_site, config.dataset_name(entry), store, entry.id, TODAY)
 
+    # natural persons' records are not public (Order 272, catalogue subject_openness)
+    persons = 0
+    for name in ours:
+        for resource in ckan_site.package(name)["resources"]:
+            if resource.get("datastore_active"):
+                rows = ckan_site.table(resource["id"]).values()
+                persons += sum(r.get("counterpart_category") == "自然人" for r in rows)
+    assert persons == 0
+
     scanned = 0
     for where, data in _everything(ckan_site, ours):
         text = data.decode("utf-8", errors="replace")

@@ -92,11 +92,14 @@ def test_timeliness_measured_at_first_publication(st: Store) -> None:
     assert summary.on_time_rate == 0.5
 
 
-def test_unknown_calendar_year_is_flagged_not_guessed(st: Store) -> None:
+def test_a_provisional_year_is_measured_not_left_unknown(st: Store) -> None:
+    # issue 10: a year without an official table is counted on the provisional calendar
+    # (statutory holidays, no make-up days) and recomputed when the official year is imported
     (record,) = penalties(1)
     record["decision_date"] = "2027-01-05"
     st.submit(DATASET, rows([record]), actor="dept", now=datetime(2027, 1, 8, tzinfo=UTC))
     stored = st.records(DATASET)[0]
-    assert stored.calendar_unknown is True
-    assert stored.disclosure_working_days is None and stored.disclosure_on_time is None
-    assert st.timeliness().calendar_unknown == 1
+    assert stored.calendar_unknown is False
+    assert (stored.disclosure_due, stored.disclosure_working_days) == (date(2027, 1, 14), 3)
+    assert stored.disclosure_on_time is True
+    assert st.timeliness().calendar_unknown == 0
