@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
         timeout=settings.upload_timeout_seconds,
     )
 

@@ -13,7 +13,9 @@ limits after the key is checked, :mod:`gateway.uploads`) and answers in the one 
   more is read);
 - 408 when the body has not arrived within ``upload_timeout_seconds``.
 
-Then it hands the buffered body to the app unchanged.
+Then it hands the buffered body to the app unchanged. The web workspace's file upload
+(``POST /workspace/upload``, multipart) may be as large as a submission: its limit is
+``max_upload_bytes`` plus 1 MiB for the form around the file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from gateway.errors import ApiError, error_body
 from gateway.ratelimit import authenticated
 
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
+FILE_FORMS = frozenset({"/workspace/upload"})
+"""Routes that take a file in a multipart form (bounded like submissions)."""
+FORM_OVERHEAD = 1024 * 1024
 
 
 def streams_its_own_body(path: str) -> bool:
@@ -58,9 +63,12 @@ async def _refuse(
 class BodyLimitMiddleware:
     """Reads and bounds a request body before the app sees it (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int, timeout: float
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes + FORM_OVERHEAD
         self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,7 +85,7 @@ class BodyLimitMiddleware:
             except ApiError as exc:
                 await _refuse(send, exc.status, exc.error, exc.headers)
                 return
-        limit = self.max_bytes
+        limit = self.max_upload_bytes if scope["path"] in FILE_FORMS else self.max_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await _refuse(send, 413, f"the body is larger than {limit:,} bytes")
