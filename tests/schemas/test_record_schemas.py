@@ -740,6 +740,12 @@ CASES: dict[str, Case] = {
         (put("uscc", PLACEHOLDER), put("business_reg_no", "420106600765432")),
         ("evaluation-real-uscc", "format", "uscc"),
     ),
+    "evaluation-grade-scale": Case(
+        "credit-evaluation",
+        0,
+        (put("grade", "M"),),
+        ("evaluation-grade-scale", "enum", "grade"),
+    ),
     "evaluation-natural-person": Case(
         "credit-evaluation",
         0,
