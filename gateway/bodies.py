@@ -36,9 +36,15 @@ FILE_FORMS = frozenset({"/workspace/upload"})
 FORM_OVERHEAD = 1024 * 1024
 
 
+STREAMED = frozenset({"/api/v1/national/repairs"})
+"""Other routes that read their body with :func:`gateway.uploads.read_body`."""
+
+
 def streams_its_own_body(path: str) -> bool:
-    """The submission route, which bounds its body itself (after authentication)."""
-    return path.startswith("/api/v1/datasets/") and path.endswith("/submissions")
+    """The upload routes, which bound their bodies themselves (after authentication)."""
+    return path in STREAMED or (
+        path.startswith("/api/v1/datasets/") and path.endswith("/submissions")
+    )
 
 
 async def _refuse(

@@ -345,6 +345,12 @@ def test_the_csv_download_neutralises_formulas(rest_empty: Api) -> None:
     assert "'" + record["penalty_content"] in cells
     assert "'" + record["violation_facts"] in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    national = rest_empty.get(
+        f"/api/v1/datasets/{PENALTY}/download.national.csv", role=Role.PLATFORM
+    ).content.decode("utf-8-sig")
+    national_cells = [c for row in csv.reader(io.StringIO(national)) for c in row]
+    assert "'" + record["penalty_content"] in national_cells
+    assert not [c for c in national_cells if c[:1] in ("=", "+", "@", "\t", "\r")]
     # the API itself carries the value unchanged
     rows = rest_empty.get(f"/api/v1/datasets/{PENALTY}/download.ndjson", role=Role.PLATFORM)
     assert json.loads(rows.text.splitlines()[0])["penalty_content"] == record["penalty_content"]
