@@ -27,8 +27,8 @@ from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import CSV, OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
+from gateway.routes.workflows import _caller, workflow_errors
 from gateway.uploads import read_body
-from gateway.workflow_routes import _caller, workflow_errors
 from publishers import SafeWriter
 from store import Role, national_header, national_pages
 from workflows import import_national_results, read_results

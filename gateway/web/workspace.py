@@ -22,9 +22,9 @@ import schemas
 from catalog import load_catalog
 from gateway.errors import ApiError
 from gateway.routes.depends import store_of, today
+from gateway.templating import render
 from gateway.uploads import check_archive, check_table
 from gateway.web.session import WebSession, check_csrf, current, sign_in, sign_out
-from gateway.web.templating import render
 from publishers import HeaderIndex, ReadError, map_columns, open_bytes
 from publishers.annotate import annotate
 from store import (
