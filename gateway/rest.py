@@ -8,6 +8,7 @@
 ``GET  /api/v1/datasets/{id}/download.national.csv``    platform: national 双公示 codes
 ``POST /api/v1/national/repairs``                       platform: 信用中国 repair results
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
+``GET  /api/v1/batches/{batch_id}``                     one batch and its status
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
@@ -38,6 +39,7 @@ from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
+    batches,
     calendar,
     catalogue,
     changes,
@@ -72,6 +74,7 @@ ROUTERS = (
     reports,
     changes,
     submissions,
+    batches,
     admin,
     calendar,
     rules,

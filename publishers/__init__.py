@@ -5,6 +5,7 @@ id, Chinese label or national code; every row is validated against its dataset's
 and reported with stable, bilingual issue codes.
 """
 
+from publishers.formulas import SafeWriter, neutralise, neutralise_row
 from publishers.headers import ColumnMap, HeaderIndex, header_key, map_columns
 from publishers.intake import Intake, ValidatedRow, validate_file
 from publishers.normalise import NORMALISERS, value_aliases
@@ -24,6 +25,7 @@ __all__ = [
     "RecordValidator",
     "Report",
     "RowProblem",
+    "SafeWriter",
     "Table",
     "ValidatedRow",
     "compiled_validator",
@@ -32,6 +34,8 @@ __all__ = [
     "issue_from_dict",
     "make_issue",
     "map_columns",
+    "neutralise",
+    "neutralise_row",
     "open_bytes",
     "open_table",
     "validate_file",

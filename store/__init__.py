@@ -20,6 +20,7 @@ from store.access import (
     record_reads,
     revoke_key,
 )
+from store.batches import mark_interrupted, read_batch
 from store.calendar_db import DeadlineChange, import_year, load_imported
 from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
 from store.calendars import CALENDAR, Source, calendar_status, next_year_warning
@@ -140,6 +141,7 @@ __all__ = [
     "list_runs",
     "load_imported",
     "load_rulebook",
+    "mark_interrupted",
     "mark_objection",
     "may_see_dataset",
     "national_datasets",
@@ -153,6 +155,7 @@ __all__ = [
     "publication_window",
     "published_keys",
     "read_audit",
+    "read_batch",
     "recompute",
     "record_hash",
     "record_reads",
