@@ -188,8 +188,3 @@ async def caller(request: Request) -> Principal:
         principal = principal_from_request(request)  # the public: no I/O
     await check_rate(request, principal)
     return principal
-
-
-async def rate_limit(request: Request) -> None:
-    """The same check as a route dependency with no result (for ``/graphql``)."""
-    await caller(request)

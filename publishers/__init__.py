@@ -11,7 +11,7 @@ from publishers.intake import Intake, ValidatedRow, validate_file
 from publishers.normalise import NORMALISERS, value_aliases
 from publishers.parallel import validate_file_parallel
 from publishers.readers import ReadError, RowProblem, Table, open_bytes, open_table
-from publishers.report import Issue, IssueCode, Report, issue_codes, issue_from_dict, make_issue
+from publishers.report import Issue, IssueCode, Report, issue_codes, make_issue
 from publishers.validation import RecordValidator, compiled_validator
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "compiled_validator",
     "header_key",
     "issue_codes",
-    "issue_from_dict",
     "make_issue",
     "map_columns",
     "neutralise",
