@@ -254,6 +254,11 @@ def demo(
         highlight=False,
     )
     base = f"http://{host}:{port}"
+    out.print(
+        f"web 网页: {base}/ (信用查询 lookup)   {base}/workspace (部门工作台: department key)   "
+        f"{base}/console (信用办监管台: admin key)",
+        highlight=False,
+    )
     out.print(f"GraphQL (GraphiQL in a browser): {base}/graphql", highlight=False)
     out.print(
         f"REST: {base}/api/v1/datasets   OpenAPI: {base}/openapi.json   docs: {base}/docs",
