@@ -10,6 +10,7 @@
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
+``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
@@ -40,6 +41,7 @@ from gateway.routes import (
     catalogue,
     changes,
     entities,
+    monitor,
     records,
     reports,
     submissions,
@@ -60,7 +62,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar):
+for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar,
+               monitor):
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)
