@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from catalog import CatalogEntry
 from publishers import Intake, Issue, Table, ValidatedRow, make_issue
 from store import payloads
+from store.db import write_transaction
 from store.exchange import Store
 from store.outcomes import BatchStatus, RowOutcome
-from store.db import write_transaction
 from store.tables import batches
 from store.tables import records as records_table
 
