@@ -29,6 +29,7 @@ from schemas import fields
 from store import Role, Store, add_working_days, create_key, submit_records
 from store.tables import batches
 from workflows import (
+    ProceduresError,
     apply_for_repair,
     decide_repair,
     file_objection,
@@ -44,6 +45,7 @@ from workflows.monitor import (
     overdue,
     rank,
     read_facts,
+    read_units,
     render_html,
     render_xlsx,
 )
@@ -215,3 +217,21 @@ def test_the_report_in_three_formats_and_audiences(store: Store) -> None:
     page = render_html(doc)
     assert page.startswith("<!doctype html>") and "武汉经济技术开发区（汉南区）" in page
     assert "<script" not in page and "逾期事项" in page
+
+
+def test_district_units_are_data_with_longest_prefix(tmp_path: Any) -> None:
+    units = load_units()
+    assert len(units.units) == 15
+    assert units.unit_of("420113") == units.unit_of("420114071") == "WH-JKQ"
+    assert units.unit_of("420114") == "WH-CD" and units.unit_of("420111082") == "WH-DHGX"
+    assert units.unit_of("420106490") == "WH-DHFJ" and units.unit_of("420106") == "WH-WC"
+    assert units.unit_of("420100") is None and units.unit_of(None) is None
+    bad = tmp_path / "units.yaml"
+    unit = "  - {{id: {}, name_zh: 甲, name_en: A, kind: district, prefixes: ['420102']}}\n"
+    bad.write_text("version: x\nunits:\n" + unit.format("WH-A") + unit.format("WH-B"),
+                   encoding="utf-8")
+    with pytest.raises(ProceduresError, match="prefix 420102 appears twice"):
+        read_units(bad)
+    bad.write_text("version: x\nunits: [{id: nope}]\n", encoding="utf-8")
+    with pytest.raises(ProceduresError, match=r"units\.yaml is invalid"):
+        read_units(bad)
