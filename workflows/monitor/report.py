@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
+from openpyxl.styles import Font  # type: ignore[import-untyped,unused-ignore]
 
 from store import Store
 from workflows.errors import InvalidRequestError
@@ -133,8 +133,9 @@ def _bold(sheet: Any) -> None:
 def render_xlsx(doc: dict[str, Any]) -> bytes:
     """The report as a workbook: 排名 Ranking, 指标 Indicators, 逾期 Overdue."""
     book = Workbook()
-    ranking = book.active
-    ranking.title = "排名 Ranking"
+    for sheet in list(book.worksheets):
+        book.remove(sheet)
+    ranking = book.create_sheet("排名 Ranking")
     ranking.append(["类别 Kind", "名次 Rank", "代码 Key", "名称 Name", "得分 Score",
                     "上月名次 Previous rank", "名次变化 Change", "上月得分 Previous score",
                     "当月及时率 On-time (month)", "12个月及时率 On-time (12 months)"])
