@@ -197,6 +197,7 @@ def test_the_report_in_three_formats_and_audiences(store: Store) -> None:
     again = json.loads(json.dumps(doc))
     assert again == build_report(store, "2027-04", today=TODAY, settings=settings)
     assert doc["rolling_window"] == "2026-05..2027-04" and doc["previous_month"] == "2027-03"
+    assert doc["calendar_provisional"] is True  # 2027 is not imported: statutory holidays only
     assert [d["rank"] for d in doc["departments"][:2]] == [1, 2]
     assert len(doc["overdue"]) == 2
     assert {n["id"] for n in doc["national_indicators"] if not n["computable"]} >= {

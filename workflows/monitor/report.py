@@ -25,6 +25,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.styles import Font  # type: ignore[import-untyped,unused-ignore]
 
 from store import Store
+from store.workdays import CalendarUnknownError, source_between
 from workflows.errors import InvalidRequestError
 from workflows.monitor.config import DistrictUnits, MonitorSettings, load_settings, load_units
 from workflows.monitor.facts import Facts, read_facts
@@ -80,9 +81,20 @@ def build_report(
         "districts": [d.to_dict(counts=counts) for d in districts],
         "national_indicators": list(settings.national_indicators),
     }
+    doc["calendar_provisional"] = _provisional(month, today)
     if audience != "public":
         doc["overdue"] = [i.to_dict() for i in late]
     return doc
+
+
+def _provisional(month: str, today: date) -> bool:
+    """True when a day of the rolling window (or up to ``today``) lies in a provisional
+    calendar year: its working-day figures may change when the official year is imported."""
+    window = rolling_period(month)
+    try:
+        return source_between(window.start, max(window.end, today)).provisional
+    except CalendarUnknownError:
+        return True
 
 
 def _pct(value: object) -> str:
