@@ -11,14 +11,15 @@
 
 ``month`` defaults to the current month for the console routes (month to date) and to the last
 complete month for the public ranking. The facts behind every answer are read once per head
-of the change log and day (:func:`monitor_facts`), so the public page does not rescan the store
-on every view.
+of the change log and day, for a minute at most (:func:`monitor_facts`), so the public page does
+not rescan the store on every view.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -39,19 +40,23 @@ router = APIRouter(tags=["monitor 监测与排名"], default_response_class=Orjs
 MONTH = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _lock = threading.Lock()
+FACTS_SECONDS = 60.0
 
 
 def monitor_facts(request: Request) -> Facts:
-    """The monitoring's facts, cached per (head of the log, today)."""
+    """The monitoring's facts, cached per (head of the log, today) for at most
+    :data:`FACTS_SECONDS` (workflow cases and batches of unchanged rows move no head)."""
     store = store_of(request)
     key = (store.head(), today(request))
     with _lock:
-        cached: tuple[Any, Facts] | None = getattr(request.app.state, "monitor_facts", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        cached: tuple[Any, float, Facts] | None = getattr(
+            request.app.state, "monitor_facts", None
+        )
+        if cached is not None and cached[0] == key and time.monotonic() - cached[1] < FACTS_SECONDS:
+            return cached[2]
     facts = read_facts(store, load_units())
     with _lock:
-        request.app.state.monitor_facts = (key, facts)
+        request.app.state.monitor_facts = (key, time.monotonic(), facts)
     return facts
 
 
