@@ -50,12 +50,16 @@ def _plan(today: dt.date) -> Iterator[tuple[int, dt.date, int]]:
         yield 0, decided, 2
 
 
-def _dated(record: dict[str, Any], agency: tuple[str, str, str], decided: dt.date, n: int
-           ) -> dict[str, Any]:
+def _dated(
+    record: dict[str, Any], agency: tuple[str, str, str], decided: dt.date, n: int
+) -> dict[str, Any]:
     name, _sector, code = agency
     out = dict(record)
     out.update(
-        source_org_name=name, source_org_uscc=code, authority_name=name, authority_uscc=code,
+        source_org_name=name,
+        source_org_uscc=code,
+        authority_name=name,
+        authority_uscc=code,
         decision_date=decided.isoformat(),
         decision_doc_no=f"{name[:4]}罚字〔{decided.year}〕M{n:04d}号",
     )
@@ -90,6 +94,12 @@ def submit_dated(store: Store, pop: Population, today: dt.date, seed: int) -> di
             corrected = result.outcomes[0].record_id
     if corrected is not None:
         when = dt.datetime.combine(today - dt.timedelta(days=21), dt.time(9, 0), tzinfo=CHINA)
-        store.withdraw(DATASET, record_id=corrected, reason="corrected", actor=ACTOR,
-                       note="处罚决定变更，待更正后重新公示（演示：逾期未重报）", now=when)
+        store.withdraw(
+            DATASET,
+            record_id=corrected,
+            reason="corrected",
+            actor=ACTOR,
+            note="处罚决定变更，待更正后重新公示（演示：逾期未重报）",
+            now=when,
+        )
     return stored

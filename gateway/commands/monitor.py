@@ -29,12 +29,11 @@ def last_month(today: dt.date) -> str:
 
 @monitor_app.command("report")
 def report(
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: last month).")]
-    = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM (default: last month).")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="json|xlsx|html")] = "json",
-    audience: Annotated[str, typer.Option("--audience", help="government|public")] = (
-        "government"
-    ),
+    audience: Annotated[str, typer.Option("--audience", help="government|public")] = ("government"),
     out: Annotated[Path | None, typer.Option("--out", help="Write the report here.")] = None,
     today: Annotated[str | None, typer.Option("--today", help="As-of day (YYYY-MM-DD).")] = None,
     db: DbOpt = DEFAULT_DB,
@@ -63,5 +62,8 @@ def report(
         typer.echo(data.decode(), nl=False)
         return
     out.write_bytes(data)
-    typer.echo(f"{out}: {doc['month']} ({len(doc['departments'])} departments, "
-               f"{len(doc['districts'])} district units)", err=True)
+    typer.echo(
+        f"{out}: {doc['month']} ({len(doc['departments'])} departments, "
+        f"{len(doc['districts'])} district units)",
+        err=True,
+    )

@@ -49,9 +49,7 @@ def monitor_facts(request: Request) -> Facts:
     store = store_of(request)
     key = (store.head(), today(request))
     with _lock:
-        cached: tuple[Any, float, Facts] | None = getattr(
-            request.app.state, "monitor_facts", None
-        )
+        cached: tuple[Any, float, Facts] | None = getattr(request.app.state, "monitor_facts", None)
         if cached is not None and cached[0] == key and time.monotonic() - cached[1] < FACTS_SECONDS:
             return cached[2]
     facts = read_facts(store, load_units())
@@ -64,12 +62,19 @@ def last_complete_month(day: dt.date) -> str:
     return month_of(day.replace(day=1) - dt.timedelta(days=1))
 
 
-def report_for(request: Request, month: str, audience: str,
-               department: str | None = None) -> dict[str, Any]:
+def report_for(
+    request: Request, month: str, audience: str, department: str | None = None
+) -> dict[str, Any]:
     """The report document (400 for a bad month)."""
     try:
-        return build_report(store_of(request), month, today=today(request), audience=audience,
-                            department=department, facts=monitor_facts(request))
+        return build_report(
+            store_of(request),
+            month,
+            today=today(request),
+            audience=audience,
+            department=department,
+            facts=monitor_facts(request),
+        )
     except WorkflowError as exc:
         raise ApiError(exc.status, exc.message) from None
 
@@ -84,8 +89,11 @@ def _audience(principal: Principal) -> tuple[str, str | None]:
     raise ApiError(403, "monitoring figures need an admin key (or a department key for its own)")
 
 
-@router.get("/monitor/ranking", summary="The monthly ranking of departments and district units",
-            responses=ERRORS)
+@router.get(
+    "/monitor/ranking",
+    summary="The monthly ranking of departments and district units",
+    responses=ERRORS,
+)
 def ranking(request: Request, principal: Caller, month: str | None = MONTH) -> OrjsonResponse:
     audience, department = _audience(principal)
     doc = report_for(request, month or month_of(today(request)), audience, department)
@@ -97,31 +105,48 @@ def ranking(request: Request, principal: Caller, month: str | None = MONTH) -> O
 def overdue_items(request: Request, principal: Caller) -> OrjsonResponse:
     audience, department = _audience(principal)
     doc = report_for(request, month_of(today(request)), audience, department)
-    return OrjsonResponse({"ok": True, "as_of": doc["as_of"], "log_position": doc["log_position"],
-                           "items": doc["overdue"]})
+    return OrjsonResponse(
+        {
+            "ok": True,
+            "as_of": doc["as_of"],
+            "log_position": doc["log_position"],
+            "items": doc["overdue"],
+        }
+    )
 
 
 @router.get(
     "/monitor/report",
     summary="The monthly monitoring report (JSON, XLSX or a printable HTML page)",
-    responses={**ERRORS, 200: {"content": {"application/json": {}, "text/html": {}, XLSX: {}},
-                               "description": "The report."}},
+    responses={
+        **ERRORS,
+        200: {
+            "content": {"application/json": {}, "text/html": {}, XLSX: {}},
+            "description": "The report.",
+        },
+    },
 )
-def report(request: Request, principal: Caller, month: str | None = MONTH,
-           format: str = Query("json", pattern="^(json|xlsx|html)$")) -> Response:
+def report(
+    request: Request,
+    principal: Caller,
+    month: str | None = MONTH,
+    format: str = Query("json", pattern="^(json|xlsx|html)$"),
+) -> Response:
     audience, department = _audience(principal)
     doc = report_for(request, month or month_of(today(request)), audience, department)
     name = f"creditgate-monitor-{doc['month']}"
     if format == "html":
         return HTMLResponse(report_html(doc))
     if format == "xlsx":
-        return Response(report_xlsx(doc), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        return Response(
+            report_xlsx(doc),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
     return OrjsonResponse(doc)
 
 
-@router.get("/monitor/public", summary="The public monthly ranking (rates only)",
-            responses=ERRORS)
+@router.get("/monitor/public", summary="The public monthly ranking (rates only)", responses=ERRORS)
 def public(request: Request, principal: Caller, month: str | None = MONTH) -> OrjsonResponse:
     doc = report_for(request, month or last_complete_month(today(request)), "public")
     return OrjsonResponse({"ok": True, **doc}, headers={"Cache-Control": "public, max-age=300"})

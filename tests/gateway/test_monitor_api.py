@@ -22,17 +22,28 @@ def api(make_api: Callable[..., Any]) -> Iterator[Api]:
     """The seeded app plus AMR penalties decided in April 2027, two on time, one late (AMR's
     first submission is 04-14: the late one was decided after it, so it counts)."""
     with make_api() as api:
-        for n, (record, decided, published) in enumerate(zip(
-            penalties(3, seed=77),
-            (date(2027, 4, 12), date(2027, 4, 12), date(2027, 4, 15)),
-            (date(2027, 4, 14), date(2027, 4, 15), date(2027, 4, 28)), strict=True,
-        )):
-            dated = record | {"decision_date": decided.isoformat(),
-                              "penalty_valid_to": "2028-04-12", "division_code": "420102",
-                              "decision_doc_no": f"武市监罚〔2027〕M{n}号",
-                              "penalty_categories": ["罚款"], "fine_amount_wan": "0.5000"}
-            result = api.store.submit(DATASET, [(1, dated)], actor="t",
-                                      now=datetime(2027, 4, published.day, 2, tzinfo=UTC))
+        for n, (record, decided, published) in enumerate(
+            zip(
+                penalties(3, seed=77),
+                (date(2027, 4, 12), date(2027, 4, 12), date(2027, 4, 15)),
+                (date(2027, 4, 14), date(2027, 4, 15), date(2027, 4, 28)),
+                strict=True,
+            )
+        ):
+            dated = record | {
+                "decision_date": decided.isoformat(),
+                "penalty_valid_to": "2028-04-12",
+                "division_code": "420102",
+                "decision_doc_no": f"武市监罚〔2027〕M{n}号",
+                "penalty_categories": ["罚款"],
+                "fine_amount_wan": "0.5000",
+            }
+            result = api.store.submit(
+                DATASET,
+                [(1, dated)],
+                actor="t",
+                now=datetime(2027, 4, published.day, 2, tzinfo=UTC),
+            )
             assert result.accepted == 1, result.issues
         yield api
 
@@ -42,8 +53,11 @@ def _amr(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_roles(api: Api) -> None:
-    for url in ("/api/v1/monitor/ranking", "/api/v1/monitor/overdue",
-                "/api/v1/monitor/report?month=2027-04"):
+    for url in (
+        "/api/v1/monitor/ranking",
+        "/api/v1/monitor/overdue",
+        "/api/v1/monitor/report?month=2027-04",
+    ):
         assert api.get(url).status_code == 401
         for role in (Role.PUBLIC, Role.AGENCY, Role.PLATFORM):
             assert api.get(url, role=role).status_code == 403, (url, role)
@@ -52,16 +66,20 @@ def test_roles(api: Api) -> None:
     amr = _amr(admin)
     assert (amr["rank"], amr["month"]["on_time"], amr["month"]["late"]) == (1, 2, 1)
     assert amr["month"]["on_time_rate"] == pytest.approx(2 / 3)
-    own = api.json("/api/v1/monitor/ranking?month=2027-04", role=Role.DEPARTMENT,
-                   department=AUTHORITY[1])
+    own = api.json(
+        "/api/v1/monitor/ranking?month=2027-04", role=Role.DEPARTMENT, department=AUTHORITY[1]
+    )
     assert [d["key"] for d in own["departments"]] == [AUTHORITY[1]] and own["districts"] == []
-    other = api.json("/api/v1/monitor/ranking?month=2027-04", role=Role.DEPARTMENT,
-                     department=OTHER)
+    other = api.json(
+        "/api/v1/monitor/ranking?month=2027-04", role=Role.DEPARTMENT, department=OTHER
+    )
     assert other["departments"] == []
     items = api.json("/api/v1/monitor/overdue", role=Role.DEPARTMENT, department=OTHER)
     assert all(i["department"] == OTHER for i in items["items"])
     assert api.get("/api/v1/monitor/ranking?month=2027-13", role=Role.ADMIN).status_code in (
-        400, 422)
+        400,
+        422,
+    )
 
 
 def test_report_formats(api: Api) -> None:

@@ -18,11 +18,16 @@ def _seed(db_url: str) -> None:
     with open_store(db_url) as store:
         days = ((date(2027, 3, 1), 3), (date(2027, 3, 4), 16))  # 7 working days: 03-10, 03-15
         for record, (decided, published) in zip(penalties(2, seed=5), days, strict=True):
-            dated = record | {"decision_date": decided.isoformat(),
-                              "penalty_valid_to": "2028-03-01", "division_code": "420106",
-                              "penalty_categories": ["罚款"], "fine_amount_wan": "0.5000"}
-            store.submit(DATASET, [(1, dated)], actor="t",
-                         now=datetime(2027, 3, published, 2, tzinfo=UTC))
+            dated = record | {
+                "decision_date": decided.isoformat(),
+                "penalty_valid_to": "2028-03-01",
+                "division_code": "420106",
+                "penalty_categories": ["罚款"],
+                "fine_amount_wan": "0.5000",
+            }
+            store.submit(
+                DATASET, [(1, dated)], actor="t", now=datetime(2027, 3, published, 2, tzinfo=UTC)
+            )
 
 
 def test_the_three_formats(db_url: str, tmp_path: Path) -> None:

@@ -57,6 +57,8 @@ def test_console_ranks_lists_overdue_and_gives_the_report(live: LiveGateway, pag
     admin = {"Authorization": f"Bearer {live.key(Role.ADMIN)}"}
     ranking = httpx.get(f"{live.url}/api/v1/monitor/ranking?month=2026-11", headers=admin).json()
     assert [d["name"] for d in ranking["departments"][:2]] == [ON_TIME, LATE]
-    own = httpx.get(f"{live.url}/api/v1/monitor/ranking?month=2026-11",
-                    headers={"Authorization": f"Bearer {live.key(Role.DEPARTMENT)}"}).json()
+    own = httpx.get(
+        f"{live.url}/api/v1/monitor/ranking?month=2026-11",
+        headers={"Authorization": f"Bearer {live.key(Role.DEPARTMENT)}"},
+    ).json()
     assert [d["name"] for d in own["departments"]] == [ON_TIME]

@@ -61,8 +61,12 @@ def at(day: date) -> datetime:
 
 
 def _put(store: Store, record: dict[str, Any], published: date, *, division: str) -> str:
-    result = store.submit("administrative-penalty", [(1, record | {"division_code": division})],
-                          actor="dept", now=at(published))
+    result = store.submit(
+        "administrative-penalty",
+        [(1, record | {"division_code": division})],
+        actor="dept",
+        now=at(published),
+    )
     (row,) = result.outcomes
     assert row.record_id is not None, result.issues
     return row.record_id
@@ -73,54 +77,115 @@ def build(store: Store) -> dict[str, Any]:
     ids: dict[str, Any] = {}
     # AMR, 江岸区
     _put(store, penalty(1, decided=date(2027, 1, 4)), date(2027, 3, 1), division="420102")
-    ids["a1"] = _put(store, penalty(2, decided=date(2027, 3, 1)), date(2027, 3, 3),
-                     division="420102")
-    ids["a2"] = _put(store, penalty(3, decided=date(2027, 4, 12)), date(2027, 4, 14),
-                     division="420102")
-    ids["a3"] = _put(store, penalty(4, decided=date(2027, 4, 12)), date(2027, 4, 15),
-                     division="420102")
-    ids["a4"] = _put(store, penalty(5, decided=date(2027, 4, 13)), date(2027, 4, 26),
-                     division="420102")
+    ids["a1"] = _put(
+        store, penalty(2, decided=date(2027, 3, 1)), date(2027, 3, 3), division="420102"
+    )
+    ids["a2"] = _put(
+        store, penalty(3, decided=date(2027, 4, 12)), date(2027, 4, 14), division="420102"
+    )
+    ids["a3"] = _put(
+        store, penalty(4, decided=date(2027, 4, 12)), date(2027, 4, 15), division="420102"
+    )
+    ids["a4"] = _put(
+        store, penalty(5, decided=date(2027, 4, 13)), date(2027, 4, 26), division="420102"
+    )
     repairable = penalty(6, decided=date(2025, 6, 3))
     ids["a5"] = _put(store, repairable, date(2027, 3, 1), division="420102")
     store.submit("credit-commitment", [(1, commitment(6))], actor="dept", now=at(date(2027, 3, 1)))
     # TAX, 经开区（汉南区）
-    _put(store, penalty(11, decided=date(2027, 3, 1), authority=TAX), date(2027, 3, 15),
-         division="420113")
-    ids["b2"] = _put(store, penalty(12, decided=date(2027, 4, 12), authority=TAX),
-                     date(2027, 4, 13), division="420113")
+    _put(
+        store,
+        penalty(11, decided=date(2027, 3, 1), authority=TAX),
+        date(2027, 3, 15),
+        division="420113",
+    )
+    ids["b2"] = _put(
+        store,
+        penalty(12, decided=date(2027, 4, 12), authority=TAX),
+        date(2027, 4, 13),
+        division="420113",
+    )
     # a correction (a new content version) and a correction take-down never re-sent
-    fixed = penalty(3, decided=date(2027, 4, 12)) | {"division_code": "420102",
-                                                      "penalty_content": "罚款人民币4000元"}
+    fixed = penalty(3, decided=date(2027, 4, 12)) | {
+        "division_code": "420102",
+        "penalty_content": "罚款人民币4000元",
+    }
     store.submit("administrative-penalty", [(1, fixed)], actor="dept", now=at(date(2027, 4, 20)))
-    store.withdraw("administrative-penalty", record_id=ids["a3"], reason="corrected",
-                   actor="dept", now=at(date(2027, 4, 16)))
+    store.withdraw(
+        "administrative-penalty",
+        record_id=ids["a3"],
+        reason="corrected",
+        actor="dept",
+        now=at(date(2027, 4, 16)),
+    )
     # a batch by AMR's key: one row unchanged (a5 again, before its repair), one rejected
-    key, _ = create_key(store.engine, role=Role.DEPARTMENT, name="amr clerk",
-                        department_uscc=AMR[1])
+    key, _ = create_key(
+        store.engine, role=Role.DEPARTMENT, name="amr clerk", department_uscc=AMR[1]
+    )
     again = store.get(ids["a5"]).payload
-    receipt = submit_records(store, "administrative-penalty", [dict(again), {"uscc": "bad"}],
-                             actor=f"key:{key.key_id}:{key.name}")
+    receipt = submit_records(
+        store,
+        "administrative-penalty",
+        [dict(again), {"uscc": "bad"}],
+        actor=f"key:{key.key_id}:{key.name}",
+    )
     assert (receipt.unchanged, receipt.rejected) == (1, 1)
     with store.engine.begin() as conn:
-        conn.execute(update(batches).where(batches.c.batch_id == receipt.batch_id)
-                     .values(submitted_at=at(date(2027, 4, 20))))
+        conn.execute(
+            update(batches)
+            .where(batches.c.batch_id == receipt.batch_id)
+            .values(submitted_at=at(date(2027, 4, 20)))
+        )
     # a repair: filed 04-13, approved 04-15 (the take-down is its withdrawal)
-    case = apply_for_repair(store, ids["a5"], applicant_name="申请人", obligations_fulfilled=True,
-                            evidence=["缴款凭证"], caller=PLATFORM, today=date(2027, 4, 13),
-                            now=at(date(2027, 4, 13)))
+    case = apply_for_repair(
+        store,
+        ids["a5"],
+        applicant_name="申请人",
+        obligations_fulfilled=True,
+        evidence=["缴款凭证"],
+        caller=PLATFORM,
+        today=date(2027, 4, 13),
+        now=at(date(2027, 4, 13)),
+    )
     assert case.state.value == "pending", case.problems
-    decide_repair(store, case.id, approve=True, caller=dept(AMR), today=date(2027, 4, 15),
-                  now=at(date(2027, 4, 15)))
+    decide_repair(
+        store,
+        case.id,
+        approve=True,
+        caller=dept(AMR),
+        today=date(2027, 4, 15),
+        now=at(date(2027, 4, 15)),
+    )
     # an objection to TAX's record: 3 working days; another to AMR's, never verified
-    obj = file_objection(store, ids["b2"], applicant_name="申请人", grounds="金额有误",
-                         caller=PLATFORM, today=date(2027, 4, 13), now=at(date(2027, 4, 13)))
-    start_verification(store, obj.id, caller=dept(TAX), today=date(2027, 4, 14),
-                       now=at(date(2027, 4, 14)))
-    record_outcome(store, obj.id, outcome="upheld", caller=dept(TAX), today=date(2027, 4, 16),
-                   now=at(date(2027, 4, 16)))
-    late = file_objection(store, ids["a1"], applicant_name="申请人", grounds="主体有误",
-                          caller=PLATFORM, today=date(2027, 4, 14), now=at(date(2027, 4, 14)))
+    obj = file_objection(
+        store,
+        ids["b2"],
+        applicant_name="申请人",
+        grounds="金额有误",
+        caller=PLATFORM,
+        today=date(2027, 4, 13),
+        now=at(date(2027, 4, 13)),
+    )
+    start_verification(
+        store, obj.id, caller=dept(TAX), today=date(2027, 4, 14), now=at(date(2027, 4, 14))
+    )
+    record_outcome(
+        store,
+        obj.id,
+        outcome="upheld",
+        caller=dept(TAX),
+        today=date(2027, 4, 16),
+        now=at(date(2027, 4, 16)),
+    )
+    late = file_objection(
+        store,
+        ids["a1"],
+        applicant_name="申请人",
+        grounds="主体有误",
+        caller=PLATFORM,
+        today=date(2027, 4, 14),
+        now=at(date(2027, 4, 14)),
+    )
     ids["open_objection"] = late
     return ids
 
@@ -133,8 +198,11 @@ def _optional_share(record: dict[str, Any]) -> float:
 def test_every_indicator_has_its_known_value(store: Store) -> None:
     ids = build(store)
     facts = read_facts(store, load_units())
-    assert facts.first_submission == {AMR[1]: date(2027, 3, 1), TAX[1]: date(2027, 3, 15),
-                                      "11420100MB10185288": date(2027, 3, 1)}
+    assert facts.first_submission == {
+        AMR[1]: date(2027, 3, 1),
+        TAX[1]: date(2027, 3, 15),
+        "11420100MB10185288": date(2027, 3, 1),
+    }
     april, march = month_period("2027-04"), month_period("2027-03")
     amr = compute(facts, april, "department", load_settings())[AMR[1]]
     assert (amr.published, amr.on_time, amr.late, amr.backlog) == (3, 2, 1, 0)
@@ -201,12 +269,14 @@ def test_the_report_in_three_formats_and_audiences(store: Store) -> None:
     assert [d["rank"] for d in doc["departments"][:2]] == [1, 2]
     assert len(doc["overdue"]) == 2
     assert {n["id"] for n in doc["national_indicators"] if not n["computable"]} >= {
-        "shuang-gongshi-volume"}
+        "shuang-gongshi-volume"
+    }
     public = build_report(store, "2027-04", today=TODAY, audience="public", settings=settings)
     assert "overdue" not in public and "published" not in public["departments"][0]["month"]
     assert public["departments"][0]["month"]["on_time_rate"] == 1.0
-    own = build_report(store, "2027-04", today=TODAY, audience="department",
-                       department=AMR[1], settings=settings)
+    own = build_report(
+        store, "2027-04", today=TODAY, audience="department", department=AMR[1], settings=settings
+    )
     assert [d["key"] for d in own["departments"]] == [AMR[1]] and own["districts"] == []
     assert {i["department"] for i in own["overdue"]} == {AMR[1]}
     book = load_workbook(io.BytesIO(render_xlsx(doc)))
@@ -229,8 +299,9 @@ def test_district_units_are_data_with_longest_prefix(tmp_path: Any) -> None:
     assert units.unit_of("420100") is None and units.unit_of(None) is None
     bad = tmp_path / "units.yaml"
     unit = "  - {{id: {}, name_zh: 甲, name_en: A, kind: district, prefixes: ['420102']}}\n"
-    bad.write_text("version: x\nunits:\n" + unit.format("WH-A") + unit.format("WH-B"),
-                   encoding="utf-8")
+    bad.write_text(
+        "version: x\nunits:\n" + unit.format("WH-A") + unit.format("WH-B"), encoding="utf-8"
+    )
     with pytest.raises(ProceduresError, match="prefix 420102 appears twice"):
         read_units(bad)
     bad.write_text("version: x\nunits: [{id: nope}]\n", encoding="utf-8")

@@ -133,9 +133,7 @@ def completeness(dataset: str, payload: Mapping[str, Any]) -> tuple[bool, float 
     """(every mandatory field filled, share of optional fields filled) of one payload."""
     mandatory, optional = _field_sets(dataset)
     ok = all(_filled(payload.get(f)) for f in mandatory)
-    share = None if not optional else sum(_filled(payload.get(f)) for f in optional) / len(
-        optional
-    )
+    share = None if not optional else sum(_filled(payload.get(f)) for f in optional) / len(optional)
     return ok, share
 
 
@@ -244,25 +242,61 @@ def _read_cases(store: Store, facts: Facts) -> None:
     r, o = repair_applications.c, objections.c
     with store.engine.connect() as conn:
         for row in conn.execute(
-            select(r.id, r.record_id, r.authority_uscc, r.state, r.filed_at, r.decision_due,
-                   r.decided_at, r.takedown_seq)
+            select(
+                r.id,
+                r.record_id,
+                r.authority_uscc,
+                r.state,
+                r.filed_at,
+                r.decision_due,
+                r.decided_at,
+                r.takedown_seq,
+            )
         ):
             received = _day(row.filed_at)
             assert received is not None
             facts.cases.append(
-                CaseFact("repair", row.id, row.record_id, row.authority_uscc, row.state,
-                         received, row.decision_due, _day(row.decided_at), row.takedown_seq)
+                CaseFact(
+                    "repair",
+                    row.id,
+                    row.record_id,
+                    row.authority_uscc,
+                    row.state,
+                    received,
+                    row.decision_due,
+                    _day(row.decided_at),
+                    row.takedown_seq,
+                )
             )
         for orow in conn.execute(
-            select(o.id, o.record_id, o.provider_uscc, o.state, o.received_at, o.verify_due,
-                   o.verifying_at, o.answer_due, o.closed_at, o.outcome_seq)
+            select(
+                o.id,
+                o.record_id,
+                o.provider_uscc,
+                o.state,
+                o.received_at,
+                o.verify_due,
+                o.verifying_at,
+                o.answer_due,
+                o.closed_at,
+                o.outcome_seq,
+            )
         ):
             received = _day(orow.received_at)
             assert received is not None
             due = orow.answer_due if orow.verifying_at is not None else orow.verify_due
             facts.cases.append(
-                CaseFact("objection", orow.id, orow.record_id, orow.provider_uscc, orow.state,
-                         received, due, _day(orow.closed_at), orow.outcome_seq)
+                CaseFact(
+                    "objection",
+                    orow.id,
+                    orow.record_id,
+                    orow.provider_uscc,
+                    orow.state,
+                    received,
+                    due,
+                    _day(orow.closed_at),
+                    orow.outcome_seq,
+                )
             )
 
 

@@ -151,8 +151,9 @@ def _published(facts: Facts, period: Period, key_of: KeyOf, out: dict[str, Indic
                 ind.late += 1
 
 
-def trigger_day(seq: int, reason: str | None, window_end: date | None,
-                cases_by_seq: dict[int, CaseFact]) -> date | None:
+def trigger_day(
+    seq: int, reason: str | None, window_end: date | None, cases_by_seq: dict[int, CaseFact]
+) -> date | None:
     """The day a take-down became due, when the store knows it."""
     case = cases_by_seq.get(seq)
     if case is not None and case.answered is not None:
@@ -162,8 +163,9 @@ def trigger_day(seq: int, reason: str | None, window_end: date | None,
     return None
 
 
-def _changes(facts: Facts, period: Period, key_of: KeyOf, limit: int,
-             out: dict[str, Indicators]) -> None:
+def _changes(
+    facts: Facts, period: Period, key_of: KeyOf, limit: int, out: dict[str, Indicators]
+) -> None:
     by_seq = {c.takedown_seq: c for c in facts.cases if c.takedown_seq is not None}
     for change in facts.changes:
         record = facts.records.get(change.record_id)
@@ -175,8 +177,9 @@ def _changes(facts: Facts, period: Period, key_of: KeyOf, limit: int,
             ind.corrections += 1
             continue
         ind.withdrawals += 1
-        start = trigger_day(change.seq, change.reason,
-                            change.window_end or record.window_end, by_seq)
+        start = trigger_day(
+            change.seq, change.reason, change.window_end or record.window_end, by_seq
+        )
         if start is not None and record.published_on is not None:
             start = max(start, record.published_on)  # not due before it was online
         days = None if start is None else _working_days(start, change.day)
@@ -222,7 +225,10 @@ def _cases(facts: Facts, period: Period, by: str, out: dict[str, Indicators]) ->
 
 
 def compute(
-    facts: Facts, period: Period, by: str, settings: MonitorSettings,
+    facts: Facts,
+    period: Period,
+    by: str,
+    settings: MonitorSettings,
     keys: Iterable[str] = (),
 ) -> dict[str, Indicators]:
     """The indicators of every department (``by="department"``) or district unit

@@ -64,17 +64,34 @@ def _add(day: date, n: int) -> date | None:
         return None
 
 
-def _item(facts: Facts, kind: str, case_id: str | None, record_id: str, department: str,
-          due: date, today: date) -> OverdueItem:
+def _item(
+    facts: Facts,
+    kind: str,
+    case_id: str | None,
+    record_id: str,
+    department: str,
+    due: date,
+    today: date,
+) -> OverdueItem:
     record = facts.records.get(record_id)
     try:
         working: int | None = count_working_days(due, today)
     except CalendarUnknownError:
         working = None
     zh, en = _ACTIONS[kind]
-    return OverdueItem(kind, case_id, record_id, None if record is None else record.dataset,
-                       department, facts.department_names.get(department), due,
-                       (today - due).days, working, zh, en)
+    return OverdueItem(
+        kind,
+        case_id,
+        record_id,
+        None if record is None else record.dataset,
+        department,
+        facts.department_names.get(department),
+        due,
+        (today - due).days,
+        working,
+        zh,
+        en,
+    )
 
 
 def overdue(facts: Facts, today: date, settings: MonitorSettings) -> list[OverdueItem]:
@@ -83,23 +100,38 @@ def overdue(facts: Facts, today: date, settings: MonitorSettings) -> list[Overdu
     for case in facts.cases:
         open_case = case.answered is None and case.state in ("pending", "submitted", "verifying")
         if open_case and case.due is not None and case.due < today:
-            items.append(_item(facts, case.kind, case.case_id, case.record_id, case.department,
-                               case.due, today))
+            items.append(
+                _item(
+                    facts, case.kind, case.case_id, case.record_id, case.department, case.due, today
+                )
+            )
     taken: dict[str, date] = {}
     for change in facts.changes:
         if change.op == "delete" and change.reason == "corrected":
             taken[change.record_id] = change.day
     for record in facts.records.values():
-        if (record.state == "withdrawn" and record.withdrawn_reason == "corrected"
-                and record.record_id in taken and record.department):
+        if (
+            record.state == "withdrawn"
+            and record.withdrawn_reason == "corrected"
+            and record.record_id in taken
+            and record.department
+        ):
             due = _add(taken[record.record_id], settings.correction_republish_working_days)
             if due is not None and due < today:
-                items.append(_item(facts, "correction", None, record.record_id,
-                                   record.department, due, today))
-        elif (record.state == "active" and record.publishable and record.window_end
-              and record.window_end < today):
+                items.append(
+                    _item(
+                        facts, "correction", None, record.record_id, record.department, due, today
+                    )
+                )
+        elif (
+            record.state == "active"
+            and record.publishable
+            and record.window_end
+            and record.window_end < today
+        ):
             due = _add(record.window_end, settings.withdrawal_working_days)
             if due is not None and due < today:
-                items.append(_item(facts, "expiry", None, record.record_id, CREDIT_OFFICE,
-                                   due, today))
+                items.append(
+                    _item(facts, "expiry", None, record.record_id, CREDIT_OFFICE, due, today)
+                )
     return sorted(items, key=lambda i: (i.due, i.kind, i.record_id))

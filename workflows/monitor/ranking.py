@@ -88,8 +88,9 @@ class Ranked:
         }
 
 
-def _ranks(figures: dict[str, Indicators], settings: MonitorSettings
-           ) -> dict[str, tuple[int | None, float | None]]:
+def _ranks(
+    figures: dict[str, Indicators], settings: MonitorSettings
+) -> dict[str, tuple[int | None, float | None]]:
     scored: list[tuple[float, str]] = []
     out: dict[str, tuple[int | None, float | None]] = {}
     for key, ind in figures.items():
@@ -106,8 +107,9 @@ def _ranks(figures: dict[str, Indicators], settings: MonitorSettings
     return out
 
 
-def rank(facts: Facts, month: str, by: str, settings: MonitorSettings,
-         units: DistrictUnits) -> list[Ranked]:
+def rank(
+    facts: Facts, month: str, by: str, settings: MonitorSettings, units: DistrictUnits
+) -> list[Ranked]:
     """The ranking of departments or district units for ``month`` (every one of the 15
     district units is listed, ranked or not)."""
     keys = [u.id for u in units.units] if by == "district" else []
@@ -121,9 +123,18 @@ def rank(facts: Facts, month: str, by: str, settings: MonitorSettings,
         name = units.name(key) if by == "district" else facts.department_names.get(key)
         current, previous = now_ranks.get(key, (None, None)), old_ranks.get(key, (None, None))
         lines.append(
-            Ranked(key, name, current[0], current[1], previous[0], previous[1],
-                   this.get(key, Indicators()), rolling.get(key, Indicators()))
+            Ranked(
+                key,
+                name,
+                current[0],
+                current[1],
+                previous[0],
+                previous[1],
+                this.get(key, Indicators()),
+                rolling.get(key, Indicators()),
+            )
         )
     big = len(lines) + 1
-    return sorted(lines, key=lambda r: (r.rank or big, -(r.rolling.rates()["on_time_rate"]
-                                                       or 0.0), r.key))
+    return sorted(
+        lines, key=lambda r: (r.rank or big, -(r.rolling.rates()["on_time_rate"] or 0.0), r.key)
+    )

@@ -108,8 +108,10 @@ def _num(value: object) -> str:
 def render_html(doc: dict[str, Any]) -> str:
     """The report as one standalone, printable HTML page (inline CSS, no script)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-        trim_blocks=True, lstrip_blocks=True,
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["pct"] = _pct
     env.filters["num"] = _num
@@ -130,9 +132,21 @@ RATE_COLUMNS: Sequence[tuple[str, str]] = (
     ("objection_on_time_rate", "异议按期率 Objection on time"),
 )
 COUNT_COLUMNS: Sequence[str] = (
-    "published", "judged", "on_time", "late", "backlog", "withdrawals", "withdrawals_measured",
-    "withdrawals_timely", "rows_sent", "rows_rejected", "rows_unchanged", "corrections",
-    "repairs_decided", "objections_received", "objections_closed",
+    "published",
+    "judged",
+    "on_time",
+    "late",
+    "backlog",
+    "withdrawals",
+    "withdrawals_measured",
+    "withdrawals_timely",
+    "rows_sent",
+    "rows_rejected",
+    "rows_unchanged",
+    "corrections",
+    "repairs_decided",
+    "objections_received",
+    "objections_closed",
 )
 
 
@@ -148,15 +162,36 @@ def render_xlsx(doc: dict[str, Any]) -> bytes:
     for sheet in list(book.worksheets):
         book.remove(sheet)
     ranking = book.create_sheet("排名 Ranking")
-    ranking.append(["类别 Kind", "名次 Rank", "代码 Key", "名称 Name", "得分 Score",
-                    "上月名次 Previous rank", "名次变化 Change", "上月得分 Previous score",
-                    "当月及时率 On-time (month)", "12个月及时率 On-time (12 months)"])
+    ranking.append(
+        [
+            "类别 Kind",
+            "名次 Rank",
+            "代码 Key",
+            "名称 Name",
+            "得分 Score",
+            "上月名次 Previous rank",
+            "名次变化 Change",
+            "上月得分 Previous score",
+            "当月及时率 On-time (month)",
+            "12个月及时率 On-time (12 months)",
+        ]
+    )
     for kind, lines in (("department", doc["departments"]), ("district", doc["districts"])):
         for line in lines:
-            ranking.append([kind, line["rank"], line["key"], line["name"], line["score"],
-                            line["previous_rank"], line["rank_change"], line["previous_score"],
-                            line["month"]["on_time_rate"],
-                            line["rolling_12_months"]["on_time_rate"]])
+            ranking.append(
+                [
+                    kind,
+                    line["rank"],
+                    line["key"],
+                    line["name"],
+                    line["score"],
+                    line["previous_rank"],
+                    line["rank_change"],
+                    line["previous_score"],
+                    line["month"]["on_time_rate"],
+                    line["rolling_12_months"]["on_time_rate"],
+                ]
+            )
     _bold(ranking)
     indicators = book.create_sheet("指标 Indicators")
     counted = doc["audience"] != "public"
@@ -165,22 +200,45 @@ def render_xlsx(doc: dict[str, Any]) -> bytes:
     indicators.append(head)
     for kind, lines in (("department", doc["departments"]), ("district", doc["districts"])):
         for line in lines:
-            for period, part in ((doc["month"], line["month"]),
-                                 (doc["rolling_window"], line["rolling_12_months"])):
+            for period, part in (
+                (doc["month"], line["month"]),
+                (doc["rolling_window"], line["rolling_12_months"]),
+            ):
                 row = [kind, line["key"], line["name"], period]
                 row += [part.get(name) for name, _ in RATE_COLUMNS]
                 row += [part.get(name) for name in COUNT_COLUMNS] if counted else []
                 indicators.append(row)
     _bold(indicators)
     late = book.create_sheet("逾期 Overdue")
-    late.append(["类型 Kind", "案件 Case", "记录 Record", "数据集 Dataset", "责任单位 Department",
-                 "单位名称 Name", "期限 Due", "逾期天数 Days overdue",
-                 "逾期工作日 Working days overdue", "应办事项 Action"])
+    late.append(
+        [
+            "类型 Kind",
+            "案件 Case",
+            "记录 Record",
+            "数据集 Dataset",
+            "责任单位 Department",
+            "单位名称 Name",
+            "期限 Due",
+            "逾期天数 Days overdue",
+            "逾期工作日 Working days overdue",
+            "应办事项 Action",
+        ]
+    )
     for item in doc.get("overdue", []):
-        late.append([item["kind"], item["case_id"], item["record_id"], item["dataset"],
-                     item["department"], item["department_name"], item["due"],
-                     item["days_overdue"], item["working_days_overdue"],
-                     f"{item['action_zh']} / {item['action_en']}"])
+        late.append(
+            [
+                item["kind"],
+                item["case_id"],
+                item["record_id"],
+                item["dataset"],
+                item["department"],
+                item["department_name"],
+                item["due"],
+                item["days_overdue"],
+                item["working_days_overdue"],
+                f"{item['action_zh']} / {item['action_en']}",
+            ]
+        )
     _bold(late)
     out = io.BytesIO()
     book.save(out)
