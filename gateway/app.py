@@ -7,24 +7,18 @@ command line.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.clock import today_of
 from gateway.errors import install_error_handlers
 from gateway.settings import Settings, apply_identity_secret
 from store import Store, next_year_warning, open_store
 
 API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公共信用信息开放与交换网关)"
-
-
-def today_of(app: FastAPI) -> dt.date:
-    """The day publication windows are judged on (fixed by settings in tests and demos)."""
-    fixed = app.state.settings.today
-    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -55,7 +49,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = the_store
     install_error_handlers(app)
 
-    from gateway import graphql, rest, workflow_routes
+    from gateway import graphql, rest
+    from gateway.routes import workflows as workflow_routes
 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)

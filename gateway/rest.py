@@ -5,6 +5,8 @@
 ``GET  /api/v1/datasets/{id}``                          one catalogue entry and its fields
 ``GET  /api/v1/datasets/{id}/records``                  a keyset page (filters, ``next``)
 ``GET  /api/v1/datasets/{id}/download.csv|.ndjson``     the whole dataset, streamed
+``GET  /api/v1/datasets/{id}/download.national.csv``    platform: national 双公示 codes
+``POST /api/v1/national/repairs``                       platform: 信用中国 repair results
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
@@ -42,6 +44,7 @@ from gateway.routes import (
     changes,
     entities,
     monitor,
+    national,
     records,
     reports,
     submissions,
@@ -62,8 +65,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-for module in (catalogue, records, entities, reports, changes, submissions, admin, calendar,
-               monitor):
+ROUTERS = (
+    catalogue,
+    records,
+    national,
+    entities,
+    reports,
+    changes,
+    submissions,
+    admin,
+    calendar,
+    monitor,
+)
+"""Every REST router under /api/v1, in the order the OpenAPI document lists them."""
+for module in ROUTERS:
     api.include_router(module.router)
 
 router = APIRouter(lifespan=lifespan)

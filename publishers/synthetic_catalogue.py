@@ -26,6 +26,7 @@ from publishers.synthetic import (
     penalties,
     person_name,
 )
+from schemas import load_grade_scales
 
 Record = dict[str, Any]
 OPEN_ENDED = "2099-12-31"
@@ -404,6 +405,7 @@ def interviews(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
         record = _subject(rng, pop)
         record.update(
             record_no=_doc_no(authority, "约谈", day, n),
+            interview_kind=("提示约谈", "警示约谈", "告诫约谈")[n % 3],
             interview_reason="一年内多次因同类违法行为受到行政处罚。",
             interview_basis="《武汉市公共信用信息管理办法》第二十八条",
             interview_date=day.isoformat(),
@@ -453,7 +455,7 @@ def evaluations(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
     rng = random.Random(seed)
     evaluator = pop.other(rng, "发改")
     market = pop.agencies.items[0]
-    labels = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
+    scales = load_grade_scales()
     seen: set[tuple[str, str, str]] = set()
     while len(seen) < count:
         subject = pop.organisation(rng)
@@ -475,7 +477,7 @@ def evaluations(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
             **subject,
             "evaluation_scheme": scheme,
             "grade": grade,
-            "grade_label": labels[grade],
+            "grade_label": scales.label(scheme, grade),
             "evaluation_date": day.isoformat(),
             "valid_to": (day.replace(year=day.year + 1) - dt.timedelta(days=1)).isoformat(),
             "evaluator_name": who[0],

@@ -5,6 +5,14 @@ Depends only on the standard library, ``jsonschema``/``referencing`` and the dat
 """
 
 from schemas.formats import FORMATS, format_checker
+from schemas.grades import (
+    Grade,
+    GradeScale,
+    GradeScaleError,
+    GradeScales,
+    load_grade_scales,
+    read_grade_scales,
+)
 from schemas.identifiers import (
     USCC_CHARSET,
     USCC_PLACEHOLDER,
@@ -18,6 +26,14 @@ from schemas.identifiers import (
     uscc_check_char,
     uscc_embedded_org_code_ok,
     uscc_registration_type_known,
+)
+from schemas.national import (
+    NationalColumn,
+    field_for_code,
+    national_columns,
+    national_row,
+    national_schemas,
+    national_standard,
 )
 from schemas.registry import (
     BASE_URI,
@@ -40,9 +56,15 @@ __all__ = [
     "USCC_CHARSET",
     "USCC_PLACEHOLDER",
     "FieldSpec",
+    "Grade",
+    "GradeScale",
+    "GradeScaleError",
+    "GradeScales",
+    "NationalColumn",
     "UnknownSchemaError",
     "date_order_rules",
     "documents",
+    "field_for_code",
     "fields",
     "format_checker",
     "id_birth_date",
@@ -50,8 +72,14 @@ __all__ = [
     "is_valid_org_code",
     "is_valid_resident_id",
     "is_valid_uscc",
+    "load_grade_scales",
     "mask_id_number",
+    "national_columns",
+    "national_row",
+    "national_schemas",
+    "national_standard",
     "org_code_check_char",
+    "read_grade_scales",
     "reference_validator",
     "registry",
     "resolve",

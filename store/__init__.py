@@ -33,6 +33,7 @@ from store.errors import (
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
+from store.national import national_datasets, national_header, national_page, national_pages
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
@@ -136,6 +137,10 @@ __all__ = [
     "load_rulebook",
     "mark_objection",
     "may_see_dataset",
+    "national_datasets",
+    "national_header",
+    "national_page",
+    "national_pages",
     "next_year_warning",
     "normalise_name",
     "open_store",

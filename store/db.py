@@ -151,7 +151,8 @@ class RawRead:
     def _sql(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self._build(dialect.name).compile(dialect=dialect)
+            statement: Any = self._build(dialect.name)
+            compiled = statement.compile(dialect=dialect)
             positions = tuple(compiled.positiontup or ()) if compiled.positional else None
             found = (str(compiled), positions, dict(compiled.params))
             self._compiled[dialect.name] = found
@@ -171,7 +172,7 @@ class RawRead:
             cursor = raw.cursor()
             try:
                 cursor.execute(sql, args)
-                return cursor.fetchall()
+                return list(cursor.fetchall())
             finally:
                 cursor.close()
                 if pg and not driver.closed:  # type: ignore[union-attr]

@@ -216,10 +216,9 @@ def _uploads(conn: Connection) -> None:
 
 
 def _reports(conn: Connection) -> None:
-    from store.reports import REPORT_TABLES
-    from store.signing import report_keys
-
-    tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
+    tables.metadata.create_all(
+        conn, tables=[tables.report_keys, *tables.REPORT_TABLES], checkfirst=True
+    )
 
 
 MIGRATIONS: tuple[Migration, ...] = (

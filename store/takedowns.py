@@ -44,10 +44,11 @@ class WithdrawalReason(StrEnum):
     EXPIRED = "expired"
     OBJECTION_UPHELD = "objection-upheld"
     LISTING_ENDED = "listing-ended"
+    REPAIR_NATIONAL = "repair_national"
 
     @property
     def zh(self) -> str:
-        """撤销, 变更更正, 信用修复, 公示期满, 异议成立 or 移出名单."""
+        """撤销, 变更更正, 信用修复, 公示期满, 异议成立, 移出名单 or 信用中国信用修复."""
         return _REASON_ZH[self]
 
 
@@ -58,6 +59,7 @@ _REASON_ZH = {
     WithdrawalReason.EXPIRED: "公示期满",
     WithdrawalReason.OBJECTION_UPHELD: "异议成立",
     WithdrawalReason.LISTING_ENDED: "移出名单",
+    WithdrawalReason.REPAIR_NATIONAL: "信用修复（信用中国决定）",
 }
 
 

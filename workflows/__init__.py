@@ -9,6 +9,13 @@ Procedures and measures are data (``workflows/data``); workflow state lives in t
 
 from workflows.caller import SYSTEM, Caller
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
+from workflows.commitment_types import (
+    BreachListing,
+    CommitmentType,
+    CommitmentTypes,
+    load_commitment_types,
+    read_commitment_types,
+)
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
 from workflows.errors import (
@@ -19,7 +26,12 @@ from workflows.errors import (
     StateConflictError,
     WorkflowError,
 )
-from workflows.interviews import record_interview, record_rectification
+from workflows.interviews import (
+    interview_kind,
+    interview_kinds,
+    record_interview,
+    record_rectification,
+)
 from workflows.listings import RemovalReason, list_entry, remove_entry
 from workflows.measures import (
     Measure,
@@ -29,6 +41,7 @@ from workflows.measures import (
     publish_measures,
     read_measures,
 )
+from workflows.national import NationalReceipt, import_national_results, read_results
 from workflows.objections import (
     Objection,
     ObjectionState,
@@ -59,17 +72,21 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "BreachListing",
     "CalendarImport",
     "Caller",
     "CaseNotFoundError",
     "CheckIndex",
     "CheckResult",
+    "CommitmentType",
+    "CommitmentTypes",
     "Entry",
     "FulfilmentResult",
     "InvalidRequestError",
     "Measure",
     "MeasureList",
     "MeasurePublication",
+    "NationalReceipt",
     "NotAllowedError",
     "Objection",
     "ObjectionState",
@@ -95,18 +112,24 @@ __all__ = [
     "get_objection",
     "get_repair",
     "import_calendar_year",
+    "import_national_results",
+    "interview_kind",
+    "interview_kinds",
     "link_person",
     "linked_persons",
     "list_entry",
     "list_objections",
     "list_repairs",
+    "load_commitment_types",
     "load_measures",
     "load_procedures",
     "problem",
     "problem_codes",
     "publish_measures",
+    "read_commitment_types",
     "read_measures",
     "read_procedures",
+    "read_results",
     "recompute_deadlines",
     "record_fulfilment",
     "record_interview",

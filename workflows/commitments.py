@@ -6,12 +6,18 @@ Commitments of every type (审批替代型, 容缺受理型, 证明事项型, �
 publication rule); 特定范围内公开 and 不可公开 stay with government.
 
 :func:`record_fulfilment` — the accepting unit (or an admin) records 全部履行 / 部分履行 /
-全部未履行 as a new version of the commitment (with 认定日期 and 认定单位). A breach
-(部分履行 / 全部未履行, ``procedures.yaml``) is recorded as dishonesty: the gateway lists the
-subject on the watch list (重点关注对象名单) with the commitment as its basis and a decision
-document number the unit must give, so the watch-list measures apply through the check API
-(e.g. GJ-2-001: no more 告知承诺 for it) until the entry expires or is repaired. A breached
-commitment no longer counts as the 信用修复型 commitment a repair needs.
+全部未履行 as a new version of the commitment (with 认定日期 and 认定单位). What a breach
+(部分履行 / 全部未履行, ``procedures.yaml``) leads to depends on the commitment type
+(``commitment-types.yaml``, :mod:`workflows.commitment_types`):
+
+* a type with a configured listing basis (审批替代型, 证明事项型): the gateway lists the subject
+  on that list (the watch list, 重点关注对象名单) with the commitment and the basis, under a
+  decision document number the unit must give, so the list's measures apply through the
+  check API (e.g. GJ-2-001: no more 告知承诺 for it) until the entry expires or is repaired;
+* every other type: the breach is recorded — the commitment's version and a
+  ``breach-recorded`` step naming the consequence and its basis — and nobody is listed.
+
+A breached commitment no longer counts as the 信用修复型 commitment a repair needs.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from typing import Any
 from store import Store, StoredRecord, UnknownRecordError
 from store.windows import add_period
 from workflows.caller import Caller
+from workflows.commitment_types import CommitmentType, CommitmentTypes, load_commitment_types
 from workflows.errors import CaseNotFoundError, InvalidRequestError, NotAllowedError
-from workflows.listings import list_entry
+from workflows.listings import LIST_TYPE_OF, list_entry
 from workflows.problems import Problem, problem
 from workflows.procedures import Procedures, load_procedures
 from workflows.steps import Workflow, log_step
@@ -41,11 +48,12 @@ _COUNTERPART = (
 
 @dataclass(frozen=True, slots=True)
 class FulfilmentResult:
-    """The commitment's new version and, for a breach, the watch-list entry."""
+    """The commitment's new version and, for a breach, its consequence and any list entry."""
 
     commitment: VersionResult
     listing: VersionResult | None = None
     problems: tuple[Problem, ...] = ()
+    breach: CommitmentType | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,6 +72,7 @@ class FulfilmentResult:
         return {
             "commitment": version(self.commitment),
             "listing": version(self.listing),
+            "breach": None if self.breach is None else self.breach.to_dict(),
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -92,8 +101,13 @@ def record_fulfilment(
     note: str | None = None,
     now: datetime | None = None,
     procedures: Procedures | None = None,
+    commitment_types: CommitmentTypes | None = None,
 ) -> FulfilmentResult:
-    """Record a commitment's fulfilment; a breach also lists the subject (module doc)."""
+    """Record a commitment's fulfilment; a breach is listed or recorded by type (module doc).
+
+    ``decision_doc_no`` is required for a breach of a type that lists, and kept on the
+    ``breach-recorded`` step otherwise.
+    """
     if status not in FULFILMENT_STATUSES:
         raise InvalidRequestError(
             f"fulfilment status must be one of {', '.join(FULFILMENT_STATUSES)}"
@@ -107,9 +121,10 @@ def record_fulfilment(
     ):
         raise NotAllowedError(f"recording fulfilment is for the accepting unit {unit_uscc}")
     breach = status in rules.breach_statuses
-    if breach and not (decision_doc_no or "").strip():
+    kind = (commitment_types or load_commitment_types()).of(payload.get("commitment_type"))
+    if breach and kind.lists and not (decision_doc_no or "").strip():
         empty = VersionResult(record_id, None, None)
-        return FulfilmentResult(empty, problems=(problem("breach-needs-decision"),))
+        return FulfilmentResult(empty, problems=(problem("breach-needs-decision"),), breach=kind)
     day = status_date or today
     updated = dict(payload)
     updated.update(
@@ -144,57 +159,81 @@ def record_fulfilment(
         )
     if not breach:
         return FulfilmentResult(version)
-    entry = _breach_entry(updated, stored, rules, day, decision_doc_no or "")
+    if kind.listing is None:
+        doc_no = (decision_doc_no or "").strip() or None
+        details = {**kind.to_dict(), "decision_doc_no": doc_no}
+        _log_breach(store, record_id, "breach-recorded", status, caller, when, version.seq, details)
+        return FulfilmentResult(version, breach=kind)
+    entry = _breach_entry(updated, stored, kind, day, decision_doc_no or "")
     listing = list_entry(
         store,
-        "watch-list",
+        kind.listing.dataset,
         entry,
         caller=caller,
         today=today,
         now=when,
         note=f"违背信用承诺 {payload.get('code')}",
     )
+    listed = {
+        **kind.to_dict(),
+        "listing_record_id": listing.record_id,
+        "problems": [p.code for p in listing.problems],
+    }
+    _log_breach(store, record_id, "breach-listed", status, caller, when, listing.seq, listed)
+    return FulfilmentResult(version, listing, listing.problems, breach=kind)
+
+
+def _log_breach(
+    store: Store,
+    record_id: str,
+    step: str,
+    status: str,
+    caller: Caller,
+    when: datetime,
+    seq: int | None,
+    details: dict[str, Any],
+) -> None:
+    """The commitment's breach step: what the breach led to, and on what basis."""
     with store.engine.begin() as conn:
         log_step(
             conn,
             record_id=record_id,
             workflow=Workflow.COMMITMENT,
-            step="breach-listed",
+            step=step,
             state_to=status,
             caller=caller,
             now=when,
-            seq=listing.seq,
-            details={
-                "listing_record_id": listing.record_id,
-                "problems": [p.code for p in listing.problems],
-            },
+            seq=seq,
+            note=details["breach"],
+            details=details,
         )
-    return FulfilmentResult(version, listing, listing.problems)
 
 
 def _breach_entry(
     commitment: dict[str, Any],
     stored: StoredRecord,
-    rules: Procedures,
+    kind: CommitmentType,
     day: date,
     decision_doc_no: str,
 ) -> dict[str, Any]:
-    """The watch-list entry recording a breached commitment as dishonesty."""
+    """The list entry recording a breached commitment of a listing type as dishonesty."""
+    assert kind.listing is not None
+    listing = kind.listing
     code = commitment.get("code")
     unperformed = commitment.get("unperformed_content") or commitment.get("fulfilment_status")
     entry = {k: commitment[k] for k in _COUNTERPART if commitment.get(k)}
     entry.update(
-        list_type="重点关注对象名单",
-        list_name=rules.breach_list_name,
+        list_type=LIST_TYPE_OF[listing.dataset],
+        list_name=listing.list_name,
         listing_reason=(
             f"未履行信用承诺（承诺编码 {code}，{commitment['fulfilment_status']}）：{unperformed}"
         ),
-        listing_basis=f"{rules.breach_listing_basis}：{commitment.get('liability_for_breach', '')}",
+        listing_basis=f"{listing.listing_basis}：{commitment.get('liability_for_breach', '')}",
         listing_decision_doc_no=decision_doc_no.strip(),
         deciding_authority=commitment.get("confirm_unit_name"),
         deciding_authority_uscc=commitment.get("confirm_unit_uscc"),
         listing_date=day.isoformat(),
-        valid_to=add_period(day, rules.breach_period).isoformat(),
+        valid_to=add_period(day, listing.period).isoformat(),
         status="有效",
         source_org_name=commitment.get("confirm_unit_name"),
         source_org_uscc=commitment.get("confirm_unit_uscc"),

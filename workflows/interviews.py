@@ -6,6 +6,12 @@ obligations stay unmet), the authority summons it: :func:`record_interview` stor
 and links it to the record that prompted it, so both timelines show the step.
 :func:`record_rectification` adds the rectification result as a new version. An interview is
 a supervisory step, not a penalty: it never restricts anything through the check API.
+
+Every interview has its kind (约谈类型, schema field ``interview_kind``), in rising severity
+提示约谈, 警示约谈, 告诫约谈 (the short forms 提示 / 警示 / 告诫 are read as these); the kind is
+the state of the ``interview`` step on both timelines. Records stored before the field existed
+have none: they stay as stored (nothing invents a severity), and a new version of one — a
+rectification — needs the kind from the authority (problem ``interview-kind-missing``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from schemas import schema_document
 from store import Store, UnknownRecordError
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, InvalidRequestError
@@ -23,6 +30,28 @@ from workflows.versions import VersionResult, store_version
 
 DATASET = "interview-record"
 GOVERNMENT_SCOPE = "政务共享"
+
+
+def interview_kinds() -> tuple[str, ...]:
+    """The kinds of interview (约谈类型), mildest first, from the interview-record schema."""
+    node = schema_document(DATASET)["$defs"]["interview_kind"]
+    return tuple(node["enum"])
+
+
+def interview_kind(value: object) -> str | None:
+    """The kind ``value`` names (a kind or its short form), or None for none or an unknown one."""
+    text = str(value or "").strip()
+    if text in interview_kinds():
+        return text
+    aliases: dict[str, str] = schema_document(DATASET)["$defs"]["interview_kind"].get(
+        "x-choice-aliases", {}
+    )
+    return aliases.get(text)
+
+
+def _kind_missing(record_id: str | None = None) -> VersionResult:
+    bad = problem("interview-kind-missing", kinds=" / ".join(interview_kinds()))
+    return VersionResult(record_id, None, None, problems=(bad,))
 
 
 def record_interview(
@@ -36,13 +65,17 @@ def record_interview(
 ) -> VersionResult:
     """Store an interview held by the caller's department (公开范围 政务共享 only).
 
-    ``about_record_id``: the record whose failed rectification led to the interview.
+    ``about_record_id``: the record whose failed rectification led to the interview. The
+    record needs its ``interview_kind`` (problem ``interview-kind-missing`` otherwise).
     """
     caller.require_department(record.get("authority_uscc"), what="recording an interview")
     scope = record.get("publication_scope") or GOVERNMENT_SCOPE
     if scope != GOVERNMENT_SCOPE:
         bad = problem("interview-not-government", scope=scope)
         return VersionResult(None, None, None, problems=(bad,))
+    kind = interview_kind(record.get("interview_kind"))
+    if not str(record.get("interview_kind") or "").strip():
+        return _kind_missing()
     if about_record_id is not None:
         try:
             store.get(about_record_id)
@@ -52,7 +85,11 @@ def record_interview(
     result = store_version(
         store,
         DATASET,
-        {**record, "publication_scope": GOVERNMENT_SCOPE},
+        {
+            **record,
+            "interview_kind": kind or record.get("interview_kind"),
+            "publication_scope": GOVERNMENT_SCOPE,
+        },
         caller=caller,
         today=today,
         now=when,
@@ -64,11 +101,12 @@ def record_interview(
                 record_id=result.record_id,
                 workflow=Workflow.INTERVIEW,
                 step="interview",
+                state_to=kind,
                 caller=caller,
                 now=when,
                 seq=result.seq,
                 note=record.get("interview_reason"),
-                details={"about_record_id": about_record_id},
+                details={"about_record_id": about_record_id, "interview_kind": kind},
             )
             if about_record_id is not None:
                 log_step(
@@ -76,10 +114,11 @@ def record_interview(
                     record_id=about_record_id,
                     workflow=Workflow.INTERVIEW,
                     step="interview",
+                    state_to=kind,
                     caller=caller,
                     now=when,
                     note=record.get("interview_reason"),
-                    details={"interview_record_id": result.record_id},
+                    details={"interview_record_id": result.record_id, "interview_kind": kind},
                 )
     return result
 
@@ -92,8 +131,13 @@ def record_rectification(
     caller: Caller,
     today: date,
     now: datetime | None = None,
+    kind: str | None = None,
 ) -> VersionResult:
-    """Add the rectification result (整改结果) to an interview record as a new version."""
+    """Add the rectification result (整改结果) to an interview record as a new version.
+
+    ``kind``: the 约谈类型 of a record stored without one (legacy); it may not change a kind
+    already recorded (:class:`InvalidRequestError`).
+    """
     try:
         stored = store.get(interview_record_id)
     except UnknownRecordError:
@@ -101,11 +145,20 @@ def record_rectification(
     if stored.dataset != DATASET:
         raise InvalidRequestError(f"{interview_record_id} is not an interview record")
     caller.require_department(stored.payload.get("authority_uscc"), what="recording rectification")
+    recorded = stored.payload.get("interview_kind")
+    given = interview_kind(kind) if kind else None
+    if kind and given is None:
+        known = ", ".join(interview_kinds())
+        raise InvalidRequestError(f"unknown interview kind {kind!r}; use one of {known}")
+    if recorded and given and given != recorded:
+        raise InvalidRequestError(f"{interview_record_id} is a {recorded}, not a {given}")
+    if not (recorded or given):
+        return _kind_missing(interview_record_id)
     when = now or datetime.now(UTC)
     version = store_version(
         store,
         DATASET,
-        {**stored.payload, "rectification_result": result},
+        {**stored.payload, "interview_kind": recorded or given, "rectification_result": result},
         caller=caller,
         today=today,
         now=when,
@@ -117,6 +170,7 @@ def record_rectification(
                 record_id=interview_record_id,
                 workflow=Workflow.INTERVIEW,
                 step="rectification",
+                state_to=recorded or given,
                 caller=caller,
                 now=when,
                 seq=version.seq,

@@ -79,9 +79,6 @@ class Procedures:
     repair_commitment_type: str
     repair_rules: Mapping[str, RepairRule]
     breach_statuses: frozenset[str]
-    breach_list_name: str
-    breach_listing_basis: str
-    breach_period: str
 
     def repair_rule(self, dataset: str) -> RepairRule | None:
         """The dataset's repair rule; None when its records are not subject to repair."""
@@ -125,9 +122,6 @@ def read_procedures(path: Path = PROCEDURES_FILE) -> Procedures:
         repair_commitment_type=rep["commitment_type"],
         repair_rules={ds: _repair_rule(ds, r) for ds, r in rep["datasets"].items()},
         breach_statuses=frozenset(com["breach_statuses"]),
-        breach_list_name=com["watch_list"]["list_name"],
-        breach_listing_basis=com["watch_list"]["listing_basis"],
-        breach_period=com["watch_list"]["period"],
     )
 
 

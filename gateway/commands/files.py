@@ -112,7 +112,8 @@ def withdraw(
         str,
         typer.Option(
             "--reason",
-            help="revoked | corrected | repaired | expired | objection-upheld | listing-ended",
+            help="revoked | corrected | repaired | expired | objection-upheld | listing-ended"
+            " | repair_national",
         ),
     ],
     key: Annotated[

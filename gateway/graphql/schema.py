@@ -11,11 +11,13 @@ import orjson
 import strawberry
 from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.context import GatewayContext, context_getter
 from gateway.graphql.limits import limit_extensions, should_mask_error
 from gateway.graphql.mutations import Mutation
+from gateway.graphql.national import NationalQuery
 from gateway.graphql.resolvers import Query
 from gateway.settings import Settings
 
@@ -35,7 +37,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # model_construct: the declared defaults, without reading the environment at import
     settings = settings or Settings.model_construct()
     return GatewaySchema(
-        query=Query,
+        query=merge_types("Query", (Query, NationalQuery)),
         mutation=Mutation,
         extensions=limit_extensions(
             max_depth=settings.graphql_max_depth,

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from catalog import UnknownDatasetError
 from gateway.auth import Principal
+from gateway.clock import today_of
 from gateway.errors import ApiError
 from gateway.ratelimit import caller
 from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
@@ -71,8 +72,6 @@ def store_of(request: Request) -> Store:
 
 def today(request: Request) -> date:
     """The day publication windows are judged on."""
-    from gateway.app import today_of  # gateway.app imports the routes
-
     return today_of(request.app)
 
 

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from gateway.routes.depends import today
 from gateway.routes.monitor import last_complete_month, report_for
+from gateway.templating import render
 from gateway.web.charts import bar_chart
-from gateway.web.templating import render
 from workflows.monitor import previous_month
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

@@ -21,8 +21,8 @@ from starlette.concurrency import run_in_threadpool
 import schemas
 from catalog import load_catalog
 from gateway.routes.depends import store_of, today
+from gateway.templating import render
 from gateway.web.session import WebSession, check_csrf, current, sign_in, sign_out
-from gateway.web.templating import render
 from publishers import HeaderIndex, ReadError, map_columns, open_bytes
 from publishers.annotate import annotate
 from store import (

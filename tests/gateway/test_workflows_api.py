@@ -427,6 +427,29 @@ def test_fulfilment_and_breach(api: Api) -> None:
     assert_error(api.post(url, json={"status": "履行中"}, role=Role.ADMIN), 400)
 
 
+def test_a_breach_without_a_listing_basis_is_recorded(api: Api) -> None:
+    rid = submit(api, "credit-commitment", commitment(18, kind="容缺受理型"), DRC)
+    body = {
+        "status": "部分履行",
+        "unperformed_content": "未补交材料",
+        "liability_pursued": "终止办理",
+    }
+    r = api.post(
+        f"/api/v1/commitments/{rid}/fulfilment", json=body, role=Role.DEPARTMENT, department=DRC[1]
+    )
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["listing"] is None
+    assert answer["breach"]["consequence"] == "recorded"
+    assert answer["breach"]["commitment_type"] == "容缺受理型" and answer["breach"]["basis"]
+    check = api.json(f"/api/v1/checks?creditCode={uscc(18)}&scenario=approvals", role=Role.AGENCY)
+    assert not check["restricted"]
+    items = api.json(f"/api/v1/records/{rid}/timeline", role=Role.ADMIN)["items"]
+    steps = [i for i in items if i["kind"] == "step"]
+    assert [i["step"] for i in steps] == ["fulfilment", "breach-recorded"]
+    assert steps[1]["details"]["consequence"] == "recorded"
+
+
 # -- timelines --------------------------------------------------------------------------------
 
 

@@ -510,7 +510,8 @@ COUNTERPART_CASES: dict[str, CounterpartCase] = {
     ),
     "placeholder-for-organisation": CounterpartCase(
         (put("uscc", PLACEHOLDER), put("business_reg_no", "420100000123456")),
-        ("uscc-placeholder", "const", "counterpart_category"),
+        # the code is what is wrong (a legal person has a real USCC), not the category
+        ("uscc-placeholder", "not", "uscc"),
     ),
     "placeholder-without-business-reg-no": CounterpartCase(
         (
@@ -739,6 +740,12 @@ CASES: dict[str, Case] = {
         2,
         (put("uscc", PLACEHOLDER), put("business_reg_no", "420106600765432")),
         ("evaluation-real-uscc", "format", "uscc"),
+    ),
+    "evaluation-grade-scale": Case(
+        "credit-evaluation",
+        0,
+        (put("grade", "M"),),
+        ("evaluation-grade-scale", "enum", "grade"),
     ),
     "evaluation-natural-person": Case(
         "credit-evaluation",

@@ -213,6 +213,7 @@ def interview(i: int, *, authority: tuple[str, str] = AMR, **extra: Any) -> dict
     return {
         **org(i),
         "record_no": f"武市监约〔2026〕{i}号",
+        "interview_kind": "警示约谈",
         "interview_reason": "信用承诺未履行，整改逾期未完成",
         "interview_basis": "《武汉市公共信用信息管理办法》",
         "interview_date": "2026-05-28",

@@ -365,14 +365,15 @@ class FulfilmentBody(BaseModel):
     unperformed_content: str | None = None
     liability_pursued: str | None = None
     decision_doc_no: str | None = Field(
-        None, description="Needed for a breach: the document listing the subject."
+        None,
+        description="Needed for a breach of a type that lists (commitment-types.yaml).",
     )
     note: str | None = None
 
 
 @router.post(
     "/commitments/{record_id}/fulfilment",
-    summary="Record a commitment's fulfilment; a breach lists the subject on the watch list",
+    summary="Record a commitment's fulfilment; a breach is listed or recorded by its type",
     responses=WORKFLOW_ERRORS,
 )
 def post_fulfilment(
