@@ -11,7 +11,9 @@ What :func:`build_demo` does, in order:
 3. takes records down with every reason — revoked, corrected (then re-submitted, which
    publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
    the sweep, which expires what left its publication window (most older penalties);
-4. creates one key per role (public, agency, platform, department, admin).
+4. submits dated penalties of two departments, one on time and one late
+   (:mod:`gateway.demo_timed`), so the monitoring has a ranking and an overdue department;
+5. creates one key per role (public, agency, platform, department, admin).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog import load_catalog
+from gateway.demo_timed import submit_dated
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
@@ -56,6 +59,7 @@ class DemoStore:
     keys: dict[Role, tuple[ApiKey, str]] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     head: int = 0
+    dated: dict[str, int] = field(default_factory=dict)
 
 
 def _remove(path: Path) -> None:
@@ -133,6 +137,9 @@ def fill_demo(
     report = progress or (lambda _step, _done, _total: None)
     demo = DemoStore(url=url or store.url)
     _fill(store, demo, entities, seed, report)
+    report("submitting dated penalties (monitoring)", 0, 1)
+    demo.dated = submit_dated(store, population(entities, seed=seed), today or dt.date.today(),
+                              seed)
     report("taking records down", 0, 1)
     _take_downs(store, demo, today or dt.date.today())
     demo.head = store.head()

@@ -13,6 +13,7 @@
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
+``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
@@ -44,6 +45,7 @@ from gateway.routes import (
     catalogue,
     changes,
     entities,
+    monitor,
     national,
     records,
     reports,
@@ -78,6 +80,7 @@ ROUTERS = (
     admin,
     calendar,
     rules,
+    monitor,
 )
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:
