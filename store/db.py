@@ -32,6 +32,10 @@ WRITER_LOCK_KEY = 0x63726764_73746F72 & 0x7FFF_FFFF_FFFF_FFFF
 MIGRATION_LOCK_KEY = WRITER_LOCK_KEY - 1
 """PostgreSQL advisory-lock key taken while migrating."""
 
+JOB_LOCK_KEY = WRITER_LOCK_KEY - 2
+"""PostgreSQL advisory-lock key held (session lock, non-blocking) by the one process running
+a scheduled job (:mod:`store.jobs`)."""
+
 
 def normalise_url(url: str | URL) -> URL:
     """Parse a store URL; PostgreSQL URLs are pinned to the psycopg 3 driver."""

@@ -5,10 +5,13 @@ from gateway.commands import (
     catalogue,
     exchange,
     files,
+    monitor,
     publish,
     reports,
+    rules,
     sampling,
     service,
+    worker,
 )
 
 __all__ = [
@@ -16,8 +19,11 @@ __all__ = [
     "catalogue",
     "exchange",
     "files",
+    "monitor",
     "publish",
     "reports",
+    "rules",
     "sampling",
     "service",
+    "worker",
 ]
