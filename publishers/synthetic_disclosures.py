@@ -73,7 +73,10 @@ LETTER = (
 SUBSTITUTE_BASIS = (
     "《国务院关于深化“证照分离”改革进一步激发市场主体发展活力的通知》（国发〔2021〕7号）"
 )
-DEFERRED_BASIS = "《国务院办公厅关于加快推进社会信用体系建设构建以信用为基础的新型监管机制的指导意见》（国办发〔2019〕35号）"
+DEFERRED_BASIS = (
+    "《国务院办公厅关于加快推进社会信用体系建设构建以信用为基础的新型监管机制的指导意见》"
+    "（国办发〔2019〕35号）"
+)
 
 MATTERS: tuple[tuple[int, str, str, str, str | None], ...] = (
     # (agency index, matter code suffix, matter name, commitment type, materials that may follow)
