@@ -94,7 +94,9 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 """Fields the catalogue builds record keys from, for the record kinds of this module."""
 
 EXAMPLE_SCHEMAS = tuple(NATURAL_KEYS)
-ENTITY_SCHEMAS = tuple(n for n in EXAMPLE_SCHEMAS if n not in ("punishment-measure", "commitment-matter"))
+REFERENCE_SCHEMAS = ("punishment-measure", "commitment-matter")
+"""Lists without a subject."""
+ENTITY_SCHEMAS = tuple(n for n in EXAMPLE_SCHEMAS if n not in REFERENCE_SCHEMAS)
 BUSINESS_ONLY = ("credit-evaluation", "consumer-complaint")
 """Schemas whose subject is never a natural person."""
 
