@@ -126,6 +126,16 @@ def test_the_plans_remaining_disclosures_have_public_pages(
     assert csv_text.count("\n") > 1 and "投诉人" not in csv_text.splitlines()[0]
 
 
+def test_an_entity_page_lists_its_consumer_complaints(live: LiveGateway, page: Page) -> None:
+    records = httpx.get(f"{live.url}/api/v1/datasets/consumer-complaint/records?limit=50").json()
+    complaint = next(r for r in records["records"] if r["uscc"] != "00000000000000000X")
+    page.goto(f"{live.url}/entities/{complaint['uscc']}")
+    section = page.locator("section#complaints")
+    expect(section.locator("h2")).to_contain_text("消费投诉")
+    expect(section).to_contain_text(complaint["complaint_no"])
+    expect(section).to_contain_text(complaint["handling_result"])
+
+
 def test_a_dataset_not_open_to_the_public_offers_no_download(live: LiveGateway, page: Page) -> None:
     closed = [
         d["id"]
