@@ -45,7 +45,7 @@ def complaints(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
     for n in range(count):
         business = pop.organisation(rng)
         record = {k: business[k] for k in BUSINESS_FIELDS if k in business}
-        complained = _date_between(rng, dt.date(2024, 6, 1), LATEST - dt.timedelta(days=30))
+        complained = _date_between(rng, dt.date(2025, 3, 1), LATEST - dt.timedelta(days=30))
         result = _weighted(rng, RESULTS)
         closed = complained + dt.timedelta(days=rng.randint(5, 28))
         record.update(
