@@ -11,14 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from publishers.synthetic import _date_between
-
-if TYPE_CHECKING:
-    from publishers.synthetic_catalogue import Population
+from publishers.synthetic import Agencies, _date_between
 
 Record = dict[str, Any]
+
+
+class Population(Protocol):
+    """What these generators need of :class:`publishers.synthetic_catalogue.Population`
+    (a protocol, so the two modules do not import each other)."""
+
+    @property
+    def agencies(self) -> Agencies: ...
+
+    def organisation(self, rng: random.Random) -> Record: ...
+
+
 LATEST = dt.date(2026, 11, 20)
 """The latest closing date generated (as :data:`publishers.synthetic_catalogue.TODAY`)."""
 
