@@ -141,7 +141,8 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+    padded = (text + "=" * (-len(text) % 4)).encode("ascii")
+    return base64.b64decode(padded, altchars=b"-_", validate=True)
 
 
 class CursorCodec:
@@ -176,8 +177,9 @@ class CursorCodec:
                 param=param,
             ) from None
         if not isinstance(after, str) or not RECORD_ID_PATTERN.match(after):
-            raise PagingError(f"{param} is not a cursor of a page", code="invalid-cursor",
-                              param=param)
+            raise PagingError(
+                f"{param} is not a cursor of a page", code="invalid-cursor", param=param
+            )
         if not after.startswith(f"{binding.dataset}:"):
             raise PagingError(
                 f"{param} is not a cursor of a {binding.dataset} page",
@@ -305,7 +307,13 @@ def iter_views(
     after: str | None = None
     while True:
         page = read_page(
-            store, entry, audience, today, after=after, limit=batch, filters=filters or {},
+            store,
+            entry,
+            audience,
+            today,
+            after=after,
+            limit=batch,
+            filters=filters or {},
             budget=budget,
         )
         if page.views:
