@@ -72,7 +72,12 @@ class Query:
         ctx.audit("entity", code, found.log_position)
         return found.entity
 
-    @strawberry.field(description="A keyset page of one dataset's records, in record-id order.")
+    @strawberry.field(
+        description="A keyset page of one dataset's records, in record-id order. A request "
+        "examines at most page_scan_budget stored records, so a page may be short, even "
+        "empty, with scanBudgetExhausted and hasNextPage: continue from endCursor. Cursors "
+        "are signed and valid only with the same dataset, filter and caller's audience."
+    )
     async def records(
         self,
         info: GatewayInfo,

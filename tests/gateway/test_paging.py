@@ -303,3 +303,24 @@ def test_the_credit_code_filter_reads_the_uscc_index(store: Store) -> None:
                 str(row[-1]) for row in conn.exec_driver_sql(explain + statement, parameters)
             )
             assert "ix_records_uscc" in plan, plan
+
+
+def test_graphql_walks_a_filter_matching_nothing_window_by_window(api: Api) -> None:
+    variables: dict[str, Any] = {
+        "dataset": LICENCE,
+        "first": 10,
+        "filter": {"fields": [{"field": "licence_category", "value": "无此类别"}]},
+    }
+    pages = []
+    while True:
+        body = api.post("/graphql", json={"query": GRAPHQL_PAGE, "variables": variables}).json()
+        assert "errors" not in body, body
+        page = body["data"]["records"]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        assert page["scanBudgetExhausted"] and page["pageInfo"]["endCursor"]
+        variables["after"] = page["pageInfo"]["endCursor"]
+    assert all(p["nodes"] == [] for p in pages)
+    assert len(pages) == RECORDS // BUDGET + 1
+    assert pages[-1]["scanBudgetExhausted"] is False
