@@ -300,10 +300,12 @@ def iter_views(
     filters: Mapping[str, str] | None = None,
     batch: int = 1000,
     budget: int = DEFAULT_SCAN_BUDGET,
+    keep_empty: bool = False,
 ) -> Iterator[list[dict[str, Any]]]:
     """Every visible record of a dataset in record-id order, a list per page (each page is
     its own short, budgeted read, so a long download never holds a snapshot open and no
-    single query walks the whole dataset)."""
+    single query walks the whole dataset). ``keep_empty`` yields pages the budget cut empty
+    too, so a caller that reads the first page up front reads one window, not a scan."""
     after: str | None = None
     while True:
         page = read_page(
@@ -316,7 +318,7 @@ def iter_views(
             filters=filters or {},
             budget=budget,
         )
-        if page.views:
+        if page.views or keep_empty:
             yield page.views
         if not page.has_next:
             return

@@ -128,15 +128,17 @@ def _download(
         pages = iter_views(
             store, entry, audience, today(request), filters=filters,
             budget=request.app.state.settings.page_scan_budget,
+            keep_empty=True,
         )
-        # read the first page now, so a bad filter is an error response, not a broken stream
+        # read the first page (one window) now, so a store error is an error response, not a
+        # broken stream
         first = next(pages, None)
     audit_of(request.app).note(principal, f"download.{kind}", entry.id, head)
 
     def all_pages() -> Iterator[list[dict[str, Any]]]:
-        if first is not None:
+        if first:
             yield first
-            yield from pages
+        yield from (views for views in pages if views)
 
     chunks = csv_chunks(all_pages(), columns(entry, audience)) if kind == "csv" else (
         ndjson_chunks(all_pages())

@@ -324,3 +324,16 @@ def test_graphql_walks_a_filter_matching_nothing_window_by_window(api: Api) -> N
     assert all(p["nodes"] == [] for p in pages)
     assert len(pages) == RECORDS // BUDGET + 1
     assert pages[-1]["scanBudgetExhausted"] is False
+
+
+def test_downloads_read_window_by_window(api: Api) -> None:
+    base = f"/api/v1/datasets/{LICENCE}/download.ndjson"
+    r = api.get(f"{base}?licence_category=特许")
+    assert r.status_code == 200
+    lines = [orjson.loads(line) for line in r.content.splitlines()]
+    assert lines == visible(api.store, Audience.PUBLIC, licence_category="特许")
+    nothing = api.get(f"{base}?licence_category=无此类别")
+    assert nothing.status_code == 200 and nothing.content == b""
+    everything = api.get(f"/api/v1/datasets/{LICENCE}/download.csv", role=Role.PLATFORM)
+    rows = everything.content.decode("utf-8-sig").splitlines()[1:]
+    assert len(rows) == len(visible(api.store, Audience.GOVERNMENT))
