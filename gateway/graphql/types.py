@@ -85,6 +85,11 @@ class RecordConnection:
         description="The change-log position (seq) read before this page: follow `changes` "
         "from here to keep a downloaded copy current."
     )
+    scan_budget_exhausted: bool = strawberry.field(
+        description="The page ended because this request examined as many stored records as "
+        "the scan budget allows, not because it was full: it may be short, even empty; "
+        "continue from `pageInfo.endCursor` while `hasNextPage`."
+    )
     cursors: strawberry.Private[list[str]]
 
     @strawberry.field
