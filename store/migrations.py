@@ -222,6 +222,12 @@ def _reports(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
 
 
+def _alerts(conn: Connection) -> None:
+    from store.alerts import ALERT_TABLES
+
+    tables.metadata.create_all(conn, tables=list(ALERT_TABLES), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -238,6 +244,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(
+        16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
+    ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 

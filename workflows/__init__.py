@@ -65,6 +65,9 @@ from workflows.repair import (
     get_repair,
     list_repairs,
 )
+from workflows.risk import AlertRun, run_alerts
+from workflows.risk_rules import RiskRule, RiskRules, load_risk_rules, read_risk_rules
+from workflows.risk_sources import GradePoint, grade_history
 from workflows.steps import Step, Workflow, steps_of
 from workflows.timeline import TimelineAudience, TimelineItem, timeline
 from workflows.versions import VersionResult
@@ -72,6 +75,7 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "AlertRun",
     "BreachListing",
     "CalendarImport",
     "Caller",
@@ -82,6 +86,7 @@ __all__ = [
     "CommitmentTypes",
     "Entry",
     "FulfilmentResult",
+    "GradePoint",
     "InvalidRequestError",
     "Measure",
     "MeasureList",
@@ -98,6 +103,8 @@ __all__ = [
     "RemovalReason",
     "RepairApplication",
     "RepairState",
+    "RiskRule",
+    "RiskRules",
     "StateConflictError",
     "Step",
     "TimelineAudience",
@@ -111,6 +118,7 @@ __all__ = [
     "file_objection",
     "get_objection",
     "get_repair",
+    "grade_history",
     "import_calendar_year",
     "import_national_results",
     "interview_kind",
@@ -123,6 +131,7 @@ __all__ = [
     "load_commitment_types",
     "load_measures",
     "load_procedures",
+    "load_risk_rules",
     "problem",
     "problem_codes",
     "publish_measures",
@@ -130,6 +139,7 @@ __all__ = [
     "read_measures",
     "read_procedures",
     "read_results",
+    "read_risk_rules",
     "recompute_deadlines",
     "record_fulfilment",
     "record_interview",
@@ -137,6 +147,7 @@ __all__ = [
     "record_rectification",
     "register",
     "remove_entry",
+    "run_alerts",
     "start_verification",
     "steps_of",
     "timeline",

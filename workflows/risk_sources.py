@@ -1,0 +1,172 @@
+"""What the risk rules read (预警数据来源): an entity's records, the persons behind list
+entries, the entities where a person is legal representative, and grade history.
+
+Persons are matched by ID number (``legal_rep_id_no`` on records, ``id_no`` on person links).
+Records have no index on the legal representative, so :func:`entities_with_rep` scans the
+payloads of active records for the canonical ``"legal_rep_id_no":"<id>"`` text (payloads are
+canonical JSON: :mod:`store.payloads`); that is one scan per person of a touched listed entity.
+
+:func:`grade_history` is the seam to the comprehensive evaluation (issue 12 item 1): it reads
+``credit_grade_history`` (columns ``uscc``, ``grade``, ``as_of``) when that table exists and
+returns ``[]`` otherwise, so the ``grade-fall`` rule stays silent until the evaluation lands
+and lights up without a change here if the evaluation keeps that table. If it keeps its grades
+elsewhere, only this function changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import orjson
+from sqlalchemy import inspect, select, text
+
+from store import Store, StoredRecord
+from store.tables import records
+from workflows.tables import person_links
+
+GRADE_HISTORY_TABLE = "credit_grade_history"
+LISTED_STATUS = "有效"
+
+
+@dataclass(frozen=True, slots=True)
+class GradePoint:
+    """An entity's grade as of a day."""
+
+    as_of: date
+    grade: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPerson:
+    """A person behind a list entry: named on it, or linked to it by hand."""
+
+    id_no: str
+    name: str | None
+    role: str
+    entry: StoredRecord
+
+
+def grade_history(store: Store, uscc: str) -> list[GradePoint]:
+    """The entity's grades, oldest first; ``[]`` while no evaluation table exists."""
+    if not inspect(store.engine).has_table(GRADE_HISTORY_TABLE):
+        return []
+    query = text(
+        f"SELECT grade, as_of FROM {GRADE_HISTORY_TABLE} WHERE uscc = :uscc ORDER BY as_of"
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query, {"uscc": uscc}).all()
+    points = []
+    for grade, as_of in rows:
+        day = as_of.date() if isinstance(as_of, datetime) else as_of
+        points.append(GradePoint(date.fromisoformat(str(day)), str(grade)))
+    return points
+
+
+def entity_records(store: Store, uscc: str) -> list[StoredRecord]:
+    """The entity's active records, every dataset."""
+    return store.by_uscc(uscc, state="active")
+
+
+def listed(entry: StoredRecord, today: date) -> bool:
+    """Whether a list entry is in force on ``today`` (active, 有效, not past 有效期至)."""
+    payload = entry.payload
+    if not entry.active or payload.get("status", LISTED_STATUS) != LISTED_STATUS:
+        return False
+    valid_to = payload.get("valid_to")
+    return not valid_to or str(valid_to) >= today.isoformat()
+
+
+def _active(store: Store, record_ids: Iterable[str]) -> list[StoredRecord]:
+    ids = sorted(set(record_ids))
+    if not ids:
+        return []
+    query = select(records).where(records.c.record_id.in_(ids), records.c.state == "active")
+    with store.engine.connect() as conn:
+        return [StoredRecord.from_row(row) for row in conn.execute(query).mappings()]
+
+
+def persons_of_entries(
+    store: Store, entries: Sequence[StoredRecord], roles: Sequence[str]
+) -> list[ListedPerson]:
+    """The persons behind list entries: the legal representative named on each, responsible
+    persons with a role in ``roles``, and active person links with such a role."""
+    found: list[ListedPerson] = []
+    by_id = {e.record_id: e for e in entries}
+    for entry in entries:
+        payload = entry.payload
+        if payload.get("legal_rep_id_no"):
+            found.append(
+                ListedPerson(
+                    str(payload["legal_rep_id_no"]).upper(),
+                    payload.get("legal_rep_name"),
+                    "法定代表人",
+                    entry,
+                )
+            )
+        for person in payload.get("responsible_persons") or ():
+            if person.get("id_no") and person.get("role") in roles:
+                found.append(
+                    ListedPerson(
+                        str(person["id_no"]).upper(), person.get("name"), person["role"], entry
+                    )
+                )
+    if by_id:
+        query = select(person_links).where(
+            person_links.c.record_id.in_(sorted(by_id)),
+            person_links.c.unlinked_at.is_(None),
+            person_links.c.id_no.is_not(None),
+        )
+        with store.engine.connect() as conn:
+            for row in conn.execute(query):
+                if row.role in roles:
+                    found.append(
+                        ListedPerson(row.id_no, row.person_name, row.role, by_id[row.record_id])
+                    )
+    return found
+
+
+def _rep_clause(id_no: str) -> object:
+    needle = '"legal_rep_id_no":' + orjson.dumps(id_no).decode()
+    return records.c.payload.contains(needle, autoescape=True)
+
+
+def records_with_rep(
+    store: Store, id_no: str, *, datasets: Sequence[str] | None = None
+) -> list[StoredRecord]:
+    """Active records naming ``id_no`` as legal representative (of any entity)."""
+    query = select(records).where(records.c.state == "active", _rep_clause(id_no))  # type: ignore[arg-type]
+    if datasets is not None:
+        query = query.where(records.c.dataset.in_(list(datasets)))
+    with store.engine.connect() as conn:
+        return [StoredRecord.from_row(row) for row in conn.execute(query).mappings()]
+
+
+def entries_naming(
+    store: Store, id_no: str, lists: Sequence[str], roles: Sequence[str], today: date
+) -> list[ListedPerson]:
+    """List entries in force that have ``id_no`` behind them (named or linked)."""
+    candidates = {r.record_id: r for r in records_with_rep(store, id_no, datasets=lists)}
+    query = select(person_links.c.record_id).where(
+        person_links.c.id_no == id_no, person_links.c.unlinked_at.is_(None)
+    )
+    with store.engine.connect() as conn:
+        linked = list(conn.scalars(query))
+    for entry in _active(store, linked):
+        if entry.dataset in lists:
+            candidates.setdefault(entry.record_id, entry)
+    in_force = [e for e in candidates.values() if listed(e, today)]
+    return [p for p in persons_of_entries(store, in_force, roles) if p.id_no == id_no]
+
+
+def entities_with_rep(store: Store, id_no: str) -> set[str]:
+    """USCCs of the entities whose active records name ``id_no`` as legal representative."""
+    return {r.uscc for r in records_with_rep(store, id_no) if r.uscc}
+
+
+def mask_id(id_no: str) -> str:
+    """An ID number with its middle hidden (alerts carry no full personal ID)."""
+    if len(id_no) <= 10:
+        return id_no[:2] + "*" * max(len(id_no) - 2, 0)
+    return id_no[:6] + "*" * (len(id_no) - 10) + id_no[-4:]
