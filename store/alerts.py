@@ -357,12 +357,12 @@ def list_alerts(
     uscc: str | None = None,
     limit: int = 500,
 ) -> list[Alert]:
-    """Alerts, newest first: routed to ``department`` (every alert when None), in ``state``."""
+    """Alerts, newest raised first: routed to ``department`` (every alert when None), in ``state``."""
     if state is not None and state not in {s.value for s in AlertState}:
         raise InvalidQueryError(f"state must be open, acknowledged or closed, not {state!r}")
     if not 1 <= limit <= 5000:
         raise InvalidQueryError("limit must be between 1 and 5000")
-    query = select(alerts).order_by(alerts.c.updated_at.desc(), alerts.c.id.desc()).limit(limit)
+    query = select(alerts).order_by(alerts.c.id.desc()).limit(limit)
     if department is not None:
         routed = select(alert_departments.c.alert_id).where(
             alert_departments.c.department_uscc == department.upper()
