@@ -357,7 +357,7 @@ def list_alerts(
     uscc: str | None = None,
     limit: int = 500,
 ) -> list[Alert]:
-    """Alerts, newest raised first: routed to ``department`` (every alert when None), in ``state``."""
+    """Alerts, newest first: routed to ``department`` (every alert when None), in ``state``."""
     if state is not None and state not in {s.value for s in AlertState}:
         raise InvalidQueryError(f"state must be open, acknowledged or closed, not {state!r}")
     if not 1 <= limit <= 5000:
