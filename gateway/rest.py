@@ -11,6 +11,7 @@
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
+``GET  /api/v1/alerts``, ``POST …/{id}/ack|close``      departments: risk alerts (风险预警)
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
@@ -38,6 +39,7 @@ from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
+    alerts,
     calendar,
     catalogue,
     changes,
@@ -63,7 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-ROUTERS = (catalogue, records, national, entities, reports, changes, submissions, admin, calendar)
+ROUTERS = (
+    catalogue, records, national, entities, reports, changes, submissions, alerts, admin, calendar,
+)  # fmt: skip
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:
     api.include_router(module.router)
