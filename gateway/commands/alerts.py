@@ -99,7 +99,7 @@ def alerts_list(
         return
     for alert in found:
         out.print(
-            f"#{alert.id} [{alert.state.value}] {alert.severity} {alert.rule_id} "
+            f"#{alert.id} {escape('[' + alert.state.value + ']')} {alert.severity} {alert.rule_id} "
             f"{alert.uscc} {escape(alert.entity_name or '')} — {escape(alert.summary)} "
             f"→ {', '.join(alert.departments)}"
         )

@@ -2,7 +2,8 @@
 
 * :mod:`gateway.web.public` — the citizen's lookup: ``/``, ``/search``, ``/entities/{uscc}``,
   ``/datasets``, ``/datasets/{id}``;
-* :mod:`gateway.web.workspace` — the department clerk's ``/workspace``;
+* :mod:`gateway.web.workspace` — the department clerk's ``/workspace`` (its risk alerts:
+  :mod:`gateway.web.workspace_alerts`);
 * :mod:`gateway.web.console` — the credit office's ``/console`` (admin keys);
 * static assets under ``/static`` (served by the gateway itself: no CDN).
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.web import console, public, workspace
+from gateway.web import console, public, workspace, workspace_alerts
 
 STATIC = Path(__file__).parent / "static"
 
@@ -29,4 +30,5 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(workspace.router)
+    app.include_router(workspace_alerts.router)
     app.include_router(console.router)

@@ -23,6 +23,7 @@ from catalog import load_catalog
 from gateway.routes.depends import store_of, today
 from gateway.web.session import WebSession, check_csrf, current, sign_in, sign_out
 from gateway.web.templating import render
+from gateway.web.workspace_alerts import workspace_alerts
 from publishers import HeaderIndex, ReadError, map_columns, open_bytes
 from publishers.annotate import annotate
 from store import (
@@ -133,6 +134,7 @@ def _dashboard(request: Request, session: WebSession, error: str | None) -> dict
         "today": day,
         "timeliness": timeliness_by(store.engine, "department", key=dept) if dept else [],
         "quality": {"rows": seen, "rejected": rejected},
+        "alerts": workspace_alerts(store.engine, dept),
     }
 
 
