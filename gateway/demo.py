@@ -11,7 +11,8 @@ What :func:`build_demo` does, in order:
 3. takes records down with every reason — revoked, corrected (then re-submitted, which
    publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
    the sweep, which expires what left its publication window (most older penalties);
-4. creates one key per role (public, agency, platform, department, admin).
+4. creates one key per role (public, agency, platform, department, admin);
+5. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from catalog import load_catalog
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
+from workflows import run_alerts
 
 ACTOR = "demo:generator"
 Progress = Callable[[str, int, int], None]
@@ -54,6 +56,7 @@ class DemoStore:
     keys: dict[Role, tuple[ApiKey, str]] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     head: int = 0
+    alerts: int = 0
 
 
 def _remove(path: Path) -> None:
@@ -153,4 +156,5 @@ def build_demo(
             store, entities=entities, seed=seed, today=today, progress=progress, url=url
         )
         _keys(store, demo)
+        demo.alerts = run_alerts(store, today=today or dt.date.today()).raised
     return demo

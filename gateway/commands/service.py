@@ -242,6 +242,7 @@ def demo(
         "taken down 撤下: " + ", ".join(f"{r} {n}" for r, n in sorted(made.withdrawn.items())),
         highlight=False,
     )
+    out.print(f"risk alerts 风险预警: {made.alerts} (creditgate alerts list)", highlight=False)
     base = f"http://{host}:{port}"
     out.print(f"GraphQL (GraphiQL in a browser): {base}/graphql", highlight=False)
     out.print(
