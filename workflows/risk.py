@@ -128,7 +128,8 @@ def run_alerts(
     run = AlertRun(after=after, head=head)
     events = takewhile(lambda e: e.seq <= head, store.iter_changes(after=after))
     touched = touched_entities(store, events)
-    touched |= related_entities(store, rule_set, touched, today)
+    if after > 0:  # from the start of the log every entity is touched already
+        touched |= related_entities(store, rule_set, touched, today)
     run.entities = len(touched)
     ctx = Context(store, rule_set, today, grades)
     ordered = sorted(touched)

@@ -10,14 +10,14 @@ the summary), so an unchanged situation gives the same evidence and the same ale
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from store import Finding, Store, StoredRecord
 from store.windows import add_months
 from workflows.risk_rules import RiskRule, RiskRules, Route, RuleKind
-from workflows.risk_sources import GradePoint, entries_naming, mask_id
+from workflows.risk_sources import GradePoint, ListedPerson, listed_persons, mask_id
 
 AUTHORITY_FIELDS = (
     "authority_uscc", "deciding_authority_uscc", "acceptance_unit_uscc", "confirm_unit_uscc",
@@ -52,6 +52,14 @@ class Context:
     rules: RiskRules
     today: date
     grade_history: GradeHistory
+    _listed: dict[str, dict[str, list[ListedPerson]]] = field(default_factory=dict)
+
+    def listed(self, rule: RiskRule) -> dict[str, list[ListedPerson]]:
+        """The persons behind the rule's lists, by ID number (built once per run and rule)."""
+        if rule.id not in self._listed:
+            lists, roles = list(rule.params["lists"]), list(rule.params["roles"])
+            self._listed[rule.id] = listed_persons(self.store, lists, roles, self.today)
+        return self._listed[rule.id]
 
 
 def _decided(record: StoredRecord) -> date | None:
@@ -188,7 +196,8 @@ def grade_fall(rule: RiskRule, ctx: Context, entity: Entity) -> Finding | None:
 def listed_rep_elsewhere(rule: RiskRule, ctx: Context, entity: Entity) -> Finding | None:
     """A person behind a list entry in force (of another entity) is legal representative on
     this entity's records."""
-    lists, roles = list(rule.params["lists"]), list(rule.params["roles"])
+    lists = set(rule.params["lists"])
+    index = ctx.listed(rule)
     at_entity: dict[str, list[StoredRecord]] = {}
     for record in entity.records:
         id_no = record.payload.get("legal_rep_id_no")
@@ -197,11 +206,7 @@ def listed_rep_elsewhere(rule: RiskRule, ctx: Context, entity: Entity) -> Findin
     persons: list[dict[str, Any]] = []
     entries: list[Mapping[str, Any]] = []
     for id_no in sorted(at_entity):
-        behind = [
-            p
-            for p in entries_naming(ctx.store, id_no, lists, roles, ctx.today)
-            if p.entry.uscc and p.entry.uscc != entity.uscc
-        ]
+        behind = [p for p in index.get(id_no, ()) if p.entry.uscc and p.entry.uscc != entity.uscc]
         if not behind:
             continue
         names = {p.name for p in behind if p.name}

@@ -2,9 +2,11 @@
 entries, the entities where a person is legal representative, and grade history.
 
 Persons are matched by ID number (``legal_rep_id_no`` on records, ``id_no`` on person links).
-Records have no index on the legal representative, so :func:`entities_with_rep` scans the
+The persons behind list entries in force are indexed once per run (:func:`listed_persons`: the
+lists are small). The other way round has no index: :func:`entities_with_rep` scans the
 payloads of active records for the canonical ``"legal_rep_id_no":"<id>"`` text (payloads are
-canonical JSON: :mod:`store.payloads`); that is one scan per person of a touched listed entity.
+canonical JSON: :mod:`store.payloads`), once per person of a listed entity touched by an
+incremental run.
 
 :func:`grade_history` is the seam to the comprehensive evaluation (issue 12 item 1): it reads
 ``credit_grade_history`` (columns ``uscc``, ``grade``, ``as_of``) when that table exists and
@@ -15,7 +17,7 @@ elsewhere, only this function changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -78,15 +80,6 @@ def listed(entry: StoredRecord, today: date) -> bool:
     return not valid_to or str(valid_to) >= today.isoformat()
 
 
-def _active(store: Store, record_ids: Iterable[str]) -> list[StoredRecord]:
-    ids = sorted(set(record_ids))
-    if not ids:
-        return []
-    query = select(records).where(records.c.record_id.in_(ids), records.c.state == "active")
-    with store.engine.connect() as conn:
-        return [StoredRecord.from_row(row) for row in conn.execute(query).mappings()]
-
-
 def persons_of_entries(
     store: Store, entries: Sequence[StoredRecord], roles: Sequence[str]
 ) -> list[ListedPerson]:
@@ -132,32 +125,35 @@ def _rep_clause(id_no: str) -> object:
     return records.c.payload.contains(needle, autoescape=True)
 
 
-def records_with_rep(
-    store: Store, id_no: str, *, datasets: Sequence[str] | None = None
-) -> list[StoredRecord]:
+def records_with_rep(store: Store, id_no: str) -> list[StoredRecord]:
     """Active records naming ``id_no`` as legal representative (of any entity)."""
     query = select(records).where(records.c.state == "active", _rep_clause(id_no))  # type: ignore[arg-type]
-    if datasets is not None:
-        query = query.where(records.c.dataset.in_(list(datasets)))
     with store.engine.connect() as conn:
         return [StoredRecord.from_row(row) for row in conn.execute(query).mappings()]
 
 
-def entries_naming(
-    store: Store, id_no: str, lists: Sequence[str], roles: Sequence[str], today: date
-) -> list[ListedPerson]:
-    """List entries in force that have ``id_no`` behind them (named or linked)."""
-    candidates = {r.record_id: r for r in records_with_rep(store, id_no, datasets=lists)}
-    query = select(person_links.c.record_id).where(
-        person_links.c.id_no == id_no, person_links.c.unlinked_at.is_(None)
-    )
-    with store.engine.connect() as conn:
-        linked = list(conn.scalars(query))
-    for entry in _active(store, linked):
-        if entry.dataset in lists:
-            candidates.setdefault(entry.record_id, entry)
-    in_force = [e for e in candidates.values() if listed(e, today)]
-    return [p for p in persons_of_entries(store, in_force, roles) if p.id_no == id_no]
+def _entries_in_force(store: Store, lists: Sequence[str], today: date) -> list[StoredRecord]:
+    found: list[StoredRecord] = []
+    for dataset in lists:
+        after: str | None = None
+        while True:
+            page = store.records(dataset, after_record_id=after, limit=1000)
+            found.extend(e for e in page if listed(e, today))
+            if len(page) < 1000:
+                break
+            after = page[-1].record_id
+    return found
+
+
+def listed_persons(
+    store: Store, lists: Sequence[str], roles: Sequence[str], today: date
+) -> dict[str, list[ListedPerson]]:
+    """Every person behind a list entry in force, by ID number (one pass over the lists,
+    which are small beside the rest of the store; built once per evaluator run)."""
+    index: dict[str, list[ListedPerson]] = {}
+    for person in persons_of_entries(store, _entries_in_force(store, lists, today), roles):
+        index.setdefault(person.id_no, []).append(person)
+    return index
 
 
 def entities_with_rep(store: Store, id_no: str) -> set[str]:

@@ -11,7 +11,18 @@ from typing import Any
 
 import pytest
 import yaml
-from wf_factory import AMR, DRC, HOUSING, HRSS, TAX, commitment, list_entry, org, penalty
+from wf_factory import (
+    AMR,
+    DRC,
+    HOUSING,
+    HRSS,
+    TAX,
+    commitment,
+    dept,
+    list_entry,
+    org,
+    penalty,
+)
 
 from store import (
     AlertState,
@@ -27,6 +38,7 @@ from workflows import (
     GradePoint,
     ProceduresError,
     grade_history,
+    link_person,
     load_risk_rules,
     read_risk_rules,
     run_alerts,
@@ -196,6 +208,26 @@ def test_listed_legal_representative_at_another_entity(store: Store) -> None:
     assert listed["legal_rep_id_no"] not in str(alert.to_dict())  # the ID is masked
     assert person["id_no_masked"].startswith(listed["legal_rep_id_no"][:6])
     assert set(alert.departments) == {HRSS[1], DRC[1]}  # the listing authority, credit office
+
+
+def test_a_new_record_at_another_entity_and_a_linked_person(store: Store) -> None:
+    rules = _only("listed-rep-elsewhere")
+    [entry] = _submit(store, "watch-list", list_entry(7, watch=True, valid_to=date(2029, 1, 1)))
+    assert _run(store, rules).raised == 0
+    # later, entity 8 names entity 7's legal representative: the new record touches entity 8
+    other = {**_penalty(8, 1, date(2027, 5, 1)), "legal_rep_id_no": org(7)["legal_rep_id_no"]}
+    _submit(store, "administrative-penalty", other)
+    assert _run(store, rules).raised == 1
+    # a person linked by hand (实际控制人) who is legal representative of entity 9
+    controller = org(99)["legal_rep_id_no"]
+    link_person(store, entry, person_name="周某", role="实际控制人", id_type="身份证",
+                id_no=controller, caller=dept(HRSS), now=NOW)  # fmt: skip
+    _submit(store, "administrative-penalty", _penalty(99, 1, date(2027, 6, 1)))  # entity 99
+    run = _run(store, rules)
+    assert run.raised == 1
+    alert = list_alerts(store.engine, uscc=org(99)["uscc"])[0]
+    [person] = alert.evidence["persons"]
+    assert person["listed"][0]["role"] == "实际控制人" and person["name"] == "周某"
 
 
 def test_an_expired_listing_does_not_fire(store: Store) -> None:
