@@ -42,6 +42,8 @@ TAKE_DOWNS = (
     ("administrative-licensing", "revoked", 3, "许可被依法撤销"),
     ("serious-dishonesty-list", "listing-ended", 5, "已移出严重失信主体名单"),
     ("watch-list", "repaired", 3, "已完成信用修复，移出重点关注名单"),
+    ("administrative-inspection", "rule_change", 2, "公示规则变更，公示期已届满（演示）"),
+    ("administrative-penalty", "repair_national", 3, "信用中国已决定信用修复（国家平台回传）"),
 )
 
 

@@ -8,6 +8,7 @@
 ``GET  /api/v1/datasets/{id}/download.national.csv``    platform: national 双公示 codes
 ``POST /api/v1/national/repairs``                       platform: 信用中国 repair results
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
+``GET  /api/v1/batches/{batch_id}``                     one batch and its status
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
@@ -40,6 +41,7 @@ from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
     alerts,
+    batches,
     calendar,
     catalogue,
     changes,
@@ -47,6 +49,7 @@ from gateway.routes import (
     national,
     records,
     reports,
+    rules,
     submissions,
 )
 from gateway.routes.depends import ERRORS
@@ -66,8 +69,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 api = APIRouter(prefix="/api/v1")
 ROUTERS = (
-    catalogue, records, national, entities, reports, changes, submissions, alerts, admin, calendar,
-)  # fmt: skip
+    catalogue,
+    records,
+    national,
+    entities,
+    reports,
+    changes,
+    submissions,
+    batches,
+    alerts,
+    admin,
+    calendar,
+    rules,
+)
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:
     api.include_router(module.router)

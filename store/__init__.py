@@ -32,6 +32,7 @@ from store.alerts import (
     get_alert,
     list_alerts,
 )
+from store.batches import mark_interrupted, read_batch
 from store.calendar_db import DeadlineChange, import_year, load_imported
 from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
 from store.calendars import CALENDAR, Source, calendar_status, next_year_warning
@@ -44,12 +45,14 @@ from store.errors import (
 )
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
+from store.jobs import JobRun, list_runs, run_job
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.national import national_datasets, national_header, national_page, national_pages
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.recompute import RecomputeResult, recompute
 from store.reports import IssuedReport, issue_report, report_history
 from store.search import EntityIndex, Hit, normalise_name
 from store.signing import (
@@ -106,6 +109,7 @@ __all__ = [
     "Hit",
     "InvalidQueryError",
     "IssuedReport",
+    "JobRun",
     "MigrationError",
     "Op",
     "Outcome",
@@ -113,6 +117,7 @@ __all__ = [
     "Profile",
     "PublicationWindow",
     "Receipt",
+    "RecomputeResult",
     "RecordState",
     "ReportKey",
     "Role",
@@ -155,8 +160,10 @@ __all__ = [
     "issue_report",
     "list_alerts",
     "list_keys",
+    "list_runs",
     "load_imported",
     "load_rulebook",
+    "mark_interrupted",
     "mark_objection",
     "may_see_dataset",
     "national_datasets",
@@ -170,12 +177,15 @@ __all__ = [
     "publication_window",
     "published_keys",
     "read_audit",
+    "read_batch",
+    "recompute",
     "record_hash",
     "record_reads",
     "redact",
     "report_history",
     "revoke_key",
     "rotate_key",
+    "run_job",
     "submit_records",
     "submit_rows",
     "submit_table",

@@ -8,7 +8,9 @@ from gateway.commands import (
     files,
     publish,
     reports,
+    rules,
     service,
+    worker,
 )
 
 __all__ = [
@@ -19,5 +21,7 @@ __all__ = [
     "files",
     "publish",
     "reports",
+    "rules",
     "service",
+    "worker",
 ]

@@ -28,19 +28,29 @@ from gateway.clikit import (
 from store import StoreError
 
 
-def _serve(db: str, host: str, port: int) -> None:
-    """Run the HTTP service with uvicorn until interrupted (one worker)."""
+def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
+    """Run the HTTP service with uvicorn until interrupted (one worker).
+
+    Outside the demo the development identity secret is refused unless ``CREDITGATE_ENV``
+    says development or test. uvicorn never reads proxy headers: the gateway believes
+    ``X-Forwarded-For`` only from ``trusted_proxies`` (:mod:`gateway.clients`).
+    """
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.settings import ConfigurationError, Settings, apply_identity_secret
 
     try:
         settings = Settings(db=db)
-        application = create_app(settings)
-    except StoreError as exc:
+        if not demo:
+            apply_identity_secret(settings, serving=True)
+        application = create_app(settings, scheduler=settings.scheduler)
+    except (StoreError, ConfigurationError, ValueError) as exc:
         fail(str(exc))
-    uvicorn.run(application, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(
+        application, host=host, port=port, log_level="info", server_header=False,
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -163,6 +173,7 @@ def audit(
                         "role": a.role,
                         "seq": a.seq,
                         "lag": a.lag,
+                        "pending_takedowns": a.pending_takedowns,
                         "acknowledged_at": a.acknowledged_at.isoformat(),
                     }
                     for a in acknowledgements(store.engine)
@@ -263,4 +274,4 @@ def demo(
         sys.stdout.write(f"  {role.value:<10} {secret}   ({key.name})\n")
     sys.stdout.flush()
     if not no_serve:
-        _serve(made.url, host, port)
+        _serve(made.url, host, port, demo=True)

@@ -21,7 +21,7 @@ from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
 from gateway.routes.entities import normalise_uscc
-from gateway.web.templating import render
+from gateway.templating import render
 from store import issue_report, published_keys, verify_document
 
 router = APIRouter(tags=["reports 信用报告"], default_response_class=OrjsonResponse)

@@ -7,7 +7,7 @@
 * :mod:`gateway.web.console` — the credit office's ``/console`` (admin keys);
 * static assets under ``/static`` (served by the gateway itself: no CDN).
 
-Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.web.templating`); they call
+Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.templating`); they call
 the same library functions as REST and GraphQL and hold no rules of their own.
 """
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from catalog import load_catalog
 from gateway.routes.depends import store_of, today
+from gateway.templating import render
 from gateway.web.charts import bar_chart, column_chart
 from gateway.web.session import WebSession, check_csrf, current
-from gateway.web.templating import render
 from store import (
     Audience,
     Role,

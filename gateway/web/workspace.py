@@ -20,9 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 import schemas
 from catalog import load_catalog
+from gateway.errors import ApiError
 from gateway.routes.depends import store_of, today
+from gateway.templating import render
+from gateway.uploads import check_archive, check_table
 from gateway.web.session import WebSession, check_csrf, current, sign_in, sign_out
-from gateway.web.templating import render
 from gateway.web.workspace_alerts import workspace_alerts
 from publishers import HeaderIndex, ReadError, map_columns, open_bytes
 from publishers.annotate import annotate
@@ -170,6 +172,9 @@ async def upload(
     except ReadError as exc:
         context = _dashboard(request, session, f"{name}: {exc}")
         return render(request, "workspace.html", context, status=400, page="workspace")
+    except ApiError as exc:  # the upload limits of gateway.uploads: nothing was written
+        context = _dashboard(request, session, f"{name}: {exc.error}")
+        return render(request, "workspace.html", context, status=exc.status, page="workspace")
     return RedirectResponse(f"/workspace/batches/{batch_id}", status_code=303)
 
 
@@ -177,7 +182,11 @@ def _submit_upload(
     request: Request, session: WebSession, dataset: str, name: str, fmt: str, body: bytes
 ) -> str:
     store = store_of(request)
+    settings = request.app.state.settings
+    if fmt == "xlsx":
+        check_archive(body, settings.max_upload_uncompressed_bytes)
     table = open_bytes(body, format=fmt, name=name)  # type: ignore[arg-type]
+    check_table(table, settings)  # rows, cells, no rows; before anything is written
     receipt = submit_table(
         store,
         dataset,

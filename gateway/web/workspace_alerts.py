@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 
 from gateway.audit import audit_of
 from gateway.routes.depends import store_of
+from gateway.templating import render
 from gateway.web.session import WebSession, check_csrf, current
-from gateway.web.templating import render
 from store import (
     Alert,
     AlertState,
