@@ -10,9 +10,9 @@ The cursor then moves to the head read at the start, so the next run sees only n
 
 Runs are idempotent and may be repeated after a crash: findings are written in short
 transactions per chunk of entities and the cursor moves last, so a crashed run is redone from
-the old cursor and its findings come out unchanged. There is no scheduler in the gateway yet:
-run ``creditgate alerts run`` from cron or a systemd timer, after the evaluation (grades) job
-when there is one, so a grade fall is seen in the same run (docs/alerts.md).
+the old cursor and its findings come out unchanged. The gateway's scheduler runs it after each
+expiries pass (:mod:`gateway.scheduler`); ``creditgate alerts run`` runs it by hand
+(docs/alerts.md).
 """
 
 from __future__ import annotations

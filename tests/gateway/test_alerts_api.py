@@ -202,3 +202,19 @@ def test_the_workspace_lists_and_closes_the_departments_alerts(api: Api) -> None
     [event] = [e for e in alert_history(api.store.engine, mine.id) if e.action == "closed"]
     assert event.note == "已约谈整改" and "amr web" in event.actor
     assert _uscc(1) not in api.get("/workspace").text
+
+
+def test_the_scheduler_tick_runs_the_alerts_after_the_expiries(db_url: str) -> None:
+    from gateway.scheduler import ExpiryScheduler
+
+    with open_store(db_url) as store:
+        records = [_penalty(4, n, date(2027, n + 2, 1), AMR) for n in (1, 2, 3)]
+        assert store.submit("administrative-penalty", list(enumerate(records, 1)), actor="s").ok
+        jobs = ExpiryScheduler(store, lambda: TODAY, interval_seconds=3600, runner="test")
+        jobs.tick()  # one pass in this thread: expiries, then alerts
+        [alert] = list_alerts(store.engine)
+        assert alert.uscc == _uscc(4) and alert.departments == (AMR,)
+        jobs.tick()  # nothing new: the same alert, no second one
+        assert len(list_alerts(store.engine)) == 1
+        run = jobs.alerts()
+        assert run is not None and (run.entities, run.raised) == (0, 0)
