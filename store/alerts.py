@@ -378,8 +378,18 @@ def list_alerts(
     return [_alert(row, depts[int(row.id)]) for row in rows]
 
 
+MAX_ID = 2**62
+"""Ids beyond this are no alert's (and would overflow SQLite's integers)."""
+
+
+def _check_id(alert_id: int) -> None:
+    if not 1 <= alert_id <= MAX_ID:
+        raise UnknownRecordError(f"no alert {alert_id}")
+
+
 def get_alert(engine: Engine, alert_id: int) -> Alert:
     """One alert; :class:`UnknownRecordError` when there is none."""
+    _check_id(alert_id)
     with engine.connect() as conn:
         row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
         if row is None:
@@ -389,6 +399,7 @@ def get_alert(engine: Engine, alert_id: int) -> Alert:
 
 def alert_history(engine: Engine, alert_id: int) -> list[AlertEvent]:
     """The alert's audit trail, oldest first."""
+    _check_id(alert_id)
     query = (
         select(alert_events).where(alert_events.c.alert_id == alert_id).order_by(alert_events.c.id)
     )
@@ -410,6 +421,7 @@ def _transition(
     engine: Engine, alert_id: int, target: AlertState, *, actor: str, role: str,
     note: str | None, now: datetime | None,
 ) -> Alert:  # fmt: skip
+    _check_id(alert_id)
     when = now or datetime.now(UTC)
     with write_transaction(engine) as conn:
         row = conn.execute(select(alerts.c.state).where(alerts.c.id == alert_id)).first()

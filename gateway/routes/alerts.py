@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -44,6 +44,7 @@ from workflows import run_alerts
 router = APIRouter(tags=["risk alerts 风险预警"], default_response_class=OrjsonResponse)
 
 ALERT_ROLES = (Role.DEPARTMENT, Role.ADMIN)
+AlertId = Annotated[int, Path(ge=1, le=2**53, description="The alert id.")]
 
 
 class AckBody(BaseModel):
@@ -113,7 +114,7 @@ def alerts_queue(
     summary="One risk alert and its trail (acknowledged, closed: who, when, note)",
     responses=ERRORS,
 )
-def alert_detail(alert_id: int, request: Request, principal: Caller) -> OrjsonResponse:
+def alert_detail(alert_id: AlertId, request: Request, principal: Caller) -> OrjsonResponse:
     store = store_of(request)
     alert = _own(store, principal, alert_id)
     audit_of(request.app).note(principal, "alert", str(alert_id), store.head())
@@ -134,7 +135,7 @@ def _answer(request: Request, principal: Principal, action: str, alert: Alert) -
     responses=ERRORS,
 )
 def alert_ack(
-    alert_id: int, request: Request, principal: Caller, body: AckBody | None = None
+    alert_id: AlertId, request: Request, principal: Caller, body: AckBody | None = None
 ) -> OrjsonResponse:
     store = store_of(request)
     _own(store, principal, alert_id)
@@ -152,7 +153,7 @@ def alert_ack(
     responses=ERRORS,
 )
 def alert_close(
-    alert_id: int, body: CloseBody, request: Request, principal: Caller
+    alert_id: AlertId, body: CloseBody, request: Request, principal: Caller
 ) -> OrjsonResponse:
     store = store_of(request)
     _own(store, principal, alert_id)

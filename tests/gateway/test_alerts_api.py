@@ -218,3 +218,12 @@ def test_the_scheduler_tick_runs_the_alerts_after_the_expiries(db_url: str) -> N
         assert len(list_alerts(store.engine)) == 1
         run = jobs.alerts()
         assert run is not None and (run.entities, run.raised) == (0, 0)
+
+
+def test_an_alert_id_out_of_range_is_not_found(api: Api, db_url: str) -> None:
+    huge = str(2**70)
+    r = api.get(f"/api/v1/alerts/{huge}", role=Role.ADMIN)
+    assert r.status_code in (400, 404), r.text
+    runner = CliRunner()
+    result = runner.invoke(cli_app, ["alerts", "ack", huge], env={"CREDITGATE_DB": db_url})
+    assert result.exit_code == 2 and "no alert" in result.output
