@@ -39,6 +39,7 @@ from workflows import (
     ProceduresError,
     grade_history,
     link_person,
+    load_commitment_types,
     load_risk_rules,
     read_risk_rules,
     run_alerts,
@@ -96,6 +97,23 @@ def test_every_kind_has_a_check_and_the_file_validates() -> None:
     assert {r.kind for r in rules.rules} == set(RuleKind)
     for rule in rules.rules:
         assert rule.title_zh and rule.title_en and rule.severity in ("high", "medium", "low")
+
+
+def test_the_rules_name_real_datasets_sectors_and_types() -> None:
+    import json
+
+    from catalog import load_catalog
+
+    rules = load_risk_rules()
+    catalogue = set(load_catalog().ids())
+    common = Path(__file__).resolve().parents[2] / "schemas" / "json" / "common.schema.json"
+    sectors = set(json.loads(common.read_text("utf-8"))["$defs"]["sector"]["enum"])
+    assert set(rules.sector_departments) <= sectors
+    kinds = set(load_commitment_types().types)
+    for rule in rules.rules:
+        for key in ("datasets", "lists"):
+            assert set(rule.params.get(key, ())) <= catalogue, rule.id
+        assert set(rule.params.get("commitment_types", ())) <= kinds, rule.id
 
 
 def test_a_bad_rules_file_is_reported(tmp_path: Path) -> None:
