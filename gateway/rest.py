@@ -14,6 +14,8 @@
 ``POST /api/v1/changes/ack``                            acknowledge the feed
 ``GET  /api/v1/alerts``, ``POST …/{id}/ack|close``      departments: risk alerts (风险预警)
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
+``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
+``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
@@ -46,10 +48,12 @@ from gateway.routes import (
     catalogue,
     changes,
     entities,
+    monitor,
     national,
     records,
     reports,
     rules,
+    sampling,
     submissions,
 )
 from gateway.routes.depends import ERRORS
@@ -81,6 +85,8 @@ ROUTERS = (
     admin,
     calendar,
     rules,
+    monitor,
+    sampling,
 )
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:

@@ -236,6 +236,12 @@ def _reports(conn: Connection) -> None:
     )
 
 
+def _draws(conn: Connection) -> None:
+    from store.draws import DRAW_TABLES
+
+    tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
+
+
 def _alerts(conn: Connection) -> None:
     from store.alerts import ALERT_TABLES
 
@@ -260,6 +266,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "batches.owner, batches.heartbeat_at (interrupted batches)", _batch_owner),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(
+        14,
+        "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
+        _draws,
+    ),
     Migration(
         16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
     ),

@@ -6,9 +6,11 @@ from gateway.commands import (
     catalogue,
     exchange,
     files,
+    monitor,
     publish,
     reports,
     rules,
+    sampling,
     service,
     worker,
 )
@@ -19,9 +21,11 @@ __all__ = [
     "catalogue",
     "exchange",
     "files",
+    "monitor",
     "publish",
     "reports",
     "rules",
+    "sampling",
     "service",
     "worker",
 ]

@@ -255,6 +255,11 @@ def demo(
     )
     out.print(f"risk alerts 风险预警: {made.alerts} (creditgate alerts list)", highlight=False)
     base = f"http://{host}:{port}"
+    out.print(
+        f"web 网页: {base}/ (信用查询 lookup)   {base}/workspace (部门工作台: department key)   "
+        f"{base}/console (信用办监管台: admin key)",
+        highlight=False,
+    )
     out.print(f"GraphQL (GraphiQL in a browser): {base}/graphql", highlight=False)
     out.print(
         f"REST: {base}/api/v1/datasets   OpenAPI: {base}/openapi.json   docs: {base}/docs",
@@ -268,6 +273,10 @@ def demo(
             f"     curl {base}/graphql -H 'content-type: application/json' "
             f'-d \'{{"query": "{query}"}}\'',
             highlight=False,
+        )
+    for draw_id in made.draws:
+        out.print(
+            f"     curl {base}/api/v1/inspections/draws/{draw_id}   (双随机抽查)", highlight=False
         )
     out.print("keys 密钥 (send as 'Authorization: Bearer <key>'):", highlight=False)
     for role, (key, secret) in made.keys.items():
