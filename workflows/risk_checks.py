@@ -177,18 +177,27 @@ def grade_fall(rule: RiskRule, ctx: Context, entity: Entity) -> Finding | None:
     points.sort(key=lambda p: p.as_of)
     latest = points[-1]
     since = add_months(latest.as_of, -int(rule.params["months"]))
-    earlier = [p for p in points[:-1] if p.as_of >= since]
+    earlier = [
+        p
+        for p in points[:-1]
+        if p.as_of >= since and p.scheme == latest.scheme  # one scheme
+    ]
     if not earlier:
         return None
     best = min(earlier, key=lambda p: (scale.index(p.grade), p.as_of))
     fall = scale.index(latest.grade) - scale.index(best.grade)
     if fall < int(rule.params["steps"]):
         return None
-    evidence = {
-        "from": {"grade": best.grade, "as_of": best.as_of.isoformat()},
-        "to": {"grade": latest.grade, "as_of": latest.as_of.isoformat()},
-        "steps": fall,
-    }
+
+    def point(p: GradePoint) -> dict[str, Any]:
+        found: dict[str, Any] = {"grade": p.grade, "as_of": p.as_of.isoformat()}
+        if p.record_id:
+            found["record_id"] = p.record_id
+        if p.scheme:
+            found["scheme"] = p.scheme
+        return found
+
+    evidence = {"from": point(best), "to": point(latest), "steps": fall}
     summary = f"{best.grade} → {latest.grade}（{fall} 级 / {fall} steps）"
     return _finding(rule, ctx, entity, summary, evidence, set())
 

@@ -9,10 +9,11 @@ canonical JSON: :mod:`store.payloads`), once per person of a listed entity touch
 incremental run.
 
 :func:`grade_history` is the seam to the comprehensive evaluation (issue 12 item 1): it reads
-``credit_grade_history`` (columns ``uscc``, ``grade``, ``as_of``) when that table exists and
-returns ``[]`` otherwise, so the ``grade-fall`` rule stays silent until the evaluation lands
-and lights up without a change here if the evaluation keeps that table. If it keeps its grades
-elsewhere, only this function changes.
+``credit_grade_history`` (columns ``uscc``, ``grade``, ``as_of``) when that table exists — the
+``grade-fall`` rule lights up without a change here if the evaluation keeps that table; if it
+keeps its grades elsewhere, only this function changes. Until then it reads the grades the
+departments publish as ``credit-evaluation`` records (every version of the entity's active
+evaluations: 评价等级 as of 评价日期, per 评价体系), and returns ``[]`` when there are none.
 """
 
 from __future__ import annotations
@@ -29,15 +30,18 @@ from store.tables import records
 from workflows.tables import person_links
 
 GRADE_HISTORY_TABLE = "credit_grade_history"
+EVALUATIONS = "credit-evaluation"
 LISTED_STATUS = "有效"
 
 
 @dataclass(frozen=True, slots=True)
 class GradePoint:
-    """An entity's grade as of a day."""
+    """An entity's grade as of a day (of an evaluation scheme, from a record when known)."""
 
     as_of: date
     grade: str
+    scheme: str | None = None
+    record_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +54,35 @@ class ListedPerson:
     entry: StoredRecord
 
 
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def evaluation_history(store: Store, uscc: str) -> list[GradePoint]:
+    """Every grade of the entity's active ``credit-evaluation`` records, each version."""
+    points: set[GradePoint] = set()
+    for record in store.by_uscc(uscc, state="active"):
+        if record.dataset != EVALUATIONS:
+            continue
+        for event in store.history(record.record_id):
+            payload = event.payload or {}
+            day = _day(payload.get("evaluation_date"))
+            if event.op.value == "upsert" and day is not None and payload.get("grade"):
+                scheme = payload.get("evaluation_scheme")
+                points.add(
+                    GradePoint(day, str(payload["grade"]), scheme and str(scheme), record.record_id)
+                )
+    return sorted(points, key=lambda p: (p.as_of, p.record_id or "", p.grade))
+
+
 def grade_history(store: Store, uscc: str) -> list[GradePoint]:
-    """The entity's grades, oldest first; ``[]`` while no evaluation table exists."""
+    """The entity's grades, oldest first (module doc: the evaluation's table, else the
+    published ``credit-evaluation`` records)."""
     if not inspect(store.engine).has_table(GRADE_HISTORY_TABLE):
-        return []
+        return evaluation_history(store, uscc)
     query = text(
         f"SELECT grade, as_of FROM {GRADE_HISTORY_TABLE} WHERE uscc = :uscc ORDER BY as_of"
     )

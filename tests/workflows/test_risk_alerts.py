@@ -207,6 +207,47 @@ def test_grade_fall_two_steps_uses_the_grade_history(store: Store) -> None:
     assert set(alert.departments) == {TAX[1], DRC[1]}  # the sector's department, credit office
 
 
+def _evaluation(entity: int, day: date, grade: str, scheme: str = "公共信用综合评价") -> Any:
+    return {
+        **org(entity),
+        "evaluation_scheme": scheme,
+        "grade": grade,
+        "evaluation_date": day.isoformat(),
+        "evaluator_name": DRC[0],
+        "evaluator_uscc": DRC[1],
+        "source_org_name": DRC[0],
+        "source_org_uscc": DRC[1],
+    }
+
+
+def test_grade_fall_from_published_evaluations(store: Store) -> None:
+    rules = _only("grade-fall-two-steps")
+    first = _submit(
+        store,
+        "credit-evaluation",
+        _evaluation(20, date(2027, 1, 10), "A"),
+        _evaluation(21, date(2027, 1, 10), "A"),
+        _evaluation(22, date(2027, 1, 10), "A", scheme="企业信用风险分类"),
+    )
+    assert _run(store, rules).raised == 0  # one grade each: nothing fell
+    later = _submit(
+        store,
+        "credit-evaluation",
+        _evaluation(20, date(2027, 8, 10), "C"),  # two steps down
+        _evaluation(21, date(2027, 8, 10), "B"),  # one step: below the threshold
+        _evaluation(22, date(2027, 8, 10), "D"),  # another scheme than the A
+    )
+    assert [p.grade for p in grade_history(store, org(20)["uscc"])] == ["A", "C"]
+    assert _run(store, rules).raised == 1
+    [alert] = list_alerts(store.engine)
+    assert alert.uscc == org(20)["uscc"]
+    assert alert.evidence["from"] == {
+        "grade": "A", "as_of": "2027-01-10", "record_id": first[0], "scheme": "公共信用综合评价"
+    }  # fmt: skip
+    assert alert.evidence["to"]["record_id"] == later[0] and alert.evidence["steps"] == 2
+    assert alert.departments == (DRC[1],)  # no sector: the credit office
+
+
 def test_listed_legal_representative_at_another_entity(store: Store) -> None:
     rules = _only("listed-rep-elsewhere")
     listed = org(7)
