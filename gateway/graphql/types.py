@@ -217,6 +217,7 @@ ENTITY_GROUPS = {
     "evaluation": "evaluations",
     "interview": "interviews",
     "voluntary-registration": "voluntary_registrations",
+    "consumer-complaint": "consumer_complaints",
 }
 
 
@@ -237,6 +238,9 @@ class Entity:
     interviews: list[RecordView] = strawberry.field(description="约谈记录 (government callers)")
     voluntary_registrations: list[RecordView] = strawberry.field(
         description="自愿注册信息 (authorised callers)"
+    )
+    consumer_complaints: list[RecordView] = strawberry.field(
+        description="消费投诉信息公示: closed complaints against the entity (never the complainant)"
     )
 
     @classmethod

@@ -99,7 +99,7 @@ def login(request: Request, key: str = Form("", max_length=200)) -> Response:
 def logout(request: Request, csrf: str = Form("")) -> Response:
     session = current(request)
     if session is not None and not check_csrf(request, session, csrf):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     response = RedirectResponse("/workspace/login", status_code=303)
     sign_out(response)
     return response
@@ -148,7 +148,7 @@ async def upload(
     if not isinstance(session, WebSession):
         return session
     if not check_csrf(request, session, csrf):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     limit = int(request.app.state.settings.max_upload_bytes)
     body = await file.read(limit + 1)
     name = PurePath(file.filename or "upload.csv").name
@@ -209,6 +209,37 @@ def _submit_upload(
     return receipt.batch_id
 
 
+def _expired(request: Request) -> HTMLResponse:
+    return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+
+
+def _no_batch(request: Request) -> HTMLResponse:
+    return _forbidden(
+        request,
+        "没有这个批次，或它不属于本部门。",
+        "No such batch, or it is not your department's.",
+        404,
+    )
+
+
+def _no_record(request: Request) -> HTMLResponse:
+    return _forbidden(
+        request,
+        "没有这条记录，或它不属于本部门。",
+        "No such record, or it is not your department's.",
+        404,
+    )
+
+
+def _own_record(request: Request, session: WebSession, record_id: str) -> StoredRecord | None:
+    """The record if it exists and is the session's department's (an admin's: any)."""
+    try:
+        stored = store_of(request).get(record_id)
+    except UnknownRecordError:
+        return None
+    return stored if _owns(session, stored) else None
+
+
 def _own_upload(request: Request, session: WebSession, batch_id: str) -> Any:
     upload = get_upload(store_of(request).engine, batch_id)
     dept = _department(session)
@@ -224,12 +255,7 @@ def batch(request: Request, batch_id: str) -> Response:
         return session
     upload = _own_upload(request, session, batch_id)
     if upload is None:
-        return _forbidden(
-            request,
-            "没有这个批次，或它不属于本部门。",
-            "No such batch, or it is not your department's.",
-            404,
-        )
+        return _no_batch(request)
     entry = load_catalog()[upload.dataset]
     labels = {f.id: f.title_zh for f in schemas.fields(entry.schema_id)}
     headers = _file_headers(upload.body, upload.filename, upload.file_format, entry.schema_id)
@@ -268,12 +294,7 @@ def annotated(request: Request, batch_id: str) -> Response:
         return session
     upload = _own_upload(request, session, batch_id)
     if upload is None:
-        return _forbidden(
-            request,
-            "没有这个批次，或它不属于本部门。",
-            "No such batch, or it is not your department's.",
-            404,
-        )
+        return _no_batch(request)
     entry = load_catalog()[upload.dataset]
     data = annotate(
         upload.body,
@@ -304,17 +325,9 @@ def record(request: Request, record_id: str, done: str | None = None) -> Respons
     if not isinstance(session, WebSession):
         return session
     store = store_of(request)
-    try:
-        stored = store.get(record_id)
-    except UnknownRecordError:
-        stored = None
-    if stored is None or not _owns(session, stored):
-        return _forbidden(
-            request,
-            "没有这条记录，或它不属于本部门。",
-            "No such record, or it is not your department's.",
-            404,
-        )
+    stored = _own_record(request, session, record_id)
+    if stored is None:
+        return _no_record(request)
     entry = load_catalog()[stored.dataset]
     return render(
         request,
@@ -344,19 +357,11 @@ def withdraw(
     if not isinstance(session, WebSession):
         return session
     if not check_csrf(request, session, csrf):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     store = store_of(request)
-    try:
-        stored = store.get(record_id)
-    except UnknownRecordError:
-        stored = None
-    if stored is None or not _owns(session, stored):
-        return _forbidden(
-            request,
-            "没有这条记录，或它不属于本部门。",
-            "No such record, or it is not your department's.",
-            404,
-        )
+    stored = _own_record(request, session, record_id)
+    if stored is None:
+        return _no_record(request)
     if reason not in {r.value for r in DEPARTMENT_REASONS} or not note.strip():
         return _forbidden(
             request, "请选择撤下原因并填写说明。", "Choose a reason and write a note.", 400
@@ -378,19 +383,11 @@ async def correct(request: Request, record_id: str) -> Response:
         return session
     form = await request.form()
     if not check_csrf(request, session, str(form.get("csrf") or "")):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     store = store_of(request)
-    try:
-        stored = store.get(record_id)
-    except UnknownRecordError:
-        stored = None
-    if stored is None or not _owns(session, stored):
-        return _forbidden(
-            request,
-            "没有这条记录，或它不属于本部门。",
-            "No such record, or it is not your department's.",
-            404,
-        )
+    stored = _own_record(request, session, record_id)
+    if stored is None:
+        return _no_record(request)
     entry = load_catalog()[stored.dataset]
     fixed = dict(stored.payload)
     for spec in schemas.fields(entry.schema_id):
