@@ -14,7 +14,8 @@ What :func:`build_demo` does, in order:
 4. submits dated penalties of two departments, one on time and one late
    (:mod:`gateway.demo_timed`), so the monitoring has a ranking and an overdue department;
 5. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
-6. creates one key per role (public, agency, platform, department, admin).
+6. creates one key per role (public, agency, platform, department, admin);
+7. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gateway.demo_timed import submit_dated
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
+from workflows import run_alerts
 
 ACTOR = "demo:generator"
 Progress = Callable[[str, int, int], None]
@@ -63,6 +65,7 @@ class DemoStore:
     draws: list[str] = field(default_factory=list)
     head: int = 0
     dated: dict[str, int] = field(default_factory=dict)
+    alerts: int = 0
 
 
 def _remove(path: Path) -> None:
@@ -167,4 +170,5 @@ def build_demo(
             store, entities=entities, seed=seed, today=today, progress=progress, url=url
         )
         _keys(store, demo)
+        demo.alerts = run_alerts(store, today=today or dt.date.today()).raised
     return demo

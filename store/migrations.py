@@ -242,6 +242,12 @@ def _draws(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
 
 
+def _alerts(conn: Connection) -> None:
+    from store.alerts import ALERT_TABLES
+
+    tables.metadata.create_all(conn, tables=list(ALERT_TABLES), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -264,6 +270,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         14,
         "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
         _draws,
+    ),
+    Migration(
+        16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
     ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""

@@ -1,6 +1,7 @@
 """The command modules; importing them registers their commands on the typer apps."""
 
 from gateway.commands import (
+    alerts,
     calendar,
     catalogue,
     exchange,
@@ -15,6 +16,7 @@ from gateway.commands import (
 )
 
 __all__ = [
+    "alerts",
     "calendar",
     "catalogue",
     "exchange",
