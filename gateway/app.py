@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.bodies import BodyLimitMiddleware
 from gateway.clock import today_of
 from gateway.errors import install_error_handlers
+from gateway.logs import install_log_filters
 from gateway.settings import Settings, apply_identity_secret
 from store import Store, next_year_warning, open_store
 
@@ -31,6 +33,7 @@ def create_app(
     job (:mod:`gateway.scheduler`) from the lifespan's start to its end."""
     settings = settings or Settings()
     apply_identity_secret(settings)
+    install_log_filters()
     owned = store is None
     the_store = store or open_store(settings.db)
 
@@ -48,6 +51,7 @@ def create_app(
             )
             jobs.start()
         application.state.scheduler = jobs
+        install_log_filters()  # after uvicorn configured logging
         try:
             yield
         finally:
@@ -70,15 +74,20 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        timeout=settings.upload_timeout_seconds,
+    )
 
-    from gateway import graphql, rest
+    from gateway import graphql, rest  # they import routes that import this package's helpers
     from gateway.routes import workflows as workflow_routes
+    from gateway.web import install_web
 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)
     app.include_router(graphql.graphql_router(settings), prefix="/graphql")
-    from gateway.web import install_web
-
     install_web(app)
     warning = next_year_warning(today_of(app))
     if warning:  # from 1 November, until next year's notice is imported

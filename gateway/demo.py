@@ -11,7 +11,11 @@ What :func:`build_demo` does, in order:
 3. takes records down with every reason — revoked, corrected (then re-submitted, which
    publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
    the sweep, which expires what left its publication window (most older penalties);
-4. creates one key per role (public, agency, platform, department, admin).
+4. submits dated penalties of two departments, one on time and one late
+   (:mod:`gateway.demo_timed`), so the monitoring has a ranking and an overdue department;
+5. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
+6. creates one key per role (public, agency, platform, department, admin);
+7. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog import load_catalog
+from gateway.demo_inspections import demo_draw
+from gateway.demo_timed import submit_dated
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
+from workflows import run_alerts
 
 ACTOR = "demo:generator"
 Progress = Callable[[str, int, int], None]
@@ -55,7 +62,10 @@ class DemoStore:
     withdrawn: Counter[str] = field(default_factory=Counter)
     keys: dict[Role, tuple[ApiKey, str]] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
+    draws: list[str] = field(default_factory=list)
     head: int = 0
+    dated: dict[str, int] = field(default_factory=dict)
+    alerts: int = 0
 
 
 def _remove(path: Path) -> None:
@@ -128,13 +138,18 @@ def fill_demo(
     progress: Progress | None = None,
     url: str = "",
 ) -> DemoStore:
-    """Steps 2 and 3 of :func:`build_demo` on an open, empty store of any backend (tests
+    """Steps 2 to 5 of :func:`build_demo` on an open, empty store of any backend (tests
     scan the demo's outputs on SQLite and PostgreSQL); no keys are made."""
     report = progress or (lambda _step, _done, _total: None)
     demo = DemoStore(url=url or store.url)
     _fill(store, demo, entities, seed, report)
+    report("submitting dated penalties (monitoring)", 0, 1)
+    demo.dated = submit_dated(store, population(entities, seed=seed), today or dt.date.today(),
+                              seed)
     report("taking records down", 0, 1)
     _take_downs(store, demo, today or dt.date.today())
+    report("drawing a random-inspection sample", 0, 1)
+    demo.draws.append(demo_draw(store, seed=seed, today=today or dt.date.today(), actor=ACTOR))
     demo.head = store.head()
     return demo
 
@@ -155,4 +170,5 @@ def build_demo(
             store, entities=entities, seed=seed, today=today, progress=progress, url=url
         )
         _keys(store, demo)
+        demo.alerts = run_alerts(store, today=today or dt.date.today()).raised
     return demo

@@ -7,6 +7,12 @@ One interval job calls :func:`workflows.expiry.run_expiry_job` — at start, the
 the same day less than half an interval ago is skipped, so N processes still sweep about once
 per interval. A failing pass is logged and retried at the next tick; it never stops the
 service.
+
+After each expiries pass the same tick runs the risk early warning
+(:func:`workflows.run_alerts`, docs/alerts.md), so alerts see that pass's take-downs. It is
+not a locked job: it reads the change log after its own cursor, and its writes are serialised
+by the store's writer lock and deduplicated by (rule, entity, evidence), so two processes
+running it at once raise each alert once.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from store import JobRun, Store
+from workflows import AlertRun, run_alerts
 from workflows.expiry import EXPIRY_JOB, ExpiryReport, run_expiry_job
 
 log = logging.getLogger("creditgate.scheduler")
@@ -92,6 +99,20 @@ class ExpiryScheduler:
             )
         except Exception:
             log.exception("expiries pass failed; retried at the next interval")
+        self.alerts()
+
+    def alerts(self) -> AlertRun | None:
+        """The risk alerts pass (after the expiries); errors are logged, never raised."""
+        try:
+            run = run_alerts(self.store, today=self.today())
+        except Exception:
+            log.exception("risk alerts pass failed; retried at the next interval")
+            return None
+        log.info(
+            "risk alerts %s→%s: %s entities, %s raised, %s updated",
+            run.after, run.head, run.entities, run.raised, run.updated,
+        )  # fmt: skip
+        return run
 
     def start(self) -> None:
         self._scheduler.start()

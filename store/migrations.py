@@ -215,6 +215,15 @@ def _jobs(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=list(JOB_TABLES), checkfirst=True)
 
 
+def _batch_owner(conn: Connection) -> None:
+    present = {c["name"] for c in inspect(conn).get_columns("batches")}
+    if "owner" not in present:
+        conn.execute(text("ALTER TABLE batches ADD COLUMN owner VARCHAR(200)"))
+    if "heartbeat_at" not in present:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+        conn.execute(text(f"ALTER TABLE batches ADD COLUMN heartbeat_at {kind}"))
+
+
 def _uploads(conn: Connection) -> None:
     from store.uploads import UPLOAD_TABLES
 
@@ -225,6 +234,18 @@ def _reports(conn: Connection) -> None:
     tables.metadata.create_all(
         conn, tables=[tables.report_keys, *tables.REPORT_TABLES], checkfirst=True
     )
+
+
+def _draws(conn: Connection) -> None:
+    from store.draws import DRAW_TABLES
+
+    tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
+
+
+def _alerts(conn: Connection) -> None:
+    from store.alerts import ALERT_TABLES
+
+    tables.metadata.create_all(conn, tables=list(ALERT_TABLES), checkfirst=True)
 
 
 def _release_claims(conn: Connection) -> None:
@@ -261,8 +282,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         _calendar,
     ),
     Migration(6, "jobs: job_runs (scheduled sweeps, who ran them)", _jobs),
+    Migration(8, "batches.owner, batches.heartbeat_at (interrupted batches)", _batch_owner),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(
+        14,
+        "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
+        _draws,
+    ),
+    Migration(
+        16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
+    ),
     Migration(18, "workflows: release cases left claimed by a crashed step", _release_claims),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""

@@ -70,11 +70,13 @@ batches = Table(
     Column("all_or_nothing", Boolean, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(20), nullable=False),  # running | complete | rejected
+    Column("status", String(20), nullable=False),  # running|complete|rejected|interrupted
     Column("rows_seen", Integer, nullable=False, default=0),
     Column("accepted", Integer, nullable=False, default=0),
     Column("unchanged", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
+    Column("owner", String(200)),  # host|pid|start of the process running it (store.batches)
+    Column("heartbeat_at", DateTime(timezone=True)),  # last committed chunk
 )
 
 changes = Table(

@@ -20,6 +20,7 @@ from workflows.commitment_types import (
 )
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
+from workflows.draw_prng import seed_commitment
 from workflows.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -27,6 +28,21 @@ from workflows.errors import (
     ProceduresError,
     StateConflictError,
     WorkflowError,
+)
+from workflows.inspection_draws import DrawCheck, draw, draw_bytes, verify_draw
+from workflows.inspection_plans import Plan, PlanError, load_plan, parse_plan
+from workflows.inspection_population import (
+    GradeOf,
+    build_snapshot,
+    evaluation_grade,
+    snapshot_bytes,
+    snapshot_hash,
+)
+from workflows.inspections import (
+    draw_results,
+    publish_draw,
+    submit_results,
+    verify_published,
 )
 from workflows.interviews import (
     interview_kind,
@@ -67,6 +83,9 @@ from workflows.repair import (
     get_repair,
     list_repairs,
 )
+from workflows.risk import AlertRun, run_alerts
+from workflows.risk_rules import RiskRule, RiskRules, load_risk_rules, read_risk_rules
+from workflows.risk_sources import GradePoint, grade_history
 from workflows.steps import Step, Workflow, steps_of
 from workflows.timeline import TimelineAudience, TimelineItem, timeline
 from workflows.transaction import StepTransaction, step_transaction
@@ -75,6 +94,7 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "AlertRun",
     "BreachListing",
     "CalendarImport",
     "Caller",
@@ -83,8 +103,11 @@ __all__ = [
     "CheckResult",
     "CommitmentType",
     "CommitmentTypes",
+    "DrawCheck",
     "Entry",
     "FulfilmentResult",
+    "GradeOf",
+    "GradePoint",
     "InvalidRequestError",
     "Measure",
     "MeasureList",
@@ -95,12 +118,16 @@ __all__ = [
     "ObjectionState",
     "OutcomeResult",
     "PersonLink",
+    "Plan",
+    "PlanError",
     "Problem",
     "Procedures",
     "ProceduresError",
     "RemovalReason",
     "RepairApplication",
     "RepairState",
+    "RiskRule",
+    "RiskRules",
     "StateConflictError",
     "Step",
     "StepTransaction",
@@ -110,11 +137,17 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "apply_for_repair",
+    "build_snapshot",
     "decide_repair",
+    "draw",
+    "draw_bytes",
+    "draw_results",
+    "evaluation_grade",
     "extend_deadline",
     "file_objection",
     "get_objection",
     "get_repair",
+    "grade_history",
     "import_calendar_year",
     "import_national_results",
     "interview_kind",
@@ -126,14 +159,19 @@ __all__ = [
     "list_repairs",
     "load_commitment_types",
     "load_measures",
+    "load_plan",
     "load_procedures",
+    "load_risk_rules",
+    "parse_plan",
     "problem",
     "problem_codes",
+    "publish_draw",
     "publish_measures",
     "read_commitment_types",
     "read_measures",
     "read_procedures",
     "read_results",
+    "read_risk_rules",
     "recompute_deadlines",
     "record_fulfilment",
     "record_interview",
@@ -141,10 +179,17 @@ __all__ = [
     "record_rectification",
     "register",
     "remove_entry",
+    "run_alerts",
+    "seed_commitment",
+    "snapshot_bytes",
+    "snapshot_hash",
     "start_verification",
     "step_transaction",
     "steps_of",
+    "submit_results",
     "timeline",
     "unlink_person",
+    "verify_draw",
+    "verify_published",
     "verify_registration",
 ]

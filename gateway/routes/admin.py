@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from gateway.audit import audit_of
 from gateway.auth import Principal, require_role
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of
+from gateway.routes.depends import ERRORS, MAX_INT, Caller, require_key, store_errors, store_of
 from store import Role, acknowledgements, list_keys, list_runs, read_audit
 
 router = APIRouter(prefix="/admin", tags=["admin 管理"], default_response_class=OrjsonResponse)
@@ -46,7 +46,7 @@ def get_audit(
     request: Request,
     principal: Caller,
     key_id: str | None = Query(None, description="Only this key's reads."),
-    after: int = Query(0, ge=0, description="Entries with id > after."),
+    after: int = Query(0, ge=0, le=MAX_INT, description="Entries with id > after."),
     limit: int = Query(1000, ge=1, le=10_000),
 ) -> OrjsonResponse:
     _admin(principal)

@@ -19,6 +19,9 @@ from gateway.errors import ApiError
 from gateway.ratelimit import caller
 from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
 
+MAX_INT = 2**63 - 1
+"""The largest integer any parameter may carry (a 64-bit signed column); more is a 400."""
+
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="API key",
