@@ -222,6 +222,15 @@ def _reports(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
 
 
+def _evaluation(conn: Connection) -> None:
+    from store.evaluation.tables import EVALUATION_TABLES
+    from store.public_dishonesty import PUBLIC_DISHONESTY_TABLES
+
+    tables.metadata.create_all(
+        conn, tables=[*EVALUATION_TABLES, *PUBLIC_DISHONESTY_TABLES], checkfirst=True
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -238,6 +247,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(
+        15,
+        "evaluation: entity_grades, grade_history, evaluation_state; "
+        "public_dishonesty, public_dishonesty_notices (政务失信)",
+        _evaluation,
+    ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 

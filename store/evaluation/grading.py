@@ -1,0 +1,394 @@
+"""Grading the store's entities (评价): full runs, incremental runs from the change log, reads.
+
+:func:`evaluate_all` grades every market entity of the store (every USCC with records, except
+the placeholder and the public bodies of ``public-bodies.yaml``), streaming the ``records``
+table in USCC order so memory stays flat. :func:`evaluate_incremental` is what runs
+routinely: it reads the change log after its cursor (``evaluation_state``), regrades only
+the entities whose records those events touched plus the entities whose ``review_on`` has
+come (a recency band ended, a list entry expired), and moves the cursor to the head it read
+first. Grades go to ``entity_grades`` (current) and, when score, grade or model changed, to
+``grade_history`` with the day and the log position. Re-running either is idempotent.
+
+A new model version makes the incremental run a full one. Grades never read the 政务失信
+tables (:mod:`store.public_dishonesty`): public bodies' dishonesty is reported, not graded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+
+from catalog import USCC_PLACEHOLDER
+from store.db import write_transaction
+from store.evaluation.bodies import is_public_body
+from store.evaluation.model import EvaluationModel, load_model
+from store.evaluation.scoring import Evaluation, Fact, score_entity
+from store.evaluation.tables import entity_grades, evaluation_state, grade_history
+from store.events import utc
+from store.exchange import Store
+from store.tables import changes, records
+
+NOT_EVALUATED = ("catalogue", "punishment-measures", "public-credit-evaluation")
+"""Datasets that say nothing about an entity's conduct (reference data, our own output)."""
+STATE_NAME = "public-credit-evaluation"
+CHUNK = 2000
+
+_FACT_COLUMNS = (
+    records.c.uscc, records.c.record_id, records.c.dataset, records.c.state,
+    records.c.withdrawn_reason, records.c.payload, records.c.severity, records.c.decision_date,
+    records.c.window_start, records.c.window_end, records.c.publishable,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationRun:
+    """What one run did."""
+
+    mode: str  # full | incremental
+    model_version: str
+    as_of: date
+    cursor_from: int
+    cursor_to: int
+    entities: int
+    changed: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "model_version": self.model_version,
+            "as_of": self.as_of.isoformat(),
+            "cursor_from": self.cursor_from,
+            "cursor_to": self.cursor_to,
+            "entities": self.entities,
+            "changed": self.changed,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _fact(row: Any) -> Fact:
+    return Fact(
+        record_id=row.record_id,
+        dataset=row.dataset,
+        state=row.state,
+        withdrawn_reason=row.withdrawn_reason,
+        payload=orjson.loads(row.payload) if row.payload else {},
+        severity=row.severity,
+        decision_date=_date(row.decision_date),
+        window_start=_date(row.window_start),
+        window_end=_date(row.window_end),
+        publishable=bool(row.publishable),
+    )
+
+
+def gradable(uscc: str | None) -> bool:
+    """Whether a USCC is a market entity the model grades (not the placeholder, not a body)."""
+    return bool(uscc) and uscc != USCC_PLACEHOLDER and not is_public_body(str(uscc))
+
+
+def _scan(engine: Engine, usccs: Sequence[str] | None) -> Iterator[tuple[str, list[Fact]]]:
+    """(uscc, its facts) in USCC order: every entity, or those given."""
+    query = select(*_FACT_COLUMNS).where(
+        records.c.uscc.is_not(None), records.c.dataset.not_in(NOT_EVALUATED)
+    )
+    if usccs is not None:
+        query = query.where(records.c.uscc.in_(sorted(set(usccs))))
+    query = query.order_by(records.c.uscc, records.c.record_id)
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=5000).execute(query)
+        current: str | None = None
+        facts: list[Fact] = []
+        for row in result:
+            if row.uscc != current:
+                if current is not None and gradable(current):
+                    yield current, facts
+                current, facts = row.uscc, []
+            facts.append(_fact(row))
+        if current is not None and gradable(current):
+            yield current, facts
+
+
+def _store(conn: Connection, found: list[Evaluation], position: int, now: datetime) -> int:
+    """Replace the current grades of ``found``; history rows for the changed ones."""
+    codes = [e.uscc for e in found]
+    old = {
+        r.uscc: (r.grade, r.score, r.model_version)
+        for r in conn.execute(
+            select(
+                entity_grades.c.uscc,
+                entity_grades.c.grade,
+                entity_grades.c.score,
+                entity_grades.c.model_version,
+            ).where(entity_grades.c.uscc.in_(codes))
+        )
+    }
+    conn.execute(delete(entity_grades).where(entity_grades.c.uscc.in_(codes)))
+    rows, history = [], []
+    for e in found:
+        text = orjson.dumps(e.explanation).decode()
+        row = {
+            "uscc": e.uscc, "model_version": e.model_version, "score": e.score,
+            "grade": e.grade, "dishonest": e.dishonest, "as_of": e.as_of,
+            "review_on": e.review_on, "log_position": position, "explanation": text,
+            "computed_at": now,
+        }  # fmt: skip
+        rows.append(row)
+        before = old.get(e.uscc)
+        if before is None or before != (e.grade, e.score, e.model_version):
+            history.append({
+                "uscc": e.uscc, "model_version": e.model_version, "score": e.score,
+                "grade": e.grade, "previous_grade": before[0] if before else None,
+                "as_of": e.as_of, "log_position": position, "explanation": text,
+                "computed_at": now,
+            })  # fmt: skip
+    if rows:
+        conn.execute(insert(entity_grades), rows)
+    if history:
+        conn.execute(insert(grade_history), history)
+    return len(history)
+
+
+def _grade(
+    engine: Engine,
+    usccs: Sequence[str] | None,
+    model: EvaluationModel,
+    today: date,
+    position: int,
+    now: datetime,
+) -> tuple[int, int]:
+    entities = changed = 0
+    batch: list[Evaluation] = []
+    for uscc, facts in _scan(engine, usccs):
+        batch.append(score_entity(uscc, facts, model, as_of=today))
+        if len(batch) >= CHUNK:
+            with write_transaction(engine) as conn:
+                changed += _store(conn, batch, position, now)
+            entities += len(batch)
+            batch = []
+    if batch:
+        with write_transaction(engine) as conn:
+            changed += _store(conn, batch, position, now)
+        entities += len(batch)
+    return entities, changed
+
+
+def _save_state(
+    engine: Engine, model: EvaluationModel, cursor: int, today: date, now: datetime
+) -> None:
+    with write_transaction(engine) as conn:
+        conn.execute(delete(evaluation_state).where(evaluation_state.c.name == STATE_NAME))
+        conn.execute(
+            insert(evaluation_state).values(
+                name=STATE_NAME,
+                model_version=model.version,
+                cursor=cursor,
+                as_of=today,
+                updated_at=now,
+            )
+        )
+
+
+def cursor_of(engine: Engine) -> tuple[int, str | None]:
+    """The incremental run's cursor and model version ((0, None) before the first run)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(evaluation_state.c.cursor, evaluation_state.c.model_version).where(
+                evaluation_state.c.name == STATE_NAME
+            )
+        ).first()
+    return (0, None) if row is None else (int(row.cursor), row.model_version)
+
+
+def evaluate_all(
+    store: Store,
+    *,
+    today: date,
+    model: EvaluationModel | None = None,
+    now: datetime | None = None,
+) -> EvaluationRun:
+    """Grade every entity of the store as of ``today``; the cursor moves to the head."""
+    model = model or load_model()
+    started, when = time.perf_counter(), now or datetime.now(UTC)
+    before, _ = cursor_of(store.engine)
+    position = store.head()
+    entities, changed = _grade(store.engine, None, model, today, position, when)
+    _save_state(store.engine, model, position, today, when)
+    return EvaluationRun(
+        "full",
+        model.version,
+        today,
+        before,
+        position,
+        entities,
+        changed,
+        time.perf_counter() - started,
+    )
+
+
+def touched_entities(engine: Engine, after: int, upto: int) -> set[str]:
+    """The USCCs whose records changed in the log between ``after`` (excl.) and ``upto``."""
+    query = (
+        select(records.c.uscc)
+        .select_from(changes.join(records, records.c.record_id == changes.c.record_id))
+        .where(
+            changes.c.seq > after,
+            changes.c.seq <= upto,
+            changes.c.dataset.not_in(NOT_EVALUATED),
+            records.c.uscc.is_not(None),
+        )
+        .distinct()
+    )
+    with engine.connect() as conn:
+        return {u for u in conn.scalars(query) if gradable(u)}
+
+
+def due_entities(engine: Engine, today: date) -> set[str]:
+    """The graded USCCs whose ``review_on`` has come."""
+    query = select(entity_grades.c.uscc).where(entity_grades.c.review_on <= today)
+    with engine.connect() as conn:
+        return set(conn.scalars(query))
+
+
+def evaluate_incremental(
+    store: Store,
+    *,
+    today: date,
+    model: EvaluationModel | None = None,
+    now: datetime | None = None,
+) -> EvaluationRun:
+    """Regrade what the change log touched since the cursor, and what is due (module doc)."""
+    model = model or load_model()
+    cursor, version = cursor_of(store.engine)
+    if version != model.version:
+        return evaluate_all(store, today=today, model=model, now=now)
+    started, when = time.perf_counter(), now or datetime.now(UTC)
+    position = store.head()
+    todo = touched_entities(store.engine, cursor, position) | due_entities(store.engine, today)
+    entities = changed = 0
+    ordered = sorted(todo)
+    for i in range(0, len(ordered), CHUNK):
+        n, c = _grade(store.engine, ordered[i : i + CHUNK], model, today, position, when)
+        entities, changed = entities + n, changed + c
+    _save_state(store.engine, model, position, today, when)
+    return EvaluationRun(
+        "incremental",
+        model.version,
+        today,
+        cursor,
+        position,
+        entities,
+        changed,
+        time.perf_counter() - started,
+    )
+
+
+def evaluate_entities(
+    store: Store,
+    usccs: Iterable[str],
+    *,
+    today: date,
+    model: EvaluationModel | None = None,
+) -> int:
+    """Regrade the given entities now (the cursor does not move); returns how many."""
+    model = model or load_model()
+    codes = [u for u in usccs if gradable(u)]
+    if not codes:
+        return 0
+    entities, _ = _grade(store.engine, codes, model, today, store.head(), datetime.now(UTC))
+    return entities
+
+
+# -- reads ---------------------------------------------------------------------------------
+def _row_dict(row: Any, labels: dict[str, str], explain: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "uscc": row.uscc,
+        "model_version": row.model_version,
+        "grade": row.grade,
+        "grade_label": labels.get(row.grade, row.grade),
+        "as_of": _date(row.as_of).isoformat(),  # type: ignore[union-attr]
+        "log_position": int(row.log_position),
+    }
+    if explain:
+        out["score"] = row.score
+        out["explanation"] = orjson.loads(row.explanation)
+    return out
+
+
+def current_evaluation(engine: Engine, uscc: str, *, explain: bool = True) -> dict[str, Any] | None:
+    """The stored evaluation of ``uscc`` (None when it has none)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(entity_grades).where(entity_grades.c.uscc == uscc)).first()
+    if row is None:
+        return None
+    out = _row_dict(row, load_model().labels, explain)
+    if explain:
+        out["dishonest"] = bool(row.dishonest)
+        out["review_on"] = row.review_on.isoformat() if _date(row.review_on) else None
+        out["computed_at"] = utc(row.computed_at).isoformat()  # type: ignore[union-attr]
+    return out
+
+
+def grade_of(store: Store, uscc: str) -> str | None:
+    """The entity's current grade (A/B/C/D), or None when it has none — the sampler's hook."""
+    with store.engine.connect() as conn:
+        found = conn.scalar(select(entity_grades.c.grade).where(entity_grades.c.uscc == uscc))
+    return None if found is None else str(found)
+
+
+def grade_history_of(
+    engine: Engine,
+    uscc: str,
+    *,
+    as_of: date | None = None,
+    log_position: int | None = None,
+    explain: bool = True,
+) -> list[dict[str, Any]]:
+    """The entity's grade changes, oldest first; with ``as_of``/``log_position``: only the
+    row in force then (the latest at or before it), or nothing."""
+    query = select(grade_history).where(grade_history.c.uscc == uscc)
+    if as_of is not None:
+        query = query.where(grade_history.c.as_of <= as_of)
+    if log_position is not None:
+        query = query.where(grade_history.c.log_position <= log_position)
+    query = query.order_by(grade_history.c.id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    if as_of is not None or log_position is not None:
+        rows = rows[-1:]
+    labels = load_model().labels
+    out = []
+    for row in rows:
+        item = _row_dict(row, labels, explain)
+        item["previous_grade"] = row.previous_grade
+        item["computed_at"] = utc(row.computed_at).isoformat()  # type: ignore[union-attr]
+        out.append(item)
+    return out
+
+
+def grade_counts(engine: Engine) -> dict[str, int]:
+    """How many entities have each grade."""
+    query = select(entity_grades.c.grade, func.count()).group_by(entity_grades.c.grade)
+    with engine.connect() as conn:
+        return {g: int(n) for g, n in conn.execute(query)}
+
+
+def standing(engine: Engine, uscc: str) -> tuple[str, bool] | None:
+    """(grade, dishonest) of ``uscc`` for the incentive check, or None when ungraded."""
+    query = select(entity_grades.c.grade, entity_grades.c.dishonest).where(
+        entity_grades.c.uscc == uscc
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else (str(row.grade), bool(row.dishonest))
