@@ -11,7 +11,9 @@ What :func:`build_demo` does, in order:
 3. takes records down with every reason — revoked, corrected (then re-submitted, which
    publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
    the sweep, which expires what left its publication window (most older penalties);
-4. creates one key per role (public, agency, platform, department, admin).
+4. grades every entity (公共信用综合评价, :func:`store.evaluation.evaluate_all`: the demo data
+   gives every grade A/B/C/D) and records one 政务失信 of a public body with its 通报;
+5. creates one key per role (public, agency, platform, department, admin).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from catalog import load_catalog
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
+from store.evaluation import evaluate_all, grade_counts
+from store.public_dishonesty import record_public_dishonesty
 
 ACTOR = "demo:generator"
 Progress = Callable[[str, int, int], None]
@@ -54,6 +58,7 @@ class DemoStore:
     keys: dict[Role, tuple[ApiKey, str]] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     head: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
 
 
 def _remove(path: Path) -> None:
@@ -132,9 +137,26 @@ def fill_demo(
     demo = DemoStore(url=url or store.url)
     _fill(store, demo, entities, seed, report)
     report("taking records down", 0, 1)
-    _take_downs(store, demo, today or dt.date.today())
+    day = today or dt.date.today()
+    _take_downs(store, demo, day)
+    report("grading every entity", 0, 1)
+    _public_dishonesty(store, day)
+    evaluate_all(store, today=day)
+    demo.grades = grade_counts(store.engine)
     demo.head = store.head()
     return demo
+
+
+def _public_dishonesty(store: Store, today: dt.date) -> None:
+    """One 政务失信 of a public body (an agency of the population), reported to its superior
+    unit and the audit department (kept out of every grade)."""
+    name, _code, uscc = population(1).agencies.items[-1][:3]
+    record_public_dishonesty(
+        store.engine, body_uscc=str(uscc), body_name=str(name), kind="contract-default",
+        facts="拖欠中小企业工程款逾期未支付（演示数据）", basis_doc_no="（2026）鄂0102民初1号",
+        decided_by="武汉市江岸区人民法院", occurred_on=today - dt.timedelta(days=30),
+        superior_unit="武汉市人民政府", recorded_by=ACTOR,
+    )  # fmt: skip
 
 
 def build_demo(

@@ -42,6 +42,7 @@ from gateway.routes import (
     catalogue,
     changes,
     entities,
+    evaluation,
     national,
     records,
     reports,
@@ -63,7 +64,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 api = APIRouter(prefix="/api/v1")
-ROUTERS = (catalogue, records, national, entities, reports, changes, submissions, admin, calendar)
+ROUTERS = (
+    catalogue, records, national, entities, evaluation, reports, changes, submissions, admin,
+    calendar,
+)
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:
     api.include_router(module.router)

@@ -3,6 +3,7 @@
 from gateway.commands import (
     calendar,
     catalogue,
+    evaluate,
     exchange,
     files,
     publish,
@@ -13,6 +14,7 @@ from gateway.commands import (
 __all__ = [
     "calendar",
     "catalogue",
+    "evaluate",
     "exchange",
     "files",
     "publish",
