@@ -160,7 +160,7 @@ def record_public_dishonesty(
         found = conn.scalar(select(public_dishonesty.c.id).where(key))
         if found is not None:
             return Recorded(int(found), False)
-        new_id = conn.execute(
+        pk = conn.execute(
             insert(public_dishonesty).values(
                 subject=subject,
                 body_uscc=code,
@@ -177,7 +177,9 @@ def record_public_dishonesty(
                 recorded_by=recorded_by,
                 recorded_at=when,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert pk is not None
+        new_id = int(pk[0])
         recipients = bodies.staff_recipients if subject == "staff" else bodies.body_recipients
         rows = []
         for r in recipients:

@@ -42,9 +42,9 @@ from store import (
     Store,
     StoredRecord,
 )
+from store.evaluation.tables import entity_grades
 from store.tables import changes
 from workflows.caller import Caller
-from store.evaluation.tables import entity_grades
 from workflows.errors import InvalidRequestError, NotAllowedError
 from workflows.incentives import IncentiveList, load_incentives
 from workflows.measures import Measure, MeasureList, load_measures

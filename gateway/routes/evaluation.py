@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -87,9 +87,9 @@ def get_history(
     request: Request,
     principal: Caller,
     uscc: str,
-    as_of: date | None = Query(None, alias="asOf", description="The grade in force that day."),
-    log_position: int | None = Query(None, alias="logPosition", ge=0,
-                                     description="The grade as of this change-log position."),
+    as_of: Annotated[date | None, Query(alias="asOf", description="The grade that day.")] = None,
+    log_position: Annotated[int | None, Query(alias="logPosition", ge=0,
+                            description="The grade as of this change-log position.")] = None,
 ) -> OrjsonResponse:
     code = normalise_uscc(uscc)
     explain = explain_for(principal.audience)

@@ -3,7 +3,9 @@ its explanation, kept incrementally from the change log with history.
 
 * :mod:`store.evaluation.model` — the model file (indicators, weights, caps, grade bands);
 * :mod:`store.evaluation.scoring` — one entity's score, grade and explanation (pure);
-* :mod:`store.evaluation.grading` — full and incremental runs, the grade tables' reads;
+* :mod:`store.evaluation.grading` — full and incremental runs;
+* :mod:`store.evaluation.reads` — an entity's evaluation, its history, :func:`grade_of`;
+* :mod:`store.evaluation.publication` — the grades as the ``public-credit-evaluation`` dataset;
 * :mod:`store.evaluation.bodies` — which subjects are public bodies (never graded);
 * :mod:`store.evaluation.tables` — ``entity_grades``, ``grade_history``, ``evaluation_state``.
 """
@@ -17,19 +19,22 @@ from store.evaluation.bodies import (
 )
 from store.evaluation.grading import (
     EvaluationRun,
-    current_evaluation,
     cursor_of,
     evaluate_all,
     evaluate_entities,
     evaluate_incremental,
     gradable,
+    touched_entities,
+)
+from store.evaluation.model import EvaluationModel, Indicator, ModelError, load_model, read_model
+from store.evaluation.publication import grade_record, publish_grades
+from store.evaluation.reads import (
+    current_evaluation,
     grade_counts,
     grade_history_of,
     grade_of,
     standing,
-    touched_entities,
 )
-from store.evaluation.model import EvaluationModel, Indicator, ModelError, load_model, read_model
 from store.evaluation.scoring import Evaluation, Fact, score_entity
 from store.evaluation.tables import EVALUATION_TABLES
 
@@ -52,9 +57,11 @@ __all__ = [
     "grade_counts",
     "grade_history_of",
     "grade_of",
+    "grade_record",
     "is_public_body",
     "load_model",
     "load_public_bodies",
+    "publish_grades",
     "read_model",
     "read_public_bodies",
     "score_entity",

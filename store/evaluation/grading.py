@@ -22,15 +22,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from catalog import USCC_PLACEHOLDER
 from store.db import write_transaction
 from store.evaluation.bodies import is_public_body
 from store.evaluation.model import EvaluationModel, load_model
+from store.evaluation.publication import grade_record, publish_grades
 from store.evaluation.scoring import Evaluation, Fact, score_entity
 from store.evaluation.tables import entity_grades, evaluation_state, grade_history
-from store.events import utc
 from store.exchange import Store
 from store.tables import changes, records
 
@@ -120,33 +120,41 @@ def _scan(engine: Engine, usccs: Sequence[str] | None) -> Iterator[tuple[str, li
             yield current, facts
 
 
-def _store(conn: Connection, found: list[Evaluation], position: int, now: datetime) -> int:
+def _store(
+    conn: Connection, found: list[Evaluation], position: int, now: datetime
+) -> tuple[int, list[dict[str, Any]]]:
     """Replace the current grades of ``found``; history rows for the changed ones."""
     codes = [e.uscc for e in found]
-    old = {
-        r.uscc: (r.grade, r.score, r.model_version)
+    old: dict[str, tuple[tuple[str, float, str], Any]] = {
+        r.uscc: ((r.grade, r.score, r.model_version), r.graded_since)
         for r in conn.execute(
             select(
                 entity_grades.c.uscc,
                 entity_grades.c.grade,
                 entity_grades.c.score,
                 entity_grades.c.model_version,
+                entity_grades.c.graded_since,
             ).where(entity_grades.c.uscc.in_(codes))
         )
     }
     conn.execute(delete(entity_grades).where(entity_grades.c.uscc.in_(codes)))
-    rows, history = [], []
+    rows: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    published: list[dict[str, Any]] = []
     for e in found:
         text = orjson.dumps(e.explanation).decode()
+        before, stored_since = old.get(e.uscc, (None, None))
+        changed = before != (e.grade, e.score, e.model_version)
+        since = e.as_of if changed or stored_since is None else _date(stored_since) or e.as_of
         row = {
             "uscc": e.uscc, "model_version": e.model_version, "score": e.score,
-            "grade": e.grade, "dishonest": e.dishonest, "as_of": e.as_of,
+            "grade": e.grade, "dishonest": e.dishonest, "as_of": e.as_of, "graded_since": since,
             "review_on": e.review_on, "log_position": position, "explanation": text,
             "computed_at": now,
         }  # fmt: skip
         rows.append(row)
-        before = old.get(e.uscc)
-        if before is None or before != (e.grade, e.score, e.model_version):
+        published.append(grade_record(e, since))
+        if changed:
             history.append({
                 "uscc": e.uscc, "model_version": e.model_version, "score": e.score,
                 "grade": e.grade, "previous_grade": before[0] if before else None,
@@ -157,30 +165,36 @@ def _store(conn: Connection, found: list[Evaluation], position: int, now: dateti
         conn.execute(insert(entity_grades), rows)
     if history:
         conn.execute(insert(grade_history), history)
-    return len(history)
+    return len(history), published
 
 
 def _grade(
-    engine: Engine,
+    store: Store,
     usccs: Sequence[str] | None,
     model: EvaluationModel,
     today: date,
     position: int,
     now: datetime,
+    publish: bool,
 ) -> tuple[int, int]:
     entities = changed = 0
     batch: list[Evaluation] = []
-    for uscc, facts in _scan(engine, usccs):
+
+    def flush() -> None:
+        nonlocal entities, changed
+        with write_transaction(store.engine) as conn:
+            n, records = _store(conn, batch, position, now)
+        if publish:
+            publish_grades(store, records, model.version)
+        entities, changed = entities + len(batch), changed + n
+        batch.clear()
+
+    for uscc, facts in _scan(store.engine, usccs):
         batch.append(score_entity(uscc, facts, model, as_of=today))
         if len(batch) >= CHUNK:
-            with write_transaction(engine) as conn:
-                changed += _store(conn, batch, position, now)
-            entities += len(batch)
-            batch = []
+            flush()
     if batch:
-        with write_transaction(engine) as conn:
-            changed += _store(conn, batch, position, now)
-        entities += len(batch)
+        flush()
     return entities, changed
 
 
@@ -217,13 +231,14 @@ def evaluate_all(
     today: date,
     model: EvaluationModel | None = None,
     now: datetime | None = None,
+    publish: bool = True,
 ) -> EvaluationRun:
     """Grade every entity of the store as of ``today``; the cursor moves to the head."""
     model = model or load_model()
     started, when = time.perf_counter(), now or datetime.now(UTC)
     before, _ = cursor_of(store.engine)
     position = store.head()
-    entities, changed = _grade(store.engine, None, model, today, position, when)
+    entities, changed = _grade(store, None, model, today, position, when, publish)
     _save_state(store.engine, model, position, today, when)
     return EvaluationRun(
         "full",
@@ -267,19 +282,20 @@ def evaluate_incremental(
     today: date,
     model: EvaluationModel | None = None,
     now: datetime | None = None,
+    publish: bool = True,
 ) -> EvaluationRun:
     """Regrade what the change log touched since the cursor, and what is due (module doc)."""
     model = model or load_model()
     cursor, version = cursor_of(store.engine)
     if version != model.version:
-        return evaluate_all(store, today=today, model=model, now=now)
+        return evaluate_all(store, today=today, model=model, now=now, publish=publish)
     started, when = time.perf_counter(), now or datetime.now(UTC)
     position = store.head()
     todo = touched_entities(store.engine, cursor, position) | due_entities(store.engine, today)
     entities = changed = 0
     ordered = sorted(todo)
     for i in range(0, len(ordered), CHUNK):
-        n, c = _grade(store.engine, ordered[i : i + CHUNK], model, today, position, when)
+        n, c = _grade(store, ordered[i : i + CHUNK], model, today, position, when, publish)
         entities, changed = entities + n, changed + c
     _save_state(store.engine, model, position, today, when)
     return EvaluationRun(
@@ -300,95 +316,12 @@ def evaluate_entities(
     *,
     today: date,
     model: EvaluationModel | None = None,
+    publish: bool = True,
 ) -> int:
     """Regrade the given entities now (the cursor does not move); returns how many."""
     model = model or load_model()
     codes = [u for u in usccs if gradable(u)]
     if not codes:
         return 0
-    entities, _ = _grade(store.engine, codes, model, today, store.head(), datetime.now(UTC))
+    entities, _ = _grade(store, codes, model, today, store.head(), datetime.now(UTC), publish)
     return entities
-
-
-# -- reads ---------------------------------------------------------------------------------
-def _row_dict(row: Any, labels: dict[str, str], explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "uscc": row.uscc,
-        "model_version": row.model_version,
-        "grade": row.grade,
-        "grade_label": labels.get(row.grade, row.grade),
-        "as_of": _date(row.as_of).isoformat(),  # type: ignore[union-attr]
-        "log_position": int(row.log_position),
-    }
-    if explain:
-        out["score"] = row.score
-        out["explanation"] = orjson.loads(row.explanation)
-    return out
-
-
-def current_evaluation(engine: Engine, uscc: str, *, explain: bool = True) -> dict[str, Any] | None:
-    """The stored evaluation of ``uscc`` (None when it has none)."""
-    with engine.connect() as conn:
-        row = conn.execute(select(entity_grades).where(entity_grades.c.uscc == uscc)).first()
-    if row is None:
-        return None
-    out = _row_dict(row, load_model().labels, explain)
-    if explain:
-        out["dishonest"] = bool(row.dishonest)
-        out["review_on"] = row.review_on.isoformat() if _date(row.review_on) else None
-        out["computed_at"] = utc(row.computed_at).isoformat()  # type: ignore[union-attr]
-    return out
-
-
-def grade_of(store: Store, uscc: str) -> str | None:
-    """The entity's current grade (A/B/C/D), or None when it has none — the sampler's hook."""
-    with store.engine.connect() as conn:
-        found = conn.scalar(select(entity_grades.c.grade).where(entity_grades.c.uscc == uscc))
-    return None if found is None else str(found)
-
-
-def grade_history_of(
-    engine: Engine,
-    uscc: str,
-    *,
-    as_of: date | None = None,
-    log_position: int | None = None,
-    explain: bool = True,
-) -> list[dict[str, Any]]:
-    """The entity's grade changes, oldest first; with ``as_of``/``log_position``: only the
-    row in force then (the latest at or before it), or nothing."""
-    query = select(grade_history).where(grade_history.c.uscc == uscc)
-    if as_of is not None:
-        query = query.where(grade_history.c.as_of <= as_of)
-    if log_position is not None:
-        query = query.where(grade_history.c.log_position <= log_position)
-    query = query.order_by(grade_history.c.id)
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    if as_of is not None or log_position is not None:
-        rows = rows[-1:]
-    labels = load_model().labels
-    out = []
-    for row in rows:
-        item = _row_dict(row, labels, explain)
-        item["previous_grade"] = row.previous_grade
-        item["computed_at"] = utc(row.computed_at).isoformat()  # type: ignore[union-attr]
-        out.append(item)
-    return out
-
-
-def grade_counts(engine: Engine) -> dict[str, int]:
-    """How many entities have each grade."""
-    query = select(entity_grades.c.grade, func.count()).group_by(entity_grades.c.grade)
-    with engine.connect() as conn:
-        return {g: int(n) for g, n in conn.execute(query)}
-
-
-def standing(engine: Engine, uscc: str) -> tuple[str, bool] | None:
-    """(grade, dishonest) of ``uscc`` for the incentive check, or None when ungraded."""
-    query = select(entity_grades.c.grade, entity_grades.c.dishonest).where(
-        entity_grades.c.uscc == uscc
-    )
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
-    return None if row is None else (str(row.grade), bool(row.dishonest))

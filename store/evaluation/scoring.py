@@ -63,6 +63,7 @@ class Evaluation:
     as_of: date
     review_on: date | None
     explanation: dict[str, Any] = field(compare=False)
+    subject: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self, *, explain: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -192,6 +193,23 @@ def _age(ind: Indicator, facts: list[Fact], day: date) -> tuple[dict[str, Any], 
     return line, reviews
 
 
+def _subject(facts: list[Fact]) -> dict[str, str]:
+    """The entity's name and category as its newest record states them."""
+    for fact in sorted(
+        facts, key=lambda f: (f.decision_date or date.min, f.record_id), reverse=True
+    ):
+        name = fact.payload.get("counterpart_name")
+        category = fact.payload.get("counterpart_category")
+        rep = fact.payload.get("legal_rep_name")
+        if name and category and category != "自然人" and rep:
+            return {
+                "counterpart_name": str(name),
+                "counterpart_category": str(category),
+                "legal_rep_name": str(rep),
+            }
+    return {}
+
+
 def score_entity(
     uscc: str, facts: Iterable[Fact], model: EvaluationModel, *, as_of: date
 ) -> Evaluation:
@@ -228,6 +246,7 @@ def score_entity(
         "grade": grade,
     }
     return Evaluation(
+        subject=_subject(rows),
         uscc=uscc,
         model_version=model.version,
         score=score,

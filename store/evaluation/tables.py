@@ -40,6 +40,7 @@ entity_grades = Table(
     Column("grade", String(8), nullable=False),
     Column("dishonest", Boolean, nullable=False),
     Column("as_of", Date, nullable=False),
+    Column("graded_since", Date, nullable=False),  # the as_of of the grade's last change
     Column("review_on", Date),
     Column("log_position", SEQ, nullable=False),
     Column("explanation", Text, nullable=False),

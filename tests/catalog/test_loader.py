@@ -41,6 +41,7 @@ EXPECTED_ORDER = (
     "interview-record",
     "voluntary-registration",
     "credit-evaluation",
+    "public-credit-evaluation",
     "catalogue",
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from wf_factory import AMR, DRC, HRSS, commitment, list_entry, market_ban, org, penalty, uscc
+from wf_factory import ADMIN, AMR, DRC, HRSS, commitment, list_entry, market_ban, org, penalty, uscc
 
 from store import Store
 from store.evaluation import (
@@ -32,7 +32,6 @@ from store.public_dishonesty import (
 )
 from workflows import CheckIndex
 from workflows.incentives import load_incentives
-from wf_factory import ADMIN
 
 DAY = date(2027, 9, 1)
 NOW = datetime(2027, 9, 1, 2, 0, tzinfo=UTC)
@@ -270,4 +269,27 @@ def test_public_bodies_are_not_graded(store: Store) -> None:
             store, uscc(8))}
 
 
-_ = timedelta
+
+
+
+def test_grades_are_published_as_their_catalogue_dataset(store: Store) -> None:
+    from publishers import RecordValidator
+    from store import Audience, view
+
+    _population(store)
+    evaluate_all(store, today=DAY, now=NOW)
+    published = {r.uscc: r for r in store.records("public-credit-evaluation")}
+    assert set(published) == {uscc(i) for i in range(1, 6)}
+    validator = RecordValidator("public-credit-evaluation", today=DAY)
+    for code, stored in published.items():
+        assert validator.check(stored.payload, row=1) == [], code
+        assert stored.payload["grade"] == grade_of(store, code)
+        assert stored.payload["evaluation_date"] == DAY.isoformat()
+    # the catalogue entry is government-only: the public and agencies see nothing
+    one = published[uscc(1)]
+    assert view(one, Audience.PUBLIC, today=DAY) is None
+    assert view(one, Audience.GOVERNMENT, today=DAY) is not None
+    # a later full run with unchanged grades writes no new version (evaluation_date = since)
+    head = store.head()
+    evaluate_all(store, today=DAY + timedelta(days=1))
+    assert store.head() == head
