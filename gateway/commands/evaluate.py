@@ -79,9 +79,7 @@ def evaluate(
         fail("--all and --since-cursor exclude each other")
     day = _day(today)
     with open_store_or_fail(db) as store:
-        run = (
-            evaluate_all(store, today=day) if full else evaluate_incremental(store, today=day)
-        )
+        run = evaluate_all(store, today=day) if full else evaluate_incremental(store, today=day)
         counts = grade_counts(store.engine)
     _echo({**run.to_dict(), "grades": dict(sorted(counts.items()))})
 
@@ -94,8 +92,12 @@ app.add_typer(dishonesty_app, name="public-dishonesty")
 def record(
     body_uscc: Annotated[str, typer.Option("--body-uscc")],
     body_name: Annotated[str, typer.Option("--body-name")],
-    kind: Annotated[str, typer.Option("--kind", help="judgment-default|contract-default|"
-                                      "commitment-breach|law-breach")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", help="judgment-default|contract-default|commitment-breach|law-breach"
+        ),
+    ],
     facts: Annotated[str, typer.Option("--facts")],
     basis_doc_no: Annotated[str, typer.Option("--basis-doc-no")],
     decided_by: Annotated[str, typer.Option("--decided-by")],
@@ -103,8 +105,9 @@ def record(
     superior_unit: Annotated[str | None, typer.Option("--superior-unit")] = None,
     staff_name: Annotated[str | None, typer.Option("--staff-name")] = None,
     staff_position: Annotated[str | None, typer.Option("--staff-position")] = None,
-    declared_soe: Annotated[bool, typer.Option("--soe", help="An enterprise declared 国有企业.")
-                            ] = False,
+    declared_soe: Annotated[
+        bool, typer.Option("--soe", help="An enterprise declared 国有企业.")
+    ] = False,
     actor: Annotated[str | None, typer.Option("--actor")] = None,
     db: DbOpt = DEFAULT_DB,
 ) -> None:

@@ -63,14 +63,20 @@ def explain_for(audience: Audience) -> bool:
     return True
 
 
-@router.get("/evaluation/model", summary="The evaluation model in force (indicators, weights, "
-            "caps, grade bands)", responses=ERRORS)
+@router.get(
+    "/evaluation/model",
+    summary="The evaluation model in force (indicators, weights, caps, grade bands)",
+    responses=ERRORS,
+)
 def get_model() -> OrjsonResponse:
     return OrjsonResponse({"ok": True, "model": load_model().published()})
 
 
-@router.get("/entities/{uscc}/evaluation", summary="An entity's score, grade and explanation",
-            responses=ERRORS)
+@router.get(
+    "/entities/{uscc}/evaluation",
+    summary="An entity's score, grade and explanation",
+    responses=ERRORS,
+)
 def get_evaluation(request: Request, principal: Caller, uscc: str) -> OrjsonResponse:
     code = normalise_uscc(uscc)
     explain = explain_for(principal.audience)
@@ -81,21 +87,25 @@ def get_evaluation(request: Request, principal: Caller, uscc: str) -> OrjsonResp
     return OrjsonResponse({"ok": True, "evaluation": found})
 
 
-@router.get("/entities/{uscc}/evaluation/history", summary="An entity's grade changes",
-            responses=ERRORS)
+@router.get(
+    "/entities/{uscc}/evaluation/history", summary="An entity's grade changes", responses=ERRORS
+)
 def get_history(
     request: Request,
     principal: Caller,
     uscc: str,
     as_of: Annotated[date | None, Query(alias="asOf", description="The grade that day.")] = None,
-    log_position: Annotated[int | None, Query(alias="logPosition", ge=0,
-                            description="The grade as of this change-log position.")] = None,
+    log_position: Annotated[
+        int | None,
+        Query(alias="logPosition", ge=0, description="The grade as of this change-log position."),
+    ] = None,
 ) -> OrjsonResponse:
     code = normalise_uscc(uscc)
     explain = explain_for(principal.audience)
     with store_errors():
-        rows = grade_history_of(store_of(request).engine, code, as_of=as_of,
-                                log_position=log_position, explain=explain)
+        rows = grade_history_of(
+            store_of(request).engine, code, as_of=as_of, log_position=log_position, explain=explain
+        )
     return OrjsonResponse({"ok": True, "uscc": code, "count": len(rows), "history": rows})
 
 
@@ -105,8 +115,9 @@ class DishonestyBody(BaseModel):
 
     body_uscc: str = Field(min_length=18, max_length=18)
     body_name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(description="judgment-default | contract-default | commitment-breach | "
-                      "law-breach")
+    kind: str = Field(
+        description="judgment-default | contract-default | commitment-breach | law-breach"
+    )
     facts: str = Field(min_length=1, max_length=4000)
     basis_doc_no: str = Field(min_length=1, max_length=200)
     decided_by: str = Field(min_length=1, max_length=200)
@@ -137,15 +148,19 @@ def get_dishonesty(
     limit: int = Query(100, ge=1, le=1000),
 ) -> OrjsonResponse:
     _government(principal)
-    rows = list_public_dishonesty(store_of(request).engine, body_uscc=body_uscc, state=state,
-                                  limit=limit)
+    rows = list_public_dishonesty(
+        store_of(request).engine, body_uscc=body_uscc, state=state, limit=limit
+    )
     return OrjsonResponse({"ok": True, "count": len(rows), "records": rows})
 
 
-@router.post("/public-dishonesty", summary="Record a public body's dishonesty (政务失信)",
-             responses=ERRORS, status_code=201)
-def post_dishonesty(request: Request, principal: Caller, body: DishonestyBody
-                    ) -> OrjsonResponse:
+@router.post(
+    "/public-dishonesty",
+    summary="Record a public body's dishonesty (政务失信)",
+    responses=ERRORS,
+    status_code=201,
+)
+def post_dishonesty(request: Request, principal: Caller, body: DishonestyBody) -> OrjsonResponse:
     require_key(principal)
     require_role(principal, *WRITERS)
     engine = store_of(request).engine
@@ -153,21 +168,28 @@ def post_dishonesty(request: Request, principal: Caller, body: DishonestyBody
         done = record_public_dishonesty(engine, **body.model_dump(), recorded_by=principal.actor)
     except PublicDishonestyError as exc:
         raise ApiError(400, str(exc)) from None
-    rows = [r for r in list_public_dishonesty(engine, body_uscc=body.body_uscc, limit=1000)
-            if r["id"] == done.id]
-    return OrjsonResponse({"ok": True, "new": done.new, "record": rows[0]},
-                          status_code=201 if done.new else 200)
+    rows = [
+        r
+        for r in list_public_dishonesty(engine, body_uscc=body.body_uscc, limit=1000)
+        if r["id"] == done.id
+    ]
+    return OrjsonResponse(
+        {"ok": True, "new": done.new, "record": rows[0]}, status_code=201 if done.new else 200
+    )
 
 
-@router.post("/public-dishonesty/notices/{notice_id}", summary="Track a 通报's delivery",
-             responses=ERRORS)
-def post_notice(request: Request, principal: Caller, notice_id: int, body: NoticeBody
-                ) -> OrjsonResponse:
+@router.post(
+    "/public-dishonesty/notices/{notice_id}", summary="Track a 通报's delivery", responses=ERRORS
+)
+def post_notice(
+    request: Request, principal: Caller, notice_id: int, body: NoticeBody
+) -> OrjsonResponse:
     require_key(principal)
     require_role(principal, *WRITERS)
     try:
-        found = advance_notice(store_of(request).engine, notice_id, body.state,
-                               actor=principal.actor, note=body.note)
+        found = advance_notice(
+            store_of(request).engine, notice_id, body.state, actor=principal.actor, note=body.note
+        )
     except PublicDishonestyError as exc:
         status = 404 if str(exc).startswith("no notice") else 400
         raise ApiError(status, str(exc)) from None

@@ -133,11 +133,12 @@ def _next_window_change(fact: Fact, day: date) -> date | None:
 
 
 def _count(ind: Indicator, facts: list[Fact], day: date) -> tuple[dict[str, Any], list[date]]:
+    """``facts``: the entity's records of the indicator's dataset."""
     shares: list[dict[str, Any]] = []
     reviews: list[date] = []
     total = 0.0
     for fact in facts:
-        if ind.in_force and fact.dataset == ind.dataset:
+        if ind.in_force:
             nxt = _next_window_change(fact, day)
             if nxt is not None:
                 reviews.append(nxt)
@@ -150,7 +151,7 @@ def _count(ind: Indicator, facts: list[Fact], day: date) -> tuple[dict[str, Any]
             continue
         points = ind.points * factor
         total += points
-        shares.append({"record_id": fact.record_id, "factor": factor, "points": _r(points)})
+        shares.append({"record_id": fact.record_id, "factor": factor, "points": points})
     contribution = max(-ind.cap, min(ind.cap, total))
     line = {
         "indicator": ind.id,
@@ -215,12 +216,20 @@ def score_entity(
 ) -> Evaluation:
     """The evaluation of ``uscc`` from its records on ``as_of`` (rules: module doc)."""
     rows = sorted(facts, key=lambda f: f.record_id)
+    by_dataset: dict[str, list[Fact]] = {}
+    for fact in rows:
+        by_dataset.setdefault(fact.dataset, []).append(fact)
     lines: list[dict[str, Any]] = []
-    reviews: list[date] = []
+    review: date | None = None
     for ind in model.indicators:
-        line, more = _age(ind, rows, as_of) if ind.kind == "age" else _count(ind, rows, as_of)
+        if ind.kind == "age":
+            line, more = _age(ind, rows, as_of)
+        else:
+            line, more = _count(ind, by_dataset.get(ind.dataset, []), as_of)
         lines.append(line)
-        reviews.extend(d for d in more if d > as_of)
+        for day in more:
+            if day > as_of and (review is None or day < review):
+                review = day
     raw = model.base + sum(line["contribution"] for line in lines)
     score = _r(max(model.floor, min(model.ceiling, raw)))
     clamp = _r(score - model.base - sum(line["contribution"] for line in lines))
@@ -254,6 +263,6 @@ def score_entity(
         grade_label=model.labels.get(grade, grade),
         dishonest=dishonest,
         as_of=as_of,
-        review_on=min(reviews, default=None),
+        review_on=review,
         explanation=explanation,
     )

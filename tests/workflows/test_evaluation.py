@@ -54,28 +54,36 @@ def _reward(i: int, decided: date) -> dict[str, Any]:
 
 
 def _fulfilled(i: int, n: int) -> dict[str, Any]:
-    record = commitment(1000 * i + n, kind="审批替代型", made=date(2027, 1, 10),
-                        subject=org(i))
-    record.update(fulfilment_status="全部履行", fulfilment_status_date="2027-06-01",
-                  confirm_unit_name=DRC[0], confirm_unit_uscc=DRC[1])
+    record = commitment(1000 * i + n, kind="审批替代型", made=date(2027, 1, 10), subject=org(i))
+    record.update(
+        fulfilment_status="全部履行",
+        fulfilment_status_date="2027-06-01",
+        confirm_unit_name=DRC[0],
+        confirm_unit_uscc=DRC[1],
+    )
     return record
 
 
 def _population(store: Store) -> None:
     """Entity 1: clean with rewards (A); 2: two recent penalties; 3: serious list (D);
     4: market ban; 5: nothing but an old penalty."""
-    _submit(store, "administrative-reward", [_reward(1, date(2027, 3, 1)),
-                                             _reward(1, date(2027, 4, 1))])
+    _submit(
+        store, "administrative-reward", [_reward(1, date(2027, 3, 1)), _reward(1, date(2027, 4, 1))]
+    )
     _submit(store, "credit-commitment", [_fulfilled(1, n) for n in range(3)])
     _submit(store, "administrative-penalty", [
         penalty(2, decided=date(2027, 5, 3)),
         {**penalty(2, decided=date(2027, 6, 3)), "decision_doc_no": "武市监罚〔2027〕22号"},
         penalty(5, decided=date(2024, 6, 3)),
     ])  # fmt: skip
-    _submit(store, "serious-dishonesty-list",
-            [list_entry(3, listing_date=date(2027, 3, 2), valid_to=date(2029, 3, 1))])
-    _submit(store, "market-ban", [market_ban(4, ban_from=date(2027, 2, 15),
-                                             ban_to=date(2032, 2, 14))])
+    _submit(
+        store,
+        "serious-dishonesty-list",
+        [list_entry(3, listing_date=date(2027, 3, 2), valid_to=date(2029, 3, 1))],
+    )
+    _submit(
+        store, "market-ban", [market_ban(4, ban_from=date(2027, 2, 15), ban_to=date(2032, 2, 14))]
+    )
 
 
 def _snapshot(store: Store) -> dict[str, tuple[Any, ...]]:
@@ -92,12 +100,15 @@ def test_the_model_is_valid_data_and_uses_the_grade_scale() -> None:
 
 
 def test_a_broken_model_file_is_refused_with_every_problem(tmp_path: Path) -> None:
-    text = (Path(load_model.__module__.replace(".", "/")).parent / "model-2026.1.yaml")
+    text = Path(load_model.__module__.replace(".", "/")).parent / "model-2026.1.yaml"
     bad = Path(__file__).resolve().parents[2] / text
     broken = tmp_path / "model.yaml"
     broken.write_text(
-        bad.read_text("utf-8").replace("{grade: B, min_score: 75}", "{grade: X, min_score: 75}")
-        .replace("dataset: watch-list", "dataset: no-such-dataset"), "utf-8")
+        bad.read_text("utf-8")
+        .replace("{grade: B, min_score: 75}", "{grade: X, min_score: 75}")
+        .replace("dataset: watch-list", "dataset: no-such-dataset"),
+        "utf-8",
+    )
     with pytest.raises(ModelError) as err:
         read_model(broken)
     assert "/bands" in str(err.value) and "no-such-dataset" in str(err.value)
@@ -121,12 +132,15 @@ def test_every_entity_is_graded_and_the_explanation_sums_to_the_score(store: Sto
                 assert line["value"] == len(line["records"])
     three = current_evaluation(store.engine, uscc(3))
     assert three is not None
-    listed = next(x for x in three["explanation"]["indicators"]
-                  if x["indicator"] == "serious-dishonesty-list")
+    listed = next(
+        x for x in three["explanation"]["indicators"] if x["indicator"] == "serious-dishonesty-list"
+    )
     assert listed["value"] == 1 and listed["records"][0]["record_id"].startswith(
-        "serious-dishonesty-list:")
+        "serious-dishonesty-list:"
+    )
     assert three["explanation"]["ceilings"] == [
-        {"indicator": "serious-dishonesty-list", "grade": "D"}]
+        {"indicator": "serious-dishonesty-list", "grade": "D"}
+    ]
     assert three["dishonest"] is True
 
 
@@ -136,9 +150,16 @@ def test_incremental_regrades_only_touched_entities_and_equals_a_full_run(
     _population(store)
     evaluate_all(store, today=DAY, now=NOW)
     assert evaluate_incremental(store, today=DAY).entities == 0  # nothing changed
-    _submit(store, "administrative-penalty",
-            [{**penalty(1, decided=date(2027, 8, 20), categories=("吊销许可证件",)),
-              "decision_doc_no": "武市监罚〔2027〕99号"}])
+    _submit(
+        store,
+        "administrative-penalty",
+        [
+            {
+                **penalty(1, decided=date(2027, 8, 20), categories=("吊销许可证件",)),
+                "decision_doc_no": "武市监罚〔2027〕99号",
+            }
+        ],
+    )
     run = evaluate_incremental(store, today=DAY)
     assert run.mode == "incremental" and run.entities == 1 and run.changed == 1
     assert grade_of(store, uscc(1)) == "B"  # the serious penalty costs entity 1 its A
@@ -161,31 +182,35 @@ def test_time_alone_regrades_due_entities_like_a_full_run(store: Store) -> None:
     incremental = _snapshot(store)
     evaluate_all(store, today=later)
     assert {k: v[:2] for k, v in _snapshot(store).items()} == {
-        k: v[:2] for k, v in incremental.items()}
+        k: v[:2] for k, v in incremental.items()
+    }
 
 
 def test_history_as_of_a_day_and_a_log_position(store: Store) -> None:
     _population(store)
     evaluate_all(store, today=DAY, now=NOW)
     first_position = store.head()
-    _submit(store, "serious-dishonesty-list",
-            [list_entry(1, listing_date=date(2027, 9, 10), valid_to=date(2029, 9, 1))])
+    _submit(
+        store,
+        "serious-dishonesty-list",
+        [list_entry(1, listing_date=date(2027, 9, 10), valid_to=date(2029, 9, 1))],
+    )
     evaluate_incremental(store, today=date(2027, 9, 15))
     history = grade_history_of(store.engine, uscc(1))
     assert [h["grade"] for h in history] == ["A", "D"]
     assert history[1]["previous_grade"] == "A"
     assert grade_history_of(store.engine, uscc(1), as_of=date(2027, 9, 10))[0]["grade"] == "A"
     assert grade_history_of(store.engine, uscc(1), as_of=date(2027, 9, 15))[0]["grade"] == "D"
-    assert grade_history_of(store.engine, uscc(1), log_position=first_position)[0][
-        "grade"] == "A"
+    assert grade_history_of(store.engine, uscc(1), log_position=first_position)[0]["grade"] == "A"
     assert grade_history_of(store.engine, uscc(1), as_of=date(2027, 1, 1)) == []
 
 
 def test_incentives_only_for_qualifying_entities(store: Store) -> None:
     _population(store)
     # entity 6: grade A by the numbers, but a serious penalty in force makes it dishonest
-    _submit(store, "administrative-reward", [_reward(6, date(2027, 3, 1)),
-                                             _reward(6, date(2027, 4, 1))])
+    _submit(
+        store, "administrative-reward", [_reward(6, date(2027, 3, 1)), _reward(6, date(2027, 4, 1))]
+    )
     evaluate_all(store, today=DAY, now=NOW)
     index = CheckIndex(store)
     a = index.check(uscc(1), "approvals", today=DAY, caller=ADMIN, now=NOW).to_dict()
@@ -198,12 +223,15 @@ def test_incentives_only_for_qualifying_entities(store: Store) -> None:
     inspection = index.check(uscc(1), "行政检查", today=DAY, caller=ADMIN, now=NOW).to_dict()
     assert [m["measure_id"] for m in inspection["incentives"]] == ["JL-003"]
     for i in (2, 3, 4, 5):  # B/C/D, listed, banned
-        assert index.check(uscc(i), None, today=DAY, caller=ADMIN,
-                           now=NOW).to_dict()["incentives"] == []
+        assert (
+            index.check(uscc(i), None, today=DAY, caller=ADMIN, now=NOW).to_dict()["incentives"]
+            == []
+        )
     assert index.check(uscc(77), None, today=DAY, caller=ADMIN, now=NOW).incentives == ()
     with store.engine.begin() as conn:  # a grade-A entity marked dishonest gets nothing
-        conn.execute(entity_grades.update().where(entity_grades.c.uscc == uscc(1))
-                     .values(dishonest=True))
+        conn.execute(
+            entity_grades.update().where(entity_grades.c.uscc == uscc(1)).values(dishonest=True)
+        )
     assert index.check(uscc(1), None, today=DAY, caller=ADMIN, now=NOW).incentives == ()
 
 
@@ -216,27 +244,53 @@ def test_public_dishonesty_is_reported_tracked_and_never_graded(store: Store) ->
     before = _snapshot(store)
     soe = uscc(1)  # a graded enterprise, declared state-owned
     done = record_public_dishonesty(
-        store.engine, body_uscc=soe, body_name="武汉测试1建设工程有限公司",
-        kind="contract-default", facts="拖欠中小企业账款", basis_doc_no="（2027）鄂01民终1号",
-        decided_by="武汉市中级人民法院", occurred_on=date(2027, 8, 1), recorded_by="t",
-        superior_unit="武汉市国资委", declared_soe=True)
+        store.engine,
+        body_uscc=soe,
+        body_name="武汉测试1建设工程有限公司",
+        kind="contract-default",
+        facts="拖欠中小企业账款",
+        basis_doc_no="（2027）鄂01民终1号",
+        decided_by="武汉市中级人民法院",
+        occurred_on=date(2027, 8, 1),
+        recorded_by="t",
+        superior_unit="武汉市国资委",
+        declared_soe=True,
+    )
     again = record_public_dishonesty(
-        store.engine, body_uscc=soe, body_name="武汉测试1建设工程有限公司",
-        kind="contract-default", facts="拖欠中小企业账款", basis_doc_no="（2027）鄂01民终1号",
-        decided_by="武汉市中级人民法院", occurred_on=date(2027, 8, 1), recorded_by="t",
-        superior_unit="武汉市国资委", declared_soe=True)
+        store.engine,
+        body_uscc=soe,
+        body_name="武汉测试1建设工程有限公司",
+        kind="contract-default",
+        facts="拖欠中小企业账款",
+        basis_doc_no="（2027）鄂01民终1号",
+        decided_by="武汉市中级人民法院",
+        occurred_on=date(2027, 8, 1),
+        recorded_by="t",
+        superior_unit="武汉市国资委",
+        declared_soe=True,
+    )
     assert done.new and not again.new and again.id == done.id
     staff = record_public_dishonesty(
-        store.engine, body_uscc=BODY, body_name=DRC[0], kind="commitment-breach",
-        facts="违背招商引资承诺", basis_doc_no="武审〔2027〕3号", decided_by="武汉市审计局",
-        occurred_on=date(2027, 7, 1), recorded_by="t", staff_name="王某",
-        staff_position="处长")
+        store.engine,
+        body_uscc=BODY,
+        body_name=DRC[0],
+        kind="commitment-breach",
+        facts="违背招商引资承诺",
+        basis_doc_no="武审〔2027〕3号",
+        decided_by="武汉市审计局",
+        occurred_on=date(2027, 7, 1),
+        recorded_by="t",
+        staff_name="王某",
+        staff_position="处长",
+    )
     rows = {r["id"]: r for r in list_public_dishonesty(store.engine)}
     assert {n["recipient_role"] for n in rows[done.id]["notices"]} == {"superior-unit", "audit"}
     assert rows[done.id]["body_type"] == "国有企业"
     assert {n["recipient_role"]: n["recipient_name"] for n in rows[staff.id]["notices"]} == {
-        "staff-unit": DRC[0], "discipline": "中共武汉市纪律检查委员会、武汉市监察委员会",
-        "personnel": "中共武汉市委组织部"}
+        "staff-unit": DRC[0],
+        "discipline": "中共武汉市纪律检查委员会、武汉市监察委员会",
+        "personnel": "中共武汉市委组织部",
+    }
     first = rows[done.id]["notices"][0]["id"]
     assert advance_notice(store.engine, first, "sent", actor="t")["state"] == "sent"
     acked = advance_notice(store.engine, first, "acknowledged", actor="u")
@@ -244,12 +298,22 @@ def test_public_dishonesty_is_reported_tracked_and_never_graded(store: Store) ->
     with pytest.raises(PublicDishonestyError):
         advance_notice(store.engine, first, "sent", actor="t")
     assert [r["id"] for r in list_public_dishonesty(store.engine, state="pending")] == [
-        staff.id, done.id]
+        staff.id,
+        done.id,
+    ]
     with pytest.raises(PublicDishonestyError):  # an ordinary enterprise is no public body
         record_public_dishonesty(
-            store.engine, body_uscc=uscc(2), body_name="x", kind="law-breach", facts="x",
-            basis_doc_no="x", decided_by="x", occurred_on=date(2027, 8, 1), recorded_by="t",
-            superior_unit="x")
+            store.engine,
+            body_uscc=uscc(2),
+            body_name="x",
+            kind="law-breach",
+            facts="x",
+            basis_doc_no="x",
+            decided_by="x",
+            occurred_on=date(2027, 8, 1),
+            recorded_by="t",
+            superior_unit="x",
+        )
     # never in a grade: an incremental run and a full run change nothing
     assert evaluate_incremental(store, today=DAY).entities == 0
     evaluate_all(store, today=DAY)
@@ -257,19 +321,16 @@ def test_public_dishonesty_is_reported_tracked_and_never_graded(store: Store) ->
 
 
 def test_public_bodies_are_not_graded(store: Store) -> None:
-    body = {**penalty(9, decided=date(2027, 5, 3)), "counterpart_name": HRSS[0],
-            "uscc": HRSS[1]}
+    body = {**penalty(9, decided=date(2027, 5, 3)), "counterpart_name": HRSS[0], "uscc": HRSS[1]}
     body.pop("org_code", None)
     _submit(store, "administrative-penalty", [body, penalty(8, decided=date(2027, 5, 3))])
     evaluate_all(store, today=DAY, now=NOW)
     assert grade_of(store, HRSS[1]) is None
     assert grade_of(store, uscc(8)) is not None
     assert current_evaluation(store.engine, uscc(8), explain=False) == {
-        **current_evaluation(store.engine, uscc(8), explain=False), "grade": grade_of(
-            store, uscc(8))}
-
-
-
+        **current_evaluation(store.engine, uscc(8), explain=False),
+        "grade": grade_of(store, uscc(8)),
+    }
 
 
 def test_grades_are_published_as_their_catalogue_dataset(store: Store) -> None:
