@@ -104,7 +104,8 @@ def test_reports_state_the_model_version_and_grade(api: Any, graded: tuple[Store
 def test_public_dishonesty_over_rest(api: Any, graded: tuple[Store, str]) -> None:
     body = {
         "body_uscc": "11420100MB10185288", "body_name": "武汉市发展和改革委员会",
-        "kind": "judgment-default", "facts": "拒不履行生效判决", "basis_doc_no": "（2027）鄂01执1号",
+        "kind": "judgment-default", "facts": "拒不履行生效判决",
+        "basis_doc_no": "（2027）鄂01执1号",
         "decided_by": "武汉市中级人民法院", "occurred_on": "2027-08-01",
         "superior_unit": "武汉市人民政府",
     }  # fmt: skip
@@ -156,7 +157,8 @@ def test_cli_evaluate_and_show(db_url: str, graded: tuple[Store, str]) -> None:
     recorded = runner.invoke(cli, [
         "public-dishonesty", "record", "--body-uscc", "11420100MB10185288",
         "--body-name", "武汉市发展和改革委员会", "--kind", "contract-default",
-        "--facts", "拖欠账款", "--basis-doc-no", "武仲裁〔2027〕1号", "--decided-by", "武汉仲裁委员会",
+        "--facts", "拖欠账款", "--basis-doc-no", "武仲裁〔2027〕1号",
+        "--decided-by", "武汉仲裁委员会",
         "--occurred-on", "2027-08-01", "--staff-name", "王某", "--db", db_url,
     ])  # fmt: skip
     assert recorded.exit_code == 0, recorded.output
