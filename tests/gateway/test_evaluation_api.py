@@ -167,3 +167,18 @@ def test_cli_evaluate_and_show(db_url: str, graded: tuple[Store, str]) -> None:
         cli, ["public-dishonesty", "notice", str(notice_id), "acknowledged", "--db", db_url]
     )
     assert acked.exit_code == 0 and json.loads(acked.output)["state"] == "acknowledged"
+
+
+def test_the_demo_gives_every_grade(db_url: str) -> None:
+    from gateway.demo import fill_demo
+    from store.public_dishonesty import list_public_dishonesty
+
+    with open_store(db_url) as store:
+        demo = fill_demo(store, entities=600, today=date(2027, 3, 1))
+        assert set(demo.grades) == {"A", "B", "C", "D"}, demo.grades
+        assert all(n > 0 for n in demo.grades.values())
+        published = store.records("public-credit-evaluation", limit=5000)
+        assert len(published) == sum(demo.grades.values())
+        [record] = list_public_dishonesty(store.engine)
+        assert record["body_type"] == "机关"
+        assert {n["state"] for n in record["notices"]} == {"pending"}
