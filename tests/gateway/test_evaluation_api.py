@@ -182,3 +182,16 @@ def test_the_demo_gives_every_grade(db_url: str) -> None:
         [record] = list_public_dishonesty(store.engine)
         assert record["body_type"] == "机关"
         assert {n["state"] for n in record["notices"]} == {"pending"}
+
+
+def test_the_public_entity_page_shows_the_grade_only_when_published(
+    api: Any, graded: tuple[Store, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, code = graded
+    grade = grade_of(graded[0], code)
+    page = api.get(f"/entities/{code}")
+    assert page.status_code == 200 and "公共信用综合评价" not in page.text
+    public_entry = replace(get_entry("public-credit-evaluation"), openness=Openness.PUBLIC)
+    monkeypatch.setattr("gateway.routes.evaluation.get_entry", lambda _id: public_entry)
+    page = api.get(f"/entities/{code}")
+    assert "公共信用综合评价" in page.text and f"{grade}（" in page.text
