@@ -37,6 +37,12 @@ from store.national import national_datasets, national_header, national_page, na
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
+from store.public_dishonesty import (
+    PublicDishonestyError,
+    advance_notice,
+    list_public_dishonesty,
+    record_public_dishonesty,
+)
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
 from store.reports import IssuedReport, issue_report, report_history
 from store.search import EntityIndex, Hit, normalise_name
@@ -94,6 +100,7 @@ __all__ = [
     "Outcome",
     "ParsedCalendar",
     "Profile",
+    "PublicDishonestyError",
     "PublicationWindow",
     "Receipt",
     "RecordState",
@@ -120,6 +127,7 @@ __all__ = [
     "acknowledge",
     "acknowledgements",
     "add_working_days",
+    "advance_notice",
     "authenticate",
     "calendar_status",
     "canonical_json",
@@ -133,6 +141,7 @@ __all__ = [
     "import_year",
     "issue_report",
     "list_keys",
+    "list_public_dishonesty",
     "load_imported",
     "load_rulebook",
     "mark_objection",
@@ -149,6 +158,7 @@ __all__ = [
     "published_keys",
     "read_audit",
     "record_hash",
+    "record_public_dishonesty",
     "record_reads",
     "redact",
     "report_history",

@@ -26,6 +26,7 @@ from workflows.errors import (
     StateConflictError,
     WorkflowError,
 )
+from workflows.incentives import Incentive, IncentiveList, load_incentives, read_incentives
 from workflows.interviews import (
     interview_kind,
     interview_kinds,
@@ -82,6 +83,8 @@ __all__ = [
     "CommitmentTypes",
     "Entry",
     "FulfilmentResult",
+    "Incentive",
+    "IncentiveList",
     "InvalidRequestError",
     "Measure",
     "MeasureList",
@@ -121,12 +124,14 @@ __all__ = [
     "list_objections",
     "list_repairs",
     "load_commitment_types",
+    "load_incentives",
     "load_measures",
     "load_procedures",
     "problem",
     "problem_codes",
     "publish_measures",
     "read_commitment_types",
+    "read_incentives",
     "read_measures",
     "read_procedures",
     "read_results",
