@@ -24,11 +24,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from catalog import USCC_PLACEHOLDER
+from catalog import USCC_PLACEHOLDER, load_catalog
 from store.db import write_transaction
 from store.evaluation.bodies import is_public_body
 from store.evaluation.model import EvaluationModel, load_model
-from store.evaluation.publication import grade_record, publish_grades
+from store.evaluation.publication import grade_record, publish_grades, withdraw_grades
 from store.evaluation.scoring import Evaluation, Fact, score_entity
 from store.evaluation.tables import entity_grades, evaluation_state, grade_history
 from store.exchange import Store
@@ -189,13 +189,48 @@ def _grade(
         entities, changed = entities + len(batch), changed + n
         batch.clear()
 
+    seen: set[str] = set()
     for uscc, facts in _scan(store.engine, usccs):
+        seen.add(uscc)
         batch.append(score_entity(uscc, facts, model, as_of=today))
         if len(batch) >= CHUNK:
             flush()
     if batch:
         flush()
-    return entities, changed
+    dropped = _drop(store, usccs, seen, today, position, now, publish)
+    return entities + dropped, changed + dropped
+
+
+def _drop(
+    store: Store,
+    usccs: Sequence[str] | None,
+    seen: set[str],
+    today: date,
+    position: int,
+    now: datetime,
+    publish: bool,
+) -> int:
+    """Ungrade entities left without records (their last record moved to another entity):
+    the current grade goes, history records the end (grade None), the published grade is
+    taken down."""
+    with store.engine.connect() as conn:
+        query = select(entity_grades.c.uscc, entity_grades.c.grade, entity_grades.c.model_version)
+        if usccs is not None:
+            query = query.where(entity_grades.c.uscc.in_(sorted(set(usccs) - seen)))
+        gone = [r for r in conn.execute(query) if r.uscc not in seen]
+    if not gone:
+        return 0
+    with write_transaction(store.engine) as conn:
+        codes = [r.uscc for r in gone]
+        conn.execute(delete(entity_grades).where(entity_grades.c.uscc.in_(codes)))
+        conn.execute(insert(grade_history), [{
+            "uscc": r.uscc, "model_version": r.model_version, "score": None, "grade": None,
+            "previous_grade": r.grade, "as_of": today, "log_position": position,
+            "explanation": "{}", "computed_at": now,
+        } for r in gone])  # fmt: skip
+    if publish:
+        withdraw_grades(store, [r.uscc for r in gone])
+    return len(gone)
 
 
 def _save_state(
@@ -252,21 +287,53 @@ def evaluate_all(
     )
 
 
+def _movable_datasets() -> list[str]:
+    """Datasets whose record key does not contain the USCC: a new version may name another
+    entity (a corrected 信用承诺), so the previous version's entity is touched too."""
+    out = []
+    for entry in load_catalog().values():
+        parts = {p for k in entry.natural_key for p in ([k] if isinstance(k, str) else k)}
+        if "uscc" not in parts and entry.id not in NOT_EVALUATED:
+            out.append(entry.id)
+    return out
+
+
 def touched_entities(engine: Engine, after: int, upto: int) -> set[str]:
-    """The USCCs whose records changed in the log between ``after`` (excl.) and ``upto``."""
+    """The USCCs whose records changed in the log between ``after`` (excl.) and ``upto``
+    (the record's current entity and, where the key allows it to change, the previous
+    version's)."""
+    window = (changes.c.seq > after, changes.c.seq <= upto)
     query = (
         select(records.c.uscc)
         .select_from(changes.join(records, records.c.record_id == changes.c.record_id))
-        .where(
-            changes.c.seq > after,
-            changes.c.seq <= upto,
-            changes.c.dataset.not_in(NOT_EVALUATED),
-            records.c.uscc.is_not(None),
-        )
+        .where(*window, changes.c.dataset.not_in(NOT_EVALUATED), records.c.uscc.is_not(None))
         .distinct()
     )
+    before = changes.alias("before")
+    previous = (
+        select(before.c.payload)
+        .select_from(
+            changes.join(
+                before,
+                (before.c.record_id == changes.c.record_id)
+                & (before.c.version == changes.c.version - 1)
+                & (before.c.op == "upsert"),
+            )
+        )
+        .where(
+            *window,
+            changes.c.op == "upsert",
+            changes.c.version > 1,
+            changes.c.dataset.in_(_movable_datasets()),
+        )
+    )
     with engine.connect() as conn:
-        return {u for u in conn.scalars(query) if gradable(u)}
+        found = {u for u in conn.scalars(query) if gradable(u)}
+        for payload in conn.scalars(previous):
+            code = (orjson.loads(payload) if payload else {}).get("uscc")
+            if isinstance(code, str) and gradable(code):
+                found.add(code)
+    return found
 
 
 def due_entities(engine: Engine, today: date) -> set[str]:

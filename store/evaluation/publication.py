@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from catalog import record_id_for
+from store.errors import StoreError
 from store.evaluation.scoring import Evaluation
 from store.exchange import Store
 
@@ -61,3 +63,21 @@ def publish_grades(store: Store, records: list[dict[str, Any]], model_version: s
         source=f"evaluation:{model_version}",
     )
     return result.accepted
+
+
+def withdraw_grades(store: Store, usccs: list[str]) -> int:
+    """Take down the published grades of entities no longer graded; returns how many."""
+    done = 0
+    for code in usccs:
+        try:
+            event = store.withdraw(
+                DATASET,
+                record_id=record_id_for(DATASET, [code]),
+                reason="revoked",
+                note="no record left: not evaluated",
+                actor=ACTOR,
+            )
+        except StoreError:  # never published (publication was off)
+            continue
+        done += event is not None
+    return done

@@ -55,8 +55,8 @@ grade_history = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("uscc", String(18), nullable=False),
     Column("model_version", String(20), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("grade", String(8), nullable=False),
+    Column("score", Float),  # None: the entity is no longer graded (no record left)
+    Column("grade", String(8)),
     Column("previous_grade", String(8)),
     Column("as_of", Date, nullable=False),
     Column("log_position", SEQ, nullable=False),

@@ -354,3 +354,31 @@ def test_grades_are_published_as_their_catalogue_dataset(store: Store) -> None:
     head = store.head()
     evaluate_all(store, today=DAY + timedelta(days=1))
     assert store.head() == head
+
+
+def test_a_record_moving_to_another_entity_regrades_both(store: Store) -> None:
+    breached = commitment(501, kind="审批替代型", made=date(2027, 1, 10), subject=org(11))
+    breached.update(
+        fulfilment_status="全部未履行",
+        fulfilment_status_date="2027-06-01",
+        unperformed_content="未按期提交材料",
+        liability_pursued="撤销许可",
+        confirm_unit_name=DRC[0],
+        confirm_unit_uscc=DRC[1],
+    )
+    _submit(store, "credit-commitment", [breached])
+    _submit(store, "administrative-penalty", [penalty(12, decided=date(2027, 5, 3))])
+    evaluate_all(store, today=DAY, now=NOW)
+    before = current_evaluation(store.engine, uscc(11))
+    assert before is not None and before["score"] < 85
+    # the commitment was recorded against the wrong entity: corrected to entity 12
+    _submit(store, "credit-commitment", [{**breached, **org(12)}])
+    run = evaluate_incremental(store, today=DAY)
+    assert run.entities == 2  # 12 regraded; 11 has no record left: ungraded
+    assert grade_of(store, uscc(11)) is None
+    assert [h["grade"] for h in grade_history_of(store.engine, uscc(11))] == [before["grade"], None]
+    assert grade_history_of(store.engine, uscc(11), as_of=DAY)[0]["grade"] is None
+    assert uscc(11) not in {r.uscc for r in store.records("public-credit-evaluation")}
+    incremental = _snapshot(store)
+    evaluate_all(store, today=DAY)
+    assert _snapshot(store) == incremental
