@@ -7,38 +7,58 @@ command line.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.bodies import BodyLimitMiddleware
+from gateway.clock import today_of
 from gateway.errors import install_error_handlers
+from gateway.logs import install_log_filters
 from gateway.settings import Settings, apply_identity_secret
 from store import Store, next_year_warning, open_store
 
 API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公共信用信息开放与交换网关)"
 
 
-def today_of(app: FastAPI) -> dt.date:
-    """The day publication windows are judged on (fixed by settings in tests and demos)."""
-    fixed = app.state.settings.today
-    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False
+) -> FastAPI:
+    """Build the application; opens (and migrates) the store unless one is given.
 
-
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the application; opens (and migrates) the store unless one is given."""
+    ``scheduler=True`` (``creditgate serve`` passes ``settings.scheduler``) runs the expiries
+    job (:mod:`gateway.scheduler`) from the lifespan's start to its end."""
     settings = settings or Settings()
     apply_identity_secret(settings)
+    install_log_filters()
     owned = store is None
     the_store = store or open_store(settings.db)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            the_store.close()
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        jobs = None
+        if scheduler:
+            from gateway.scheduler import ExpiryScheduler
+
+            jobs = ExpiryScheduler(
+                the_store,
+                lambda: today_of(application),
+                interval_seconds=settings.sweep_interval_seconds,
+                runner=f"serve:{os.getpid()}",
+            )
+            jobs.start()
+        application.state.scheduler = jobs
+        install_log_filters()  # after uvicorn configured logging
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.stop()
+            if owned:
+                the_store.close()
 
     app = FastAPI(
         title=API_TITLE,
@@ -54,14 +74,20 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        timeout=settings.upload_timeout_seconds,
+    )
 
-    from gateway import graphql, rest, workflow_routes
+    from gateway import graphql, rest  # they import routes that import this package's helpers
+    from gateway.routes import workflows as workflow_routes
+    from gateway.web import install_web
 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)
     app.include_router(graphql.graphql_router(settings), prefix="/graphql")
-    from gateway.web import install_web
-
     install_web(app)
     warning = next_year_warning(today_of(app))
     if warning:  # from 1 November, until next year's notice is imported

@@ -156,10 +156,19 @@ app.add_typer(publish_app, name="publish")
 
 
 DEFAULT_DB = "sqlite:///creditgate.db"
+def store_url(value: str) -> str:
+    """A ``--db`` value as a store URL: a URL as given, a plain path as ``sqlite:///path``."""
+    value = value.strip()
+    return value if "://" in value else f"sqlite:///{value}"
+
+
 DbOpt = Annotated[
     str,
     typer.Option(
-        "--db", envvar="CREDITGATE_DB", help="Store URL: sqlite:///file.db or postgresql://…"
+        "--db",
+        envvar="CREDITGATE_DB",
+        callback=store_url,
+        help="The store: a file path (SQLite), sqlite:///file.db or postgresql://…",
     ),
 ]
 ActorOpt = Annotated[

@@ -11,9 +11,12 @@ What :func:`build_demo` does, in order:
 3. takes records down with every reason — revoked, corrected (then re-submitted, which
    publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
    the sweep, which expires what left its publication window (most older penalties);
-4. grades every entity (公共信用综合评价, :func:`store.evaluation.evaluate_all`: the demo data
+4. submits dated penalties of two departments, one on time and one late
+   (:mod:`gateway.demo_timed`), so the monitoring has a ranking and an overdue department;
+5. grades every entity (公共信用综合评价, :func:`store.evaluation.evaluate_all`: the demo data
    gives every grade A/B/C/D) and records one 政务失信 of a public body with its 通报;
-5. creates one key per role (public, agency, platform, department, admin).
+6. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
+7. creates one key per role (public, agency, platform, department, admin).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog import load_catalog
+from gateway.demo_inspections import demo_draw
+from gateway.demo_timed import submit_dated
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
@@ -45,6 +50,8 @@ TAKE_DOWNS = (
     ("administrative-licensing", "revoked", 3, "许可被依法撤销"),
     ("serious-dishonesty-list", "listing-ended", 5, "已移出严重失信主体名单"),
     ("watch-list", "repaired", 3, "已完成信用修复，移出重点关注名单"),
+    ("administrative-inspection", "rule_change", 2, "公示规则变更，公示期已届满（演示）"),
+    ("administrative-penalty", "repair_national", 3, "信用中国已决定信用修复（国家平台回传）"),
 )
 
 
@@ -58,7 +65,9 @@ class DemoStore:
     withdrawn: Counter[str] = field(default_factory=Counter)
     keys: dict[Role, tuple[ApiKey, str]] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
+    draws: list[str] = field(default_factory=list)
     head: int = 0
+    dated: dict[str, int] = field(default_factory=dict)
     grades: dict[str, int] = field(default_factory=dict)
 
 
@@ -134,11 +143,14 @@ def fill_demo(
     progress: Progress | None = None,
     url: str = "",
 ) -> DemoStore:
-    """Steps 2 and 3 of :func:`build_demo` on an open, empty store of any backend (tests
+    """Steps 2 to 5 of :func:`build_demo` on an open, empty store of any backend (tests
     scan the demo's outputs on SQLite and PostgreSQL); no keys are made."""
     report = progress or (lambda _step, _done, _total: None)
     demo = DemoStore(url=url or store.url)
     _fill(store, demo, entities, seed, report)
+    report("submitting dated penalties (monitoring)", 0, 1)
+    demo.dated = submit_dated(store, population(entities, seed=seed), today or dt.date.today(),
+                              seed)
     report("taking records down", 0, 1)
     day = today or dt.date.today()
     _take_downs(store, demo, day)
@@ -146,6 +158,8 @@ def fill_demo(
     _public_dishonesty(store, day)
     evaluate_all(store, today=day)
     demo.grades = grade_counts(store.engine)
+    report("drawing a random-inspection sample", 0, 1)
+    demo.draws.append(demo_draw(store, seed=seed, today=day, actor=ACTOR))
     demo.head = store.head()
     return demo
 

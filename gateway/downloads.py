@@ -27,6 +27,7 @@ import orjson
 
 import schemas
 from catalog import CatalogEntry
+from publishers import SafeWriter
 from schemas.tableschema import MULTI_SEPARATOR
 from store import Audience
 
@@ -115,7 +116,7 @@ def row(view: Mapping[str, Any], cols: list[Column]) -> list[str]:
 def csv_chunks(pages: Iterable[list[dict[str, Any]]], cols: list[Column]) -> Iterator[bytes]:
     """The CSV file as byte chunks: BOM and header first, then one chunk per page."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(csv.writer(buffer, lineterminator="\r\n"))  # formulas neutralised
     buffer.write(BOM)
     writer.writerow(header(cols))
     yield buffer.getvalue().encode("utf-8")

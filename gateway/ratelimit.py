@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 
 from gateway.auth import Principal, principal_from_request
+from gateway.clients import client_address
 from gateway.errors import ApiError
 
 log = logging.getLogger("creditgate.ratelimit")
@@ -122,8 +123,7 @@ async def check_rate(request: Request, principal: Principal) -> None:
     if principal.authorised:
         caller, limit = f"key:{principal.key_id}", settings.rate_limit_per_minute
     else:
-        host = request.client.host if request.client else "unknown"
-        caller, limit = f"ip:{host}", settings.public_rate_limit_per_minute
+        caller, limit = f"ip:{client_address(request)}", settings.public_rate_limit_per_minute
     if limit <= 0:
         return
     wait = await limiter_of(request.app).hit(caller, limit)
@@ -136,6 +136,46 @@ async def check_rate(request: Request, principal: Principal) -> None:
         )
 
 
+def _auth_refusal(seconds: float) -> ApiError:
+    wait = max(1, math.ceil(seconds))
+    return ApiError(
+        429,
+        f"too many failed authentications from this address; retry in {wait} s",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+async def authenticated(request: Request) -> Principal:
+    """The keyed caller, throttling failed authentications per client address.
+
+    ``failed_auth_per_minute`` failures (401) from one address in a minute make every
+    further keyed request from it a 429 until the minute ends (counted like the rate limits;
+    the block itself is kept in this process).
+    """
+    limit = request.app.state.settings.failed_auth_per_minute
+    address = client_address(request)
+    blocked: dict[str, float] | None = getattr(request.app.state, "auth_blocked", None)
+    if blocked is None:
+        blocked = request.app.state.auth_blocked = {}
+    until = blocked.get(address)
+    if until is not None:
+        if until > time.time():
+            raise _auth_refusal(until - time.time())
+        del blocked[address]
+    try:
+        return await run_in_threadpool(principal_from_request, request)
+    except ApiError as exc:
+        if exc.status != 401 or limit <= 0:
+            raise
+        wait = await limiter_of(request.app).hit(f"authfail:{address}", limit)
+        if wait is None:
+            raise
+        if len(blocked) > 100_000:
+            blocked.clear()
+        blocked[address] = time.time() + wait
+        raise _auth_refusal(wait) from None
+
+
 async def caller(request: Request) -> Principal:
     """The FastAPI dependency of every limited route: who is asking, within their limit.
 
@@ -143,13 +183,8 @@ async def caller(request: Request) -> Principal:
     worker thread (the store is synchronous).
     """
     if request.headers.get("authorization"):
-        principal = await run_in_threadpool(principal_from_request, request)
+        principal = await authenticated(request)
     else:
         principal = principal_from_request(request)  # the public: no I/O
     await check_rate(request, principal)
     return principal
-
-
-async def rate_limit(request: Request) -> None:
-    """The same check as a route dependency with no result (for ``/graphql``)."""
-    await caller(request)

@@ -23,9 +23,3 @@ class OrjsonResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
-
-
-def ndjson_lines(items: list[dict[str, Any]]) -> bytes:
-    """Items as NDJSON: one compact JSON object per line, each ending with ``\\n``."""
-    dumps = orjson.dumps
-    return b"".join([dumps(item) + b"\n" for item in items])

@@ -8,10 +8,13 @@
 ``GET  /api/v1/datasets/{id}/download.national.csv``    platform: national 双公示 codes
 ``POST /api/v1/national/repairs``                       platform: 信用中国 repair results
 ``POST /api/v1/datasets/{id}/submissions``              submit records → receipt
+``GET  /api/v1/batches/{batch_id}``                     one batch and its status
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
+``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
+``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
@@ -38,14 +41,18 @@ from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
+    batches,
     calendar,
     catalogue,
     changes,
     entities,
     evaluation,
+    monitor,
     national,
     records,
     reports,
+    rules,
+    sampling,
     submissions,
 )
 from gateway.routes.depends import ERRORS
@@ -65,8 +72,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 api = APIRouter(prefix="/api/v1")
 ROUTERS = (
-    catalogue, records, national, entities, evaluation, reports, changes, submissions, admin,
+    catalogue,
+    records,
+    national,
+    entities,
+    evaluation,
+    reports,
+    changes,
+    submissions,
+    batches,
+    admin,
     calendar,
+    rules,
+    monitor,
+    sampling,
 )
 """Every REST router under /api/v1, in the order the OpenAPI document lists them."""
 for module in ROUTERS:

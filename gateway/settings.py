@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+import logging
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///creditgate.db"
+ENVIRONMENTS = ("development", "test", "production")
+Environment = Literal["development", "test", "production"]
+log = logging.getLogger("creditgate.settings")
 
 
 class Settings(BaseSettings):
@@ -28,16 +34,39 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 8
     graphql_max_aliases: int = 15
     graphql_max_tokens: int = 2000
+    graphql_max_query_bytes: int = 32_768
+    """Longest GraphQL query text accepted (checked before parsing)."""
+    graphql_max_fields: int = 500
+    """Most fields one GraphQL document may select, fragments expanded."""
+    graphql_max_repeated_fields: int = 3
+    """Most times one response key may be selected in one selection set."""
     graphiql: bool = True
     """Serve GraphiQL to browsers at /graphql."""
     max_upload_bytes: int = 50 * 1024 * 1024
     """Largest submission body accepted (larger ones get 413)."""
+    max_request_bytes: int = 4 * 1024 * 1024
+    """Largest body of any other request (GraphQL, workflow and ack bodies; more get 413)."""
+    max_upload_uncompressed_bytes: int = 200 * 1024 * 1024
+    """Largest sum of the uncompressed members of an XLSX upload (zip bombs get 413)."""
+    max_batch_rows: int = 500_000
+    """Most rows one submission may carry (more get 413; nothing is written)."""
+    max_cell_bytes: int = 32_767
+    """Longest value of one cell or field of a submission (longer get 413)."""
+    upload_timeout_seconds: float = 120.0
+    """Longest time a submission body may take to arrive (slower ones get 408)."""
+    max_concurrent_uploads: int = 2
+    """Submissions one key may have in progress at once (more get 429)."""
+    failed_auth_per_minute: int = 20
+    """Failed authentications per client address per minute before 429 (0: no limit)."""
+    trusted_proxies: str | None = None
+    """Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed."""
     audit_flush_seconds: float = 1.0
     """How often queued audit entries are written to the store."""
     audit_max_pending: int = 100_000
     """Audit entries that may wait unwritten; beyond it reads are refused (503)."""
-    env: str = "development"
-    """``production`` refuses to start with development secrets."""
+    env: Environment | None = None
+    """``development``, ``test`` or ``production``; decides whether development secrets may
+    be used (see :func:`apply_identity_secret`)."""
     identity_secret: str | None = None
     """Key of the record-id HMAC (at least 16 bytes); must never change once published."""
     session_secret: str | None = None
@@ -51,19 +80,38 @@ class Settings(BaseSettings):
     """The CKAN site the publisher writes to; the console reads its confirmed positions."""
     ckan_public_url: str | None = None
     """The CKAN portal's address as the public reaches it; dataset pages link to it."""
+    scheduler: bool = True
+    """``creditgate serve`` runs the expiries (sweep, list ends, overdue flags) itself; set
+    false when a ``creditgate worker`` does it."""
+    sweep_interval_seconds: int = Field(default=3600, ge=1)
+    """Seconds between two passes of the expiries job (it also runs at start)."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _known_env(cls, value: object) -> object:
+        if value is not None and value not in ENVIRONMENTS:
+            raise ValueError(
+                f"CREDITGATE_ENV must be one of {', '.join(ENVIRONMENTS)} "
+                f"(exactly, in lower case), not {value!r}"
+            )
+        return value
 
 
 class ConfigurationError(RuntimeError):
     """The settings cannot be used (e.g. a development secret in production)."""
 
 
-def apply_identity_secret(settings: Settings) -> None:
-    """Key record ids with the deployment's secret; refuse the development one in production.
+def apply_identity_secret(settings: Settings, *, serving: bool = False) -> None:
+    """Key record ids with the deployment's secret; refuse the development one where it would
+    be published.
 
     Record ids of natural persons' records hash their ID numbers, so the key must be secret
-    (docs/catalogue.md, "Natural keys and record ids").
+    (docs/catalogue.md, "Natural keys and record ids"). Without ``identity_secret``:
+    ``env=production`` always refuses; ``serving`` (``creditgate serve``) refuses unless
+    ``env`` is explicitly ``development`` or ``test``, and then logs a warning. The demo and
+    the tests use the development secret freely.
     """
     from catalog import use_identity_secret
 
@@ -73,4 +121,16 @@ def apply_identity_secret(settings: Settings) -> None:
         raise ConfigurationError(
             "CREDITGATE_IDENTITY_SECRET must be set in production (record ids would be keyed "
             "with the public development secret)"
+        )
+    elif serving and settings.env is None:
+        raise ConfigurationError(
+            "CREDITGATE_IDENTITY_SECRET is not set: record ids would be keyed with the public "
+            "development secret; set it, or set CREDITGATE_ENV=development to serve "
+            "development data"
+        )
+    elif serving:
+        log.warning(
+            "serving with the public development identity secret (CREDITGATE_ENV=%s): "
+            "record ids of natural persons can be inverted; never publish this store",
+            settings.env,
         )

@@ -32,6 +32,7 @@ import orjson
 
 from portal.naming import Role
 from portal.table import PublicTable
+from publishers import SafeWriter
 
 BOM = "\ufeff"
 MEDIA_TYPES = {
@@ -146,7 +147,7 @@ class TableWriter:
                                 (BOM + header.getvalue()).encode(), max_bytes)
         self._ndjson = _PartWriter(directory, Role.NDJSON, names, b"", max_bytes)
         self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._writer = SafeWriter(csv.writer(self._buffer, lineterminator="\r\n"))
 
     def add(self, view: Mapping[str, Any], cells: Mapping[str, str | None] | None = None) -> None:
         """Append one public view to both formats (``cells``: its row, if already made)."""

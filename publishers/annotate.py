@@ -65,12 +65,11 @@ def _data_sheet(body: bytes, name: str) -> tuple[Workbook, Worksheet, list[str],
         for row in sheet.iter_rows(min_row=1, max_row=50):
             values = [str(c.value).strip() if c.value is not None else "" for c in row]
             if values[: len(headers)] == headers[: len(values)] and any(values):
-                header_row = row[0].row
+                header_row = row[0].row or 1
                 break
         return book, sheet, headers, header_row
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    sheet = book.worksheets[0]
     sheet.title = "数据"
     rows = list(table.rows())
     if table.headers is not None:

@@ -1,8 +1,9 @@
 """Header matching: which column of a department's file holds which schema field.
 
 Departments head their exports with the English field id, the national standard's Chinese
-label (full-width or ASCII parentheses, with or without the parenthetical part, sometimes
-with a ``*`` marking mandatory columns), the national field code (``CF_XDR_MC``) or a legacy
+label (full-width or ASCII parentheses or brackets, with or without the parenthetical part,
+with or without ``、``, with blanks of any width, sometimes with a ``*`` or ``(必填)`` marking
+mandatory columns), the national field code (``CF_XDR_MC``) or a legacy
 2016 code (``CF_XDR_SFZ``). All of them are indexed from the schema annotations. A label
 that two fields could claim at the same tier is dropped, so a header is never guessed.
 """
@@ -18,12 +19,33 @@ from publishers.report import Issue, make_issue
 from schemas import FieldSpec
 
 _PAREN = re.compile(r"\(([^()]*)\)")
-_STRIP = re.compile(r"[\s*]+")
+_BRACKETS = str.maketrans({"[": "(", "]": ")", "【": "(", "】": ")", "〔": "(", "〕": ")"})
+_MARKS = re.compile(r"\((?:必填|选填|可选|必填项|非必填)\)|\(\)")
+_STRIP = re.compile(r"[\s*、,，:：/_\-]+|的")
 
 
 def header_key(text: str) -> str:
-    """Canonical form of a header: NFKC (full-width → ASCII), no blanks or ``*``, upper case."""
-    return _STRIP.sub("", unicodedata.normalize("NFKC", text)).upper()
+    """Canonical form of a header, so that the ways departments write one label meet.
+
+    NFKC (full-width → ASCII, NBSP and U+3000 → space); brackets 【】〔〕[] read as
+    parentheses; no blanks (of any width), ``*``, ``、``, commas, colons, ``/``, ``_``, ``-``
+    or ``的``; marks such as ``(必填)`` and ``单位:`` dropped; upper case (codes match
+    case-insensitively).
+    """
+    norm = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    norm = _MARKS.sub("", _STRIP.sub("", norm)).replace("(单位", "(")
+    if norm.startswith("(") and norm.endswith(")") and _balanced(norm[1:-1]):
+        norm = norm[1:-1]  # 【罚款金额（万元）】
+    return norm.upper()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 @dataclass(frozen=True, slots=True)

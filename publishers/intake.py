@@ -4,6 +4,11 @@
 the API) into :class:`ValidatedRow` values, streaming, while it fills one :class:`Report`.
 The CLI's ``validate`` and ``submit``, and the gateway's submission endpoints, all go through
 here, so a department gets the same answer whichever way it sends its data.
+
+Besides the schema (:mod:`publishers.validation`) the intake reads legacy code-list labels
+(``value-aliases.yaml``, and ``legacy-values.yaml`` where another field decides), reports XLSX
+formula cells without a value on their field, and finds natural keys repeated inside the file
+(:mod:`publishers.duplicates`); see ``docs/validation-real-exports.md``.
 """
 
 from __future__ import annotations
@@ -15,15 +20,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import CatalogEntry, get_entry
+from publishers.duplicates import KeyTracker
 from publishers.headers import ColumnMap, HeaderIndex, map_columns
-from publishers.normalise import NORMALISERS, text, value_aliases
-from publishers.readers import Encoding, Format, RowProblem, Table, open_table
+from publishers.normalise import (
+    NORMALISERS,
+    LegacyRule,
+    Normaliser,
+    legacy_rules,
+    splitter,
+    text,
+    value_aliases,
+)
+from publishers.readers import Encoding, Format, FormulaRow, RowProblem, Table, open_table
 from publishers.report import Issue, Report, make_issue
 from publishers.validation import RecordValidator
 from schemas import FieldSpec, fields, resolve
 
 IGNORED_KEYS = frozenset({"record_id", "dataset", "_meta"})
 """Envelope keys a partner may echo back from a download; never reported as unknown."""
+
+_DECIDE = "\x00decide"
+"""Alias target of a legacy label whose current value another field decides."""
 
 
 @dataclass(slots=True)
@@ -50,7 +67,9 @@ class _Column:
 class Intake:
     """Validates the rows of one dataset; fills :attr:`report` as rows are consumed."""
 
-    def __init__(self, dataset_id: str, *, today: dt.date | None = None) -> None:
+    def __init__(
+        self, dataset_id: str, *, today: dt.date | None = None, key_digests: bool = False
+    ) -> None:
         self.entry: CatalogEntry = get_entry(dataset_id)
         self.specs: tuple[FieldSpec, ...] = fields(self.entry.schema_id)
         self.validator = RecordValidator(self.entry.schema_id, today=today)
@@ -58,6 +77,11 @@ class Intake:
         self.report = Report(dataset=dataset_id)
         self._aliases = value_aliases()
         self._alias_cache: dict[str, dict[str, str] | None] = {}
+        self._legacy = legacy_rules()
+        self._undecided: list[tuple[str, str]] = []
+        self._normalisers: dict[str, Normaliser] = {}
+        self.keys = KeyTracker(self.entry, digests=key_digests)
+        """Natural keys met so far (``validate`` finds in-file duplicates, as ``submit``)."""
 
     # -- tabular files ------------------------------------------------------------------
     def rows(self, table: Table) -> Iterator[ValidatedRow]:
@@ -76,7 +100,7 @@ class Intake:
             _Column(
                 pos=pos,
                 fid=spec.id,
-                normalise=NORMALISERS[spec.normalise],
+                normalise=self._normaliser(spec),
                 is_code=spec.normalise == "code",
                 is_multi=spec.normalise in ("multi", "lines"),
                 aliases=self._field_aliases(spec),
@@ -102,10 +126,18 @@ class Intake:
         fatal = colmap.fatal
         check = self.validator.check
         report = self.report
+        see = self.keys.see
+        by_pos = {c.pos: c for c in cols}
         for rowno, cells in rows:
-            if cells.__class__ is RowProblem:
-                yield self._problem(rowno, cells)
-                continue
+            formulas: list[Issue] | None = None
+            row_skip = skip
+            if cells.__class__ is not list:
+                if cells.__class__ is RowProblem:
+                    yield self._problem(rowno, cells)
+                    continue
+                if cells.__class__ is FormulaRow:
+                    formulas = self._formula_issues(rowno, cells, by_pos)
+                    row_skip = skip | {i.field for i in formulas if i.field}
             if len(cells) < width:
                 cells = [*cells, *padding[len(cells) :]]
             record: dict[str, Any] = {}
@@ -137,10 +169,18 @@ class Intake:
                     record[fid] = record[fid] + value
                 else:
                     record[fid] = value
-            issues = check(record, row=rowno, skip=skip)
+            if self._undecided:
+                self._decide(record, rowno, warnings)
+            issues = check(record, row=rowno, skip=row_skip)
             if warnings:
                 issues = warnings + issues
+            if formulas:
+                issues = formulas + issues
             valid = not fatal and not (issues and any(i.severity == "error" for i in issues))
+            if valid:
+                dup = see(record, tuple(cells), rowno)
+                if dup is not None:
+                    valid = self._duplicate(dup, rowno, issues)
             report.rows += 1
             if valid:
                 report.valid_rows += 1
@@ -176,7 +216,7 @@ class Intake:
                     continue
                 if raw is None or raw == "" or raw == []:
                     continue
-                value = NORMALISERS[spec.normalise](raw)
+                value = self._normaliser(spec)(raw)
                 if value is None:
                     continue
                 if spec.normalise == "code" and isinstance(raw, str) and value != raw.strip():
@@ -188,8 +228,15 @@ class Intake:
                     )
                     value = self._alias(value, col, rowno, warnings)
                 record[spec.id] = value
+            if self._undecided:
+                self._decide(record, rowno, warnings)
             issues = warnings + check(record, row=rowno)
             valid = not any(i.severity == "error" for i in issues)
+            if valid:
+                content = repr(sorted(record.items()))
+                dup = self.keys.see(record, content, rowno)
+                if dup is not None:
+                    valid = self._duplicate(dup, rowno, issues)
             report.rows += 1
             if valid:
                 report.valid_rows += 1
@@ -199,10 +246,30 @@ class Intake:
             yield ValidatedRow(rowno, record, issues, valid)
         self._finish()
 
+    def _normaliser(self, spec: FieldSpec) -> Normaliser:
+        """The cell normaliser of a field: its kind's, or a splitter on its ``x-separators``."""
+        found = self._normalisers.get(spec.id)
+        if found is not None:
+            return found
+        separators = spec.schema.get("x-separators")
+        if spec.normalise == "multi" and separators:
+            items = resolve(dict(spec.schema.get("items") or {}), self.entry.schema_id)
+            known = {*(items.get("enum") or ()), *(items.get("x-choices") or ())}
+            for branch in items.get("anyOf") or ():
+                known.update(branch.get("enum") or ())
+            known.update(self._field_aliases(spec) or {})
+            found = splitter(tuple(separators), known)
+        else:
+            found = NORMALISERS[spec.normalise]
+        self._normalisers[spec.id] = found
+        return found
+
     def _field_aliases(self, spec: FieldSpec) -> dict[str, str] | None:
         if spec.id in self._alias_cache:
             return self._alias_cache[spec.id]
-        merged = {**self._aliases.get(spec.id, {}), **spec.choice_aliases}
+        scoped = self._aliases.get(f"{self.entry.schema_id}.{spec.id}", {})
+        decided = dict.fromkeys(self._legacy.get(spec.id, {}), _DECIDE)
+        merged = {**decided, **self._aliases.get(spec.id, {}), **scoped, **spec.choice_aliases}
         # Aliases are keyed by field id across schemas; one never rewrites a value that is
         # already a valid choice of this schema's field (licence status 有效 → "1", but a
         # list entry's status 有效 stays 有效).
@@ -221,17 +288,65 @@ class Intake:
         aliases = col.aliases or {}
         if isinstance(value, list):
             out = []
+            changed = False
             for item in value:
                 new = aliases.get(item, item) if isinstance(item, str) else item
-                if new != item:
+                if new == _DECIDE:
+                    self._undecided.append((col.fid, item))
+                    new = item
+                elif new != item:
+                    changed = True
                     warnings.append(self._warn("legacy-value", rowno, col.fid, item, expected=new))
                 out.append(new)
-            return out
+            # two old labels may name one current category: keep it once
+            return list(dict.fromkeys(out)) if changed else out
         if value.__class__ is str and value in aliases:
             new = aliases[value]
+            if new == _DECIDE:
+                self._undecided.append((col.fid, value))
+                return value
             warnings.append(self._warn("legacy-value", rowno, col.fid, value, expected=new))
             return new
         return value
+
+    def _decide(self, record: dict[str, Any], rowno: int, warnings: list[Issue]) -> None:
+        """Legacy labels whose current value another field decides (``legacy-values.yaml``)."""
+        pending, self._undecided = self._undecided, []
+        for fid, label in pending:
+            rule: LegacyRule = self._legacy[fid][label]
+            new = rule.decide(record)
+            if new is not None:
+                warnings.append(self._warn("legacy-value", rowno, fid, label, expected=new))
+            else:
+                new = rule.keep
+                options = "、".join(dict.fromkeys(target for _, target in rule.when))
+                warnings.append(
+                    self._warn("legacy-value-undecided", rowno, fid, label, expected=options)
+                )
+            current = record.get(fid)
+            if isinstance(current, list):
+                record[fid] = list(dict.fromkeys(new if v == label else v for v in current))
+            elif current == label:
+                record[fid] = new
+
+    def _formula_issues(
+        self, rowno: int, cells: FormulaRow, by_pos: Mapping[int, _Column]
+    ) -> list[Issue]:
+        """``formula-without-value`` for each mapped cell that holds a formula and no value."""
+        return [
+            self._warn("formula-without-value", rowno, by_pos[pos].fid, ref)
+            for pos, ref in sorted(cells.formulas.items())
+            if pos in by_pos
+        ]
+
+    def _duplicate(self, dup: tuple[int, bool], rowno: int, issues: list[Issue]) -> bool:
+        """Report a repeated natural key; whether the row stays valid."""
+        first, same = dup
+        if same:
+            issues.append(make_issue("duplicate-row", row=rowno, value=str(first)))
+            return True
+        issues.append(make_issue("duplicate-key", row=rowno, value=f"row {first}"))
+        return False
 
     def _warn(self, code: str, rowno: int, fid: str, value: Any, **params: Any) -> Issue:
         return self.validator.issue(code, rowno, fid, value, **params)

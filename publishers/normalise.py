@@ -4,7 +4,8 @@ One small function per field kind (``FieldSpec.normalise``), chosen once per col
 per-row loop stays cheap. Dates become ISO ``YYYY-MM-DD`` (``YYYY/MM/DD``, ``YYYY.MM.DD``,
 ``YYYYMMDD``, ``YYYY年M月D日`` and spreadsheet date cells are accepted); code fields are
 NFKC-normalised and upper-cased (the caller warns when that changed anything); amounts become
-decimal strings; multi-valued cells split on ``;``, ``；`` and ``、``. A value that cannot be
+decimal strings; multi-valued cells split on ``;``, ``；`` and ``、``, or on the separators a
+field declares (``x-separators``: 处罚类别 also takes ``,`` ``，`` ``|``). A value that cannot be
 normalised is passed on unchanged, so the schema reports it where it is.
 """
 
@@ -14,7 +15,8 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -28,6 +30,40 @@ _DATE = re.compile(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1
 _DATE_TIME = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(:00(\.0+)?)?$")
 _COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
 _MULTI = re.compile(r"\s*[;；、]\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyRule:
+    """A legacy label whose current value depends on another field (``legacy-values.yaml``)."""
+
+    read: str
+    when: tuple[tuple[str, str], ...]
+    keep: str
+
+    def decide(self, record: dict[str, Any]) -> str | None:
+        """The current value when exactly one keyword occurs in the field read, else None."""
+        other = record.get(self.read)
+        if other.__class__ is not str:
+            return None
+        found = {new for word, new in self.when if word in other}
+        return found.pop() if len(found) == 1 else None
+
+
+@cache
+def legacy_rules() -> dict[str, dict[str, LegacyRule]]:
+    """Field id → {legacy label: rule}, from ``publishers/legacy-values.yaml``."""
+    text = (resources.files("publishers") / "legacy-values.yaml").read_text("utf-8")
+    return {
+        fid: {
+            str(label): LegacyRule(
+                read=str(spec["read"]),
+                when=tuple((str(a), str(b)) for a, b in spec["when"].items()),
+                keep=str(spec.get("keep", label)),
+            )
+            for label, spec in labels.items()
+        }
+        for fid, labels in yaml.safe_load(text).items()
+    }
 
 
 @cache
@@ -126,6 +162,38 @@ def multi(value: Any) -> Any:
     if isinstance(value, list):
         return [item.strip() if isinstance(item, str) else item for item in value] or None
     return value
+
+
+def splitter(separators: Sequence[str], known: Collection[str] = ()) -> Normaliser:
+    """A multi-valued normaliser splitting on ``separators``.
+
+    A part that is not a ``known`` value and follows a ``其他-…`` item is glued back to it
+    with its separator ("其他-责令改正，限期整改" stays one item).
+    """
+    alternatives = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
+    pattern = re.compile(r"\s*(" + alternatives + r")\s*")
+    known_set = frozenset(known)
+
+    def split(value: Any) -> Any:
+        if value.__class__ is not str:
+            return multi(value)
+        pieces = pattern.split(value.strip())
+        if len(pieces) == 1:
+            return [pieces[0]] if pieces[0] else None
+        if "其他" not in value:  # the common case: every other piece is a value
+            return [p for p in pieces[::2] if p] or None
+        out: list[str] = []
+        for i in range(0, len(pieces), 2):
+            part = pieces[i]
+            if not part:
+                continue
+            if out and out[-1].startswith("其他") and part not in known_set:
+                out[-1] = out[-1] + pieces[i - 1] + part
+            else:
+                out.append(part)
+        return out or None
+
+    return split
 
 
 def lines(value: Any) -> Any:

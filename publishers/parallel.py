@@ -27,12 +27,16 @@ import datetime as dt
 import io
 import multiprocessing
 import os
+import re
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
+from publishers.csvfiles import csv_records as _csv_records
+from publishers.duplicates import KeyTracker
 from publishers.headers import map_columns
 from publishers.intake import Intake, validate_file
 from publishers.readers import (
@@ -40,11 +44,10 @@ from publishers.readers import (
     Format,
     ReadError,
     Table,
-    _csv_records,
-    _Source,
     open_table,
 )
 from publishers.report import MAX_VALUE_CHARS, Issue, Report, make_issue
+from publishers.sources import _Source
 
 MIN_ROWS = 50_000
 """Below this many (estimated) data rows the single-process path is faster."""
@@ -92,6 +95,8 @@ class _Outcome:
     valid_rows: int = 0
     invalid_rows: int = 0
     issues: tuple[Issue, ...] = ()
+    keys: bytes = b""
+    """Digests of the natural keys the piece met first (publishers.duplicates)."""
 
 
 _FAILED = _Outcome(ok=False)
@@ -224,8 +229,9 @@ def _run(
             report.add(issue)
     shift = 0
     unknown: set[str | None] = set()
+    keys: set[int] = set()
     context = multiprocessing.get_context("spawn")  # no fork of a threaded server process
-    local = Intake(job.dataset, today=job.today)
+    local = Intake(job.dataset, today=job.today, key_digests=True)
     # The parent is one of the workers: it validates pieces itself whenever the next result
     # is not ready (from the start, while the others are still starting up).
     with ProcessPoolExecutor(
@@ -235,6 +241,11 @@ def _run(
             for outcome in _ordered(pool, pieces, job, local, window=2 * (workers - 1)):
                 if not outcome.ok:
                     raise _FallbackError
+                digests = array("Q")
+                digests.frombytes(outcome.keys)
+                if not keys.isdisjoint(digests):
+                    raise _FallbackError  # a key in two pieces: the single pass numbers them
+                keys.update(digests)
                 for issue in outcome.issues:
                     if issue.code == "no-rows":
                         continue  # a piece of blank lines; decided for the file below
@@ -245,7 +256,9 @@ def _run(
                         if issue.value is not None and len(issue.value) >= MAX_VALUE_CHARS:
                             raise _FallbackError  # truncated: two keys may look alike
                         unknown.add(issue.value)
-                    if shift and issue.row is not None:
+                    if shift and issue.code in _ROW_VALUED:
+                        issue = _shift_duplicate(issue, shift)
+                    elif shift and issue.row is not None:
                         issue = replace(issue, row=issue.row + shift)
                     report.issues.append(issue)
                 report.rows += outcome.rows
@@ -311,7 +324,7 @@ _INTAKE: Intake | None = None
 def _start(job: _Job) -> None:
     """Worker initializer: one Intake per process (validators compiled once)."""
     global _JOB, _INTAKE
-    _JOB, _INTAKE = job, Intake(job.dataset, today=job.today)
+    _JOB, _INTAKE = job, Intake(job.dataset, today=job.today, key_digests=True)
 
 
 def _validate_piece(piece: _Piece) -> _Outcome:
@@ -326,6 +339,7 @@ def _validate(job: _Job, intake: Intake, piece: _Piece) -> _Outcome:
         data = fh.read(piece.length)
     codec = job.codec if piece.index == 0 else _CODECS[job.codec]
     intake.report = Report(dataset=job.dataset)
+    intake.keys = KeyTracker(intake.entry, digests=True)
     if job.format == "csv":
         span = _csv_piece(intake, job, piece, data, codec)
         if span is None:
@@ -335,7 +349,21 @@ def _validate(job: _Job, intake: Intake, piece: _Piece) -> _Outcome:
         if span is None:
             return _FAILED
     r = intake.report
-    return _Outcome(True, span, r.rows, r.valid_rows, r.invalid_rows, tuple(r.issues))
+    digests = intake.keys.digests
+    keys = digests.tobytes() if digests is not None else b""
+    return _Outcome(True, span, r.rows, r.valid_rows, r.invalid_rows, tuple(r.issues), keys)
+
+
+_ROW_VALUED = frozenset({"duplicate-key", "duplicate-row"})
+"""Codes whose value names another row of the same piece: shifted with the row."""
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def _shift_duplicate(issue: Issue, shift: int) -> Issue:
+    assert issue.row is not None and issue.value is not None
+    first = int(_NUMBER.search(issue.value).group()) + shift  # type: ignore[union-attr]
+    value = f"row {first}" if issue.code == "duplicate-key" else str(first)
+    return make_issue(issue.code, row=issue.row + shift, value=value)
 
 
 def _csv_piece(intake: Intake, job: _Job, piece: _Piece, data: bytes, codec: str) -> int | None:

@@ -1,5 +1,9 @@
 """Streaming readers for what departments upload: CSV, XLSX, JSON arrays and NDJSON.
 
+This module opens an upload and decides its format and encoding; one module per format reads
+the rows (:mod:`publishers.csvfiles`, :mod:`publishers.xlsx`, :mod:`publishers.jsonfiles`),
+over the byte sources and errors of :mod:`publishers.sources`.
+
 :func:`open_table` (a path) and :func:`open_bytes` (an HTTP upload) resolve the format and,
 for text, the encoding (see :mod:`publishers.encoding`), read the header, and return a
 :class:`Table`. :meth:`Table.rows` streams ``(row_number, payload)`` pairs and opens the
@@ -23,7 +27,9 @@ Payloads:
   datetime, time, None), padded with None to the header width; cells beyond the header are
   kept only if one has a value. A cell with a date-only number format arrives as a
   ``datetime.date`` (openpyxl reads it as a midnight datetime); a cell formatted with a
-  time of day stays a ``datetime``. Date cells never arrive as text.
+  time of day stays a ``datetime``. Date cells never arrive as text. A row with a formula
+  cell that has no cached value arrives as a :class:`~publishers.xlsx.FormulaRow` (a list
+  naming those cells); see :mod:`publishers.xlsx`, which reads workbooks.
 - JSON array / NDJSON: the parsed object (``dict``, numbers with a fraction as ``Decimal``).
   An element that is not an object, or an NDJSON line that is not JSON, arrives as a
   :class:`RowProblem` so the caller reports it on that row. Blank NDJSON lines are skipped.
@@ -42,38 +48,37 @@ the rows before it have been yielded.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import io
-import itertools
-import json
 import os
-import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
+from publishers.csvfiles import csv_records, csv_rows
 from publishers.encoding import (
-    SAMPLE_SIZE,
     Encoding,
     bom_encoding,
     find_decode_failure,
     has_utf8_hanzi,
-    read_sample,
     resolve_encoding,
 )
+from publishers.jsonfiles import JSON_CHUNK, first_json_char, json_rows, ndjson_rows
+from publishers.sources import ReadError, RowProblem, _Source, decode_error
+from publishers.xlsx import FormulaRow, xlsx_header, xlsx_rows
 
 Format = Literal["auto", "csv", "xlsx", "json", "ndjson"]
 """What a caller may ask for; ``auto`` decides by extension, then by content."""
 
 Row = tuple[int, Any]
 
+_JSON_CHUNK = JSON_CHUNK
+"""Characters a JSON array is read by (tests set it small so elements straddle chunks)."""
+_csv_records = csv_records  # the parallel validator and older callers import it from here
+
 __all__ = [
     "Encoding",
     "Format",
+    "FormulaRow",
     "ReadError",
     "Row",
     "RowProblem",
@@ -93,83 +98,6 @@ _UNSUPPORTED = {
 }
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an encrypted .xlsx
-_DELIMITERS = ",\t;|"
-_BLANKISH = " \t\r\n\f\v,;|\""  # a line of only these carries no header
-_RAW_LIMIT = 1000
-_OS_ERRORS: tuple[tuple[type[OSError], str, str], ...] = (
-    (FileNotFoundError, "file-not-found", "file not found"),
-    (IsADirectoryError, "not-a-file", "a directory, not a file"),
-    (PermissionError, "permission-denied", "permission denied"),
-)
-_JSON_CHUNK = 16 * 1024  # characters; the buffer holds about two
-_JSON_SLACK = 32  # a value ending this close to the buffer end may continue in the next chunk
-_JSON_WS = " \t\r\n"
-_MIDNIGHT = dt.time()
-
-
-class ReadError(Exception):
-    """The file cannot be read at all; ``code`` is a stable kebab-case reason."""
-
-    def __init__(self, message: str, *, code: str, path: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.path = path
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A row that could not be parsed into an object; the caller reports it on that row.
-
-    ``code`` is ``invalid-json`` or ``not-an-object``; ``raw`` is the offending text (at most
-    1,000 characters).
-    """
-
-    code: str
-    message: str
-    raw: Any
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """Where the bytes come from: a file reopened on demand, or an upload held in memory."""
-
-    name: str
-    path: Path | None = None
-    data: bytes | None = None
-
-    def open(self) -> IO[bytes]:
-        if self.data is not None:
-            return io.BytesIO(self.data)
-        assert self.path is not None
-        try:
-            return self.path.open("rb")
-        except OSError as exc:
-            raise self._os_error(exc) from None
-
-    def head(self) -> tuple[bytes, bool]:
-        """The sample to choose format and encoding by, and whether it is the whole file."""
-        with self.open() as raw:
-            try:
-                return read_sample(raw)
-            except OSError as exc:
-                raise self._os_error(exc) from None
-
-    def _os_error(self, exc: OSError) -> ReadError:
-        for kind, code, message in _OS_ERRORS:
-            if isinstance(exc, kind):
-                return ReadError(message, code=code, path=self.name)
-        return ReadError(f"cannot read the file: {exc.strerror}", code="io-error", path=self.name)
-
-    def text(self, encoding: str, newline: str | None) -> IO[str]:
-        return io.TextIOWrapper(self.open(), encoding=encoding, errors="strict", newline=newline)
-
-    def chunks(self) -> Iterator[bytes]:
-        with self.open() as raw:
-            yield from iter(lambda: raw.read(SAMPLE_SIZE), b"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,15 +160,15 @@ def _open(source: _Source, format: str, encoding: str) -> Table:
     try:
         if resolved == "csv":
             with source.text(codec, newline="") as text:
-                delimiter, headers, _ = _csv_records(text)
+                delimiter, headers, _ = csv_records(text)
             if headers is None:
                 raise ReadError("no header row: every line is empty", code="empty-file",
                                 path=source.name)
             return Table(source.name, "csv", codec, headers, delimiter,
                          _source=source, _requested=encoding)
-        first = _first_json_char(source, codec)
+        first = first_json_char(source, codec)
     except UnicodeDecodeError:
-        raise _decode_error(source, codec, encoding) from None
+        raise decode_error(source, codec, encoding) from None
     except csv.Error as exc:
         raise ReadError(f"the header cannot be parsed: {exc}", code="invalid-csv",
                         path=source.name) from None
@@ -301,305 +229,31 @@ def _undecidable(source: _Source, sample: bytes) -> ReadError:
     )
 
 
-def _decode_error(source: _Source, codec: str, requested: str) -> ReadError:
-    failure = find_decode_failure(source.chunks(), codec)
-    where = failure.describe() if failure else "near the end of the file"
-    if requested == "auto":
-        hint = (f"the start of the file is {codec} but this part is not; the file mixes "
-                "encodings: save it again in one encoding (UTF-8)")
-    else:
-        hint = "the file is in another encoding: try --encoding auto, utf-8 or gb18030"
-    return ReadError(f"not valid {codec} at {where}; {hint}", code="decode-error", path=source.name)
-
-
-# -- CSV --------------------------------------------------------------------------------------
-
-def _sniff_delimiter(line: str) -> str:
-    """The candidate delimiter seen most often outside quotes; ties go to the earlier one."""
-    counts = dict.fromkeys(_DELIMITERS, 0)
-    quoted = False
-    for char in line:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(_DELIMITERS, key=lambda d: (counts[d], -_DELIMITERS.index(d)))
-    return best if counts[best] else ","
-
-
-def _csv_records(text: IO[str]) -> tuple[str, list[str] | None, Iterator[list[str]]]:
-    """Delimiter, header and the reader positioned on the first data record."""
-    lines = iter(text)
-    for line in lines:
-        if line.strip(_BLANKISH):
-            break
-    else:
-        return ",", None, iter(())
-    delimiter = _sniff_delimiter(line)
-    reader = csv.reader(itertools.chain((line,), lines), delimiter=delimiter)
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            return delimiter, [cell.strip().strip("\ufeff") for cell in record], reader
-    return delimiter, None, reader
-
+# -- the format readers ------------------------------------------------------------------------
 
 def _csv_rows(table: Table) -> Iterator[Row]:
-    source = table._source
     assert table.encoding is not None
-    with source.text(table.encoding, newline="") as text:
-        number = 0
-        try:
-            _, _, reader = _csv_records(text)
-            for record in reader:
-                number += 1
-                if any(record):
-                    yield number, record
-        except UnicodeDecodeError:
-            raise _decode_error(source, table.encoding, table._requested) from None
-        except csv.Error as exc:
-            raise ReadError(f"CSV cannot be parsed after data row {number}: {exc}",
-                            code="invalid-csv", path=source.name) from None
-
-
-# -- XLSX -------------------------------------------------------------------------------------
-
-def _load_workbook(source: _Source, raw: IO[bytes]) -> Any:
-    from openpyxl import load_workbook  # import cost only for workbook uploads
-
-    try:
-        # A file object, not a path: openpyxl refuses paths whose extension is not .xlsx.
-        return load_workbook(raw, read_only=True, data_only=True)
-    except zipfile.BadZipFile:
-        raise ReadError("not an XLSX workbook (not a ZIP package)", code="invalid-xlsx",
-                        path=source.name) from None
-    except Exception as exc:  # openpyxl raises many kinds on a damaged package
-        raise ReadError(f"the workbook cannot be opened: {exc}", code="invalid-xlsx",
-                        path=source.name) from exc
-
-
-@contextmanager
-def _first_sheet(source: _Source) -> Iterator[tuple[str, Iterator[tuple[Any, ...]]]]:
-    """The first worksheet's title and rows of cells; the workbook is closed on leaving."""
-    with source.open() as raw:
-        workbook = _load_workbook(source, raw)
-        try:
-            if not workbook.worksheets:
-                raise ReadError("the workbook has no worksheet", code="empty-file",
-                                path=source.name)
-            sheet = workbook.worksheets[0]
-            # Some writers declare a wrong <dimension>; openpyxl would then stop early.
-            sheet.reset_dimensions()
-            yield sheet.title, sheet.iter_rows()
-        except ReadError:
-            raise
-        except Exception as exc:  # a damaged sheet surfaces while iterating
-            raise ReadError(f"the worksheet cannot be read: {exc}", code="invalid-xlsx",
-                            path=source.name) from exc
-        finally:
-            workbook.close()
-
-
-def _xlsx_header(rows: Iterator[tuple[Any, ...]]) -> list[str] | None:
-    for row in rows:
-        values = [cell.value for cell in row]
-        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
-            headers = ["" if v is None else str(v).strip() for v in values]
-            while headers and not headers[-1]:
-                headers.pop()
-            return headers
-    return None
+    return csv_rows(table._source, table.encoding, table._requested)
 
 
 def _open_xlsx(source: _Source) -> Table:
-    with _first_sheet(source) as (title, rows):
-        headers = _xlsx_header(rows)
-    if headers is None:
-        raise ReadError(f"the first worksheet {title!r} is empty", code="empty-file",
-                        path=source.name)
+    title, headers = xlsx_header(source)
     return Table(source.name, "xlsx", None, headers, sheet=title, _source=source)
-
-
-@lru_cache(maxsize=256)
-def _date_only(number_format: str) -> bool:
-    from openpyxl.styles.numbers import is_datetime
-
-    return bool(is_datetime(number_format) == "date")
 
 
 def _xlsx_rows(table: Table) -> Iterator[Row]:
     assert table.headers is not None
-    width = len(table.headers)
-    with _first_sheet(table._source) as (_, rows):
-        _xlsx_header(rows)
-        for number, row in enumerate(rows, start=1):
-            values = [cell.value for cell in row]
-            if not any(v is not None and v != "" for v in values):
-                continue
-            for i, v in enumerate(values):
-                # openpyxl reads every date-formatted cell as a datetime; a date cell is a date.
-                if type(v) is dt.datetime and v.time() == _MIDNIGHT and _date_only(
-                    row[i].number_format
-                ):
-                    values[i] = v.date()
-            if len(values) < width:
-                values.extend([None] * (width - len(values)))
-            while len(values) > width and values[-1] is None:
-                values.pop()
-            yield number, values
-
-
-# -- JSON and NDJSON --------------------------------------------------------------------------
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
-_JSON_TYPES: dict[type, str] = {
-    list: "an array", str: "a string", int: "a number", Decimal: "a number",
-    bool: "true/false", type(None): "null",
-}
-
-
-def _first_json_char(source: _Source, codec: str) -> str:
-    with source.text(codec, newline="") as text:
-        while chunk := text.read(4096):
-            stripped = chunk.lstrip(_JSON_WS + "\ufeff")
-            if stripped:
-                return stripped[0]
-    return ""
-
-
-def _ndjson_rows(table: Table) -> Iterator[Row]:
-    source = table._source
-    assert table.encoding is not None
-    with source.text(table.encoding, newline=None) as text:
-        try:
-            for number, line in enumerate(text, start=1):
-                content = line.strip(_JSON_WS + "\ufeff")
-                if not content:
-                    continue
-                try:
-                    value = _DECODER.decode(content)
-                except json.JSONDecodeError as exc:
-                    yield number, RowProblem("invalid-json", f"not valid JSON: {exc.msg} at column "
-                                             f"{exc.colno}", content[:_RAW_LIMIT])
-                    continue
-                except (ValueError, RecursionError) as exc:
-                    yield number, RowProblem("invalid-json", f"not valid JSON: {exc}",
-                                             content[:_RAW_LIMIT])
-                    continue
-                yield number, value if type(value) is dict else _not_an_object(value, content)
-        except UnicodeDecodeError:
-            raise _decode_error(source, table.encoding, table._requested) from None
-
-
-def _not_an_object(value: Any, raw: str) -> RowProblem:
-    kind = _JSON_TYPES.get(type(value), "not an object")
-    return RowProblem("not-an-object", f"expected a JSON object, found {kind}", raw[:_RAW_LIMIT])
+    return xlsx_rows(table._source, len(table.headers))
 
 
 def _json_rows(table: Table) -> Iterator[Row]:
-    source = table._source
     assert table.encoding is not None
-    with source.text(table.encoding, newline="") as text:
-        try:
-            yield from enumerate(_ArrayStream(text, source.name).elements(), start=1)
-        except UnicodeDecodeError:
-            raise _decode_error(source, table.encoding, table._requested) from None
+    return json_rows(table._source, table.encoding, table._requested, chunk=_JSON_CHUNK)
 
 
-class _ArrayStream:
-    """The elements of one top-level JSON array, read from a text stream a chunk at a time.
-
-    Each element is parsed by :meth:`json.JSONDecoder.raw_decode` on a buffer that keeps at
-    least one chunk of look-ahead; a parse that fails or ends near the buffer's end is retried
-    with more text, since the value may continue in the next chunk.
-    """
-
-    def __init__(self, text: IO[str], name: str) -> None:
-        self.text = text
-        self.name = name
-        self.chunk = _JSON_CHUNK
-        self.buf = ""
-        self.pos = 0
-        self.line = 1  # line number of buf[0]
-        self.eof = False
-
-    def _more(self) -> bool:
-        if self.eof:
-            return False
-        more = self.text.read(self.chunk)
-        if not more:
-            self.eof = True
-            return False
-        self.line += self.buf.count("\n", 0, self.pos)
-        self.buf = self.buf[self.pos :] + more
-        self.pos = 0
-        return True
-
-    def _peek(self) -> str:
-        """The next non-whitespace character ('' at the end), consuming the whitespace."""
-        while True:
-            buf, pos = self.buf, self.pos
-            while pos < len(buf) and buf[pos] in _JSON_WS:
-                pos += 1
-            self.pos = pos
-            if pos < len(buf):
-                return buf[pos]
-            if not self._more():
-                return ""
-
-    def _error(self, message: str, pos: int | None = None) -> ReadError:
-        pos = self.pos if pos is None else pos
-        line = self.line + self.buf.count("\n", 0, pos)
-        column = pos - self.buf.rfind("\n", 0, pos)
-        return ReadError(f"invalid JSON at line {line} column {column}: {message}",
-                         code="invalid-json", path=self.name)
-
-    def elements(self) -> Iterator[Any]:
-        """Yield each element: an object as a dict, anything else as a RowProblem."""
-        if self._peek() == "\ufeff":  # a BOM the codec kept (gb18030 has one too)
-            self.pos += 1
-        if self._peek() != "[":
-            raise self._error("expected '[' to start the array")
-        self.pos += 1
-        if self._peek() == "]":
-            self.pos += 1
-        else:
-            yield from self._values()
-        if self._peek():
-            raise self._error("unexpected data after the array")
-
-    def _values(self) -> Iterator[Any]:
-        scan = _DECODER.raw_decode
-        while True:
-            if len(self.buf) - self.pos < self.chunk:
-                self._more()
-            start = self.pos
-            try:
-                value, end = scan(self.buf, start)
-            except json.JSONDecodeError as exc:
-                near_end = exc.pos >= len(self.buf) - _JSON_SLACK
-                if (near_end or exc.msg.startswith("Unterminated string")) and self._more():
-                    continue
-                raise self._error(exc.msg, exc.pos) from None
-            except (ValueError, RecursionError) as exc:
-                raise self._error(str(exc) or "nested too deeply", start) from None
-            if end >= len(self.buf) - _JSON_SLACK and self._more():
-                continue  # a number may go on in the next chunk: parse again with look-ahead
-            self.pos = end
-            yield value if type(value) is dict else _not_an_object(value, self.buf[start:end])
-            separator = self._peek()
-            if separator == "]":
-                self.pos += 1
-                return
-            if separator != ",":
-                raise self._error("expected ',' or ']' after an element" if separator
-                                  else "the array is not closed with ']'")
-            self.pos += 1
-            if self._peek() == "]":
-                raise self._error("a trailing comma before ']'")
+def _ndjson_rows(table: Table) -> Iterator[Row]:
+    assert table.encoding is not None
+    return ndjson_rows(table._source, table.encoding, table._requested)
 
 
 _ROWS: dict[str, Callable[[Table], Iterator[Row]]] = {

@@ -9,7 +9,6 @@ masked when it is a personal ID number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -149,16 +148,3 @@ class Report:
             },
             "issues": [issue.to_dict() for issue in self.issues],
         }
-
-
-def issue_from_dict(data: Mapping[str, Any]) -> Issue:
-    """Rebuild an :class:`Issue` from its wire form (receipts stored or sent back)."""
-    return Issue(
-        row=data.get("row"),
-        field=data.get("field"),
-        code=data["code"],
-        severity=data["severity"],
-        message=data["message"],
-        message_zh=data["message_zh"],
-        value=data.get("value"),
-    )

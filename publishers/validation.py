@@ -18,6 +18,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from publishers.amounts import fine_unit_suspect, worth_checking
 from publishers.report import Issue, make_issue
 from schemas import (
     FORMATS,
@@ -205,6 +206,11 @@ class RecordValidator:
             s.id for s in self.specs.values() if s.schema.get("format") in _USCC_FORMATS
         )
         self._has_category = "counterpart_category" in self.specs
+        self._stated = tuple(
+            (s.id, tuple(f for f in s.schema["x-unit-stated-in"] if f in self.specs))
+            for s in self.specs.values()
+            if s.schema.get("x-unit-stated-in")
+        )
 
     def is_schema_valid(self, record: Mapping[str, Any]) -> bool:
         """The JSON Schema verdict, exactly the reference's (the differential test holds it).
@@ -285,7 +291,37 @@ class RecordValidator:
                     continue  # the common case: a sound code, nothing to say
                 if note != "invalid":
                     issues.extend(self._uscc_warnings(record, fid, value, row, note))
+        for fid, texts in self._stated:
+            value = record.get(fid)
+            # only a figure of 10 or more can be yuan (worth_checking), so most rows stop here
+            if value.__class__ is str and value[:2].isdigit() and worth_checking(value):
+                if fid in bad:
+                    continue
+                issue = self._unit_check(record, fid, value, texts, row)
+                if issue is not None:
+                    issues.append(issue)
         return issues
+
+    def _unit_check(
+        self,
+        record: Mapping[str, Any],
+        fid: str,
+        value: str,
+        texts: tuple[str, ...],
+        row: int | None,
+    ) -> Issue | None:
+        """``fine-unit-suspect`` when the text states the amount in yuan that the column holds."""
+        for tid in texts:
+            text = record.get(tid)
+            if text.__class__ is str:
+                hit = fine_unit_suspect(value, text)
+                if hit is not None:
+                    likely, words = hit
+                    return self.issue(
+                        "fine-unit-suspect", row, fid, value, expected=likely,
+                        detail=words, detail_zh=words,
+                    )
+        return None
 
     def _uscc_warnings(
         self, record: Mapping[str, Any], fid: str, value: str, row: int | None, note: str
@@ -362,7 +398,7 @@ class RecordValidator:
             annotated = next(
                 (n["x-issue-code"] for n in reversed(nodes) if "x-issue-code" in n), None
             )
-            if annotated and kind_name in ("Format", "Pattern", "AnyOf", "Enum", "Const"):
+            if annotated and kind_name in ("Format", "Pattern", "AnyOf", "Enum", "Const", "Not"):
                 code = annotated
             elif kind_name == "Constant":
                 code = "rule-violation" if in_then else "invalid-choice"

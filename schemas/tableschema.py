@@ -49,7 +49,7 @@ def table_schema(
             field["description"] = (
                 f"{field['description']} Several values are separated by '{MULTI_SEPARATOR}'."
             )
-            constraints = {"required": True} if spec.required else {}
+            constraints: dict[str, Any] = {"required": True} if spec.required else {}
             if "enum" in items:
                 choices = "|".join(str(v) for v in items["enum"])
                 constraints["pattern"] = f"({choices})(;({choices}))*"

@@ -20,9 +20,21 @@ from store.access import (
     record_reads,
     revoke_key,
 )
+from store.batches import mark_interrupted, read_batch
 from store.calendar_db import DeadlineChange, import_year, load_imported
 from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar
 from store.calendars import CALENDAR, Source, calendar_status, next_year_warning
+from store.draws import (
+    Commitment,
+    DrawRefusedError,
+    PublishedDraw,
+    commit_seed,
+    get_commitment,
+    get_draw,
+    list_commitments,
+    list_draws,
+    record_draw,
+)
 from store.errors import (
     InvalidQueryError,
     MigrationError,
@@ -32,6 +44,7 @@ from store.errors import (
 )
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
+from store.jobs import JobRun, list_runs, run_job
 from store.marks import OBJECTION_CLEARED, OBJECTION_MARK, clear_objection, mark_objection
 from store.national import national_datasets, national_header, national_page, national_pages
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
@@ -44,6 +57,7 @@ from store.public_dishonesty import (
     record_public_dishonesty,
 )
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
+from store.recompute import RecomputeResult, recompute
 from store.reports import IssuedReport, issue_report, report_history
 from store.search import EntityIndex, Hit, normalise_name
 from store.signing import (
@@ -88,13 +102,16 @@ __all__ = [
     "CalendarUnknownError",
     "CalendarYear",
     "ChangeEvent",
+    "Commitment",
     "Deadline",
     "DeadlineChange",
+    "DrawRefusedError",
     "EntityIndex",
     "FeedAck",
     "Hit",
     "InvalidQueryError",
     "IssuedReport",
+    "JobRun",
     "MigrationError",
     "Op",
     "Outcome",
@@ -102,7 +119,9 @@ __all__ = [
     "Profile",
     "PublicDishonestyError",
     "PublicationWindow",
+    "PublishedDraw",
     "Receipt",
+    "RecomputeResult",
     "RecordState",
     "ReportKey",
     "Role",
@@ -132,18 +151,25 @@ __all__ = [
     "calendar_status",
     "canonical_json",
     "clear_objection",
+    "commit_seed",
     "create_key",
     "current_key",
     "dataset_updated_at",
     "deadline",
     "disclosure_deadline",
     "entity_profile",
+    "get_commitment",
+    "get_draw",
     "import_year",
     "issue_report",
+    "list_commitments",
+    "list_draws",
     "list_keys",
     "list_public_dishonesty",
+    "list_runs",
     "load_imported",
     "load_rulebook",
+    "mark_interrupted",
     "mark_objection",
     "may_see_dataset",
     "national_datasets",
@@ -157,6 +183,9 @@ __all__ = [
     "publication_window",
     "published_keys",
     "read_audit",
+    "read_batch",
+    "recompute",
+    "record_draw",
     "record_hash",
     "record_public_dishonesty",
     "record_reads",
@@ -164,6 +193,7 @@ __all__ = [
     "report_history",
     "revoke_key",
     "rotate_key",
+    "run_job",
     "submit_records",
     "submit_rows",
     "submit_table",

@@ -131,6 +131,9 @@ class FeedAck:
     seq: int
     acknowledged_at: datetime
     lag: int
+    pending_takedowns: int = 0
+    """Take-downs (``delete`` events: expiries, repairs, revocations …) written after the
+    acknowledged position: records the partner still shows although they are gone."""
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -262,8 +265,16 @@ def acknowledge(engine: Engine, key_id: str, seq: int, *, now: datetime | None =
         return int(current.seq)
 
 
+def pending_takedowns(engine: Engine, after: int) -> int:
+    """How many take-downs (``delete`` events) the log holds after ``after``."""
+    query = select(func.count()).where(changes.c.seq > after, changes.c.op == "delete")
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def acknowledgements(engine: Engine) -> list[FeedAck]:
-    """Every key's acknowledged position and its lag behind the head of the log."""
+    """Every key's acknowledged position, its lag behind the head of the log (every event
+    after it, take-downs included) and how many of those are take-downs."""
     latest = head(engine)
     query = (
         select(
@@ -285,6 +296,7 @@ def acknowledgements(engine: Engine) -> list[FeedAck]:
                 seq=int(r.seq),
                 acknowledged_at=_utc(r.acknowledged_at),  # type: ignore[arg-type]
                 lag=latest - int(r.seq),
+                pending_takedowns=pending_takedowns(engine, int(r.seq)),
             )
-            for r in conn.execute(query)
+            for r in conn.execute(query).all()
         ]

@@ -32,6 +32,10 @@ WRITER_LOCK_KEY = 0x63726764_73746F72 & 0x7FFF_FFFF_FFFF_FFFF
 MIGRATION_LOCK_KEY = WRITER_LOCK_KEY - 1
 """PostgreSQL advisory-lock key taken while migrating."""
 
+JOB_LOCK_KEY = WRITER_LOCK_KEY - 2
+"""PostgreSQL advisory-lock key held (session lock, non-blocking) by the one process running
+a scheduled job (:mod:`store.jobs`)."""
+
 
 def normalise_url(url: str | URL) -> URL:
     """Parse a store URL; PostgreSQL URLs are pinned to the psycopg 3 driver."""
@@ -151,7 +155,8 @@ class RawRead:
     def _sql(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self._build(dialect.name).compile(dialect=dialect)
+            statement: Any = self._build(dialect.name)
+            compiled = statement.compile(dialect=dialect)
             positions = tuple(compiled.positiontup or ()) if compiled.positional else None
             found = (str(compiled), positions, dict(compiled.params))
             self._compiled[dialect.name] = found
@@ -171,7 +176,7 @@ class RawRead:
             cursor = raw.cursor()
             try:
                 cursor.execute(sql, args)
-                return cursor.fetchall()
+                return list(cursor.fetchall())
             finally:
                 cursor.close()
                 if pg and not driver.closed:  # type: ignore[union-attr]

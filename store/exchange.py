@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, inspect, select
 
+from store.batches import mark_interrupted
 from store.calendar_db import calendar_days, load_imported
 from store.changelog import MAX_LIMIT, change_rows, head, history, iter_changes, read_changes
 from store.db import make_engine, safe_url
@@ -42,6 +43,7 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
     if migrate_schema:
         try:
             migrate(engine)
+            mark_interrupted(engine)  # batches left running by a dead process
         except BaseException:
             engine.dispose()
             raise

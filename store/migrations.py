@@ -209,6 +209,21 @@ def _calendar(conn: Connection) -> None:
         for name, sql_type in columns:
             if name not in have:
                 conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+def _jobs(conn: Connection) -> None:
+    from store.jobs import JOB_TABLES
+
+    tables.metadata.create_all(conn, tables=list(JOB_TABLES), checkfirst=True)
+
+
+def _batch_owner(conn: Connection) -> None:
+    present = {c["name"] for c in inspect(conn).get_columns("batches")}
+    if "owner" not in present:
+        conn.execute(text("ALTER TABLE batches ADD COLUMN owner VARCHAR(200)"))
+    if "heartbeat_at" not in present:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+        conn.execute(text(f"ALTER TABLE batches ADD COLUMN heartbeat_at {kind}"))
+
+
 def _uploads(conn: Connection) -> None:
     from store.uploads import UPLOAD_TABLES
 
@@ -216,15 +231,19 @@ def _uploads(conn: Connection) -> None:
 
 
 def _reports(conn: Connection) -> None:
-    from store.reports import REPORT_TABLES
-    from store.signing import report_keys
+    tables.metadata.create_all(
+        conn, tables=[tables.report_keys, *tables.REPORT_TABLES], checkfirst=True
+    )
 
-    tables.metadata.create_all(conn, tables=[report_keys, *REPORT_TABLES], checkfirst=True)
+
+def _draws(conn: Connection) -> None:
+    from store.draws import DRAW_TABLES
+
+    tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
 
 
 def _evaluation(conn: Connection) -> None:
-    from store.evaluation.tables import EVALUATION_TABLES
-    from store.public_dishonesty import PUBLIC_DISHONESTY_TABLES
+    from store.tables_evaluation import EVALUATION_TABLES, PUBLIC_DISHONESTY_TABLES
 
     tables.metadata.create_all(
         conn, tables=[*EVALUATION_TABLES, *PUBLIC_DISHONESTY_TABLES], checkfirst=True
@@ -245,8 +264,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "calendar: calendar_days, calendar_changes; deadline basis and provisional flags",
         _calendar,
     ),
+    Migration(6, "jobs: job_runs (scheduled sweeps, who ran them)", _jobs),
+    Migration(8, "batches.owner, batches.heartbeat_at (interrupted batches)", _batch_owner),
     Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
     Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
+    Migration(
+        14,
+        "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
+        _draws,
+    ),
     Migration(
         15,
         "evaluation: entity_grades, grade_history, evaluation_state; "

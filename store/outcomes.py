@@ -26,11 +26,13 @@ class Outcome(StrEnum):
 
 
 class BatchStatus(StrEnum):
-    """Where a batch stands: ``running`` until it ends (or forever, if its process died)."""
+    """Where a batch stands: ``running`` until it ends; ``interrupted`` when its process died
+    while it ran (marked when a store is next opened, :mod:`store.batches`)."""
 
     RUNNING = "running"
     COMPLETE = "complete"
     REJECTED = "rejected"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,28 +22,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Date,
-    DateTime,
-    Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, insert, select, update
 
 from schemas import is_valid_uscc
 from store.db import write_transaction
 from store.evaluation.bodies import SOE, load_public_bodies
 from store.events import utc
-from store.tables import metadata
+from store.tables_evaluation import (
+    PUBLIC_DISHONESTY_TABLES,
+    public_dishonesty,
+    public_dishonesty_notices,
+)
 
 KINDS = {
     "judgment-default": "拒不履行司法裁判",
@@ -53,47 +42,19 @@ KINDS = {
 }
 """What a public body did (失信情形)."""
 STATES = ("pending", "sent", "acknowledged")
-
-public_dishonesty = Table(
+__all__ = [
+    "KINDS",
+    "PUBLIC_DISHONESTY_TABLES",
+    "STATES",
+    "PublicDishonestyError",
+    "Recorded",
+    "advance_notice",
+    "list_public_dishonesty",
+    "notice",
     "public_dishonesty",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("subject", String(10), nullable=False),  # body | staff
-    Column("body_uscc", String(18), nullable=False),
-    Column("body_name", String(200), nullable=False),
-    Column("body_type", String(40), nullable=False),
-    Column("staff_name", String(100)),
-    Column("staff_position", String(200)),
-    Column("kind", String(40), nullable=False),
-    Column("facts", Text, nullable=False),
-    Column("basis_doc_no", String(200), nullable=False),
-    Column("decided_by", String(200), nullable=False),
-    Column("occurred_on", Date, nullable=False),
-    Column("superior_unit", String(200)),
-    Column("recorded_by", String(200), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("body_uscc", "subject", "staff_name", "kind", "basis_doc_no"),
-    Index(None, "body_uscc"),
-)
-
-public_dishonesty_notices = Table(
     "public_dishonesty_notices",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("dishonesty_id", Integer, ForeignKey("public_dishonesty.id"), nullable=False),
-    Column("recipient_role", String(40), nullable=False),
-    Column("recipient_name", String(200), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
-    Column("sent_by", String(200)),
-    Column("acknowledged_at", DateTime(timezone=True)),
-    Column("acknowledged_by", String(200)),
-    Column("note", Text),
-    UniqueConstraint("dishonesty_id", "recipient_role"),
-    Index(None, "state"),
-)
-
-PUBLIC_DISHONESTY_TABLES = (public_dishonesty, public_dishonesty_notices)
+    "record_public_dishonesty",
+]
 
 
 class PublicDishonestyError(ValueError):

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog import CatalogEntry
 from publishers import Intake, Issue, Table, ValidatedRow, make_issue
 from store import payloads
+from store.db import write_transaction
 from store.exchange import Store
 from store.outcomes import BatchStatus, RowOutcome
+from store.tables import batches
 from store.tables import records as records_table
 
 
@@ -183,7 +185,23 @@ def submit_rows(
         outcomes=result.outcomes,
         issues=sorted(intake.report.issues + ownership + list(result.issues), key=_row_key),
     )
+    _count_intake(store, receipt)
     return receipt
+
+
+def _count_intake(store: Store, receipt: Receipt) -> None:
+    """Make the batch's row counts include the rows the intake refused (invalid or not the
+    department's own): the store only sees the valid rows, and the monitoring's error rate
+    (rejected / rows sent) is read from ``batches``."""
+    if not receipt.batch_id:
+        return
+    rejected = max(receipt.rejected, receipt.rows - receipt.accepted - receipt.unchanged)
+    with write_transaction(store.engine) as conn:
+        conn.execute(
+            update(batches)
+            .where(batches.c.batch_id == receipt.batch_id, batches.c.rows_seen < receipt.rows)
+            .values(rows_seen=receipt.rows, rejected=rejected)
+        )
 
 
 def submit_table(

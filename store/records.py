@@ -33,8 +33,10 @@ from sqlalchemy import Connection, Engine, insert, update
 from catalog import USCC_PLACEHOLDER, CatalogEntry, get_entry, record_id_for
 from publishers import Issue, make_issue
 from store import tables
+from store.batches import process_owner
 from store.bulk import Bulk
 from store.db import write_transaction
+from store.declared_end import window_issues
 from store.events import Op, RecordState
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult, new_batch_id
 from store.payloads import canonical_json, content_hash
@@ -216,6 +218,7 @@ class Submission:
                 continue
             version, state, w_reason, w_at, outcome = self._decide(p.row, ex)
             window = publication_window(rule, p.record)
+            result.issues.extend(window_issues(p.row, p.record, window))
             decision = _as_date(p.record.get("decision_date"))
             if ex is not None and ex[6] is not None:  # measured when first published: keep
                 timeliness = ex[6:11]
@@ -307,6 +310,8 @@ class Submission:
                     all_or_nothing=all_or_nothing,
                     submitted_at=now,
                     status=BatchStatus.RUNNING.value,
+                    owner=process_owner(),
+                    heartbeat_at=now,
                     rows_seen=0,
                     accepted=0,
                     unchanged=0,
@@ -317,7 +322,10 @@ class Submission:
             conn.execute(
                 update(b)
                 .where(b.c.batch_id == self.result.batch_id)
-                .values(status=BatchStatus.RUNNING.value, finished_at=None)
+                .values(
+                    status=BatchStatus.RUNNING.value, finished_at=None, owner=process_owner(),
+                    heartbeat_at=now,
+                )
             )
 
     def save_batch(self, conn: Connection, status: BatchStatus) -> None:
@@ -329,6 +337,7 @@ class Submission:
             "accepted": r.accepted,
             "unchanged": r.unchanged,
             "rejected": r.rejected,
+            "heartbeat_at": datetime.now(UTC),
         }
         if status is not BatchStatus.RUNNING:
             values["finished_at"] = self.fixed_now or datetime.now(UTC)

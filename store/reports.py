@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Engine, Integer, String, Table, select
+from sqlalchemy import Engine, select
 
 from store.db import write_transaction
 from store.exchange import Store
 from store.payloads import canonical_json
 from store.profiles import entity_profile
 from store.signing import current_key, sign_document
-from store.tables import metadata
+from store.tables import report_log
 from store.views import Audience
 
 REPORT_VERSION = "1.0"
@@ -32,23 +32,6 @@ SCOPES = {
     Audience.GOVERNMENT: ("government", "政务版：政务共享范围内的全部信用信息"),
 }
 
-report_log = Table(
-    "report_log",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("report_id", String(64), nullable=False, unique=True),
-    Column("uscc", String(18), nullable=False, index=True),
-    Column("audience", String(20), nullable=False),
-    Column("kid", String(40), nullable=False),
-    Column("log_position", BigInteger, nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("purpose", String(500)),
-    Column("digest", String(64), nullable=False),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
-)
-
-REPORT_TABLES = (report_log,)
 
 
 @dataclass(frozen=True, slots=True)

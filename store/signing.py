@@ -27,23 +27,14 @@ from typing import Any
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
-from sqlalchemy import Column, DateTime, Engine, LargeBinary, String, Table, select, update
+from sqlalchemy import Engine, select, update
 
 from store.db import write_transaction
 from store.payloads import canonical_json
-from store.tables import metadata
+from store.tables import report_keys
 
 ALGORITHM = "Ed25519"
 
-report_keys = Table(
-    "report_keys",
-    metadata,
-    Column("kid", String(40), primary_key=True),
-    Column("seed", LargeBinary, nullable=False),
-    Column("public_key", String(64), nullable=False),
-    Column("valid_from", DateTime(timezone=True), nullable=False),
-    Column("valid_to", DateTime(timezone=True)),
-)
 
 
 def _b64(data: bytes) -> str:

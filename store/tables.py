@@ -31,6 +31,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -69,11 +70,13 @@ batches = Table(
     Column("all_or_nothing", Boolean, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(20), nullable=False),  # running | complete | rejected
+    Column("status", String(20), nullable=False),  # running|complete|rejected|interrupted
     Column("rows_seen", Integer, nullable=False, default=0),
     Column("accepted", Integer, nullable=False, default=0),
     Column("unchanged", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
+    Column("owner", String(200)),  # host|pid|start of the process running it (store.batches)
+    Column("heartbeat_at", DateTime(timezone=True)),  # last committed chunk
 )
 
 changes = Table(
@@ -155,3 +158,33 @@ RECORD_COLUMNS: tuple[str, ...] = tuple(
     c.name for c in records.columns if c.name not in MARK_COLUMNS
 )
 CHANGE_COLUMNS: tuple[str, ...] = tuple(c.name for c in changes.columns)
+
+
+# -- signed credit reports (store.signing, store.reports) ---------------------------------------
+report_keys = Table(
+    "report_keys",
+    metadata,
+    Column("kid", String(40), primary_key=True),
+    Column("seed", LargeBinary, nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_to", DateTime(timezone=True)),
+)
+
+report_log = Table(
+    "report_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("report_id", String(64), nullable=False, unique=True),
+    Column("uscc", String(18), nullable=False, index=True),
+    Column("audience", String(20), nullable=False),
+    Column("kid", String(40), nullable=False),
+    Column("log_position", BigInteger, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("purpose", String(500)),
+    Column("digest", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+)
+
+REPORT_TABLES = (report_log,)

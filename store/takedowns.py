@@ -45,10 +45,11 @@ class WithdrawalReason(StrEnum):
     OBJECTION_UPHELD = "objection-upheld"
     LISTING_ENDED = "listing-ended"
     REPAIR_NATIONAL = "repair_national"
+    RULE_CHANGE = "rule_change"
 
     @property
     def zh(self) -> str:
-        """撤销, 变更更正, 信用修复, 公示期满, 异议成立, 移出名单 or 信用中国信用修复."""
+        """The label shown to people: 撤销, 变更更正, 信用修复, 公示期满, 异议成立, 移出名单 …"""
         return _REASON_ZH[self]
 
 
@@ -60,6 +61,7 @@ _REASON_ZH = {
     WithdrawalReason.OBJECTION_UPHELD: "异议成立",
     WithdrawalReason.LISTING_ENDED: "移出名单",
     WithdrawalReason.REPAIR_NATIONAL: "信用修复（信用中国决定）",
+    WithdrawalReason.RULE_CHANGE: "公示规则变更",
 }
 
 

@@ -49,6 +49,7 @@ import orjson
 
 import schemas
 from catalog import Openness, get_entry
+from store.declared_end import end_mismatch, end_mismatch_in_text
 from store.events import ChangeEvent, Op, RecordState, StoredRecord, in_window, utc
 from store.marks import OBJECTION_MARK, OBJECTION_STATUS_ZH
 from store.masking import public_value
@@ -226,7 +227,7 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
     ):
         return None
     fields = _redact(stored.payload, disclosure_rules(entry.schema_id), who)
-    return _envelope(
+    shown = _envelope(
         stored.dataset,
         stored.record_id,
         fields,
@@ -237,6 +238,10 @@ def view(stored: StoredRecord, audience: Audience | str, *, today: date) -> dict
         under_objection=stored.under_objection,
         self_declared=_self_declared(stored.dataset, stored.payload),
     )
+    if who is not Audience.PUBLIC:  # a data-quality note for authorities, not the public
+        mismatch = end_mismatch(stored.payload, stored.publishable, stored.window_end)
+        shown["_meta"]["publication_end_mismatch"] = mismatch
+    return shown
 
 
 def view_event(
@@ -296,6 +301,10 @@ def view_event(
             under_objection=event.reason == OBJECTION_MARK,
             self_declared=_self_declared(event.dataset, event.payload or {}),
         )
+        if who is not Audience.PUBLIC:  # a data-quality note for authorities, as in view()
+            item["record"]["_meta"]["publication_end_mismatch"] = end_mismatch(
+                event.payload or {}, bool(event.publishable), event.window_end
+            )
     elif event.state is not RecordState.ACTIVE:
         item["reason"] = event.reason
     elif not event.publishable:
@@ -400,6 +409,8 @@ def feed_lines(
             "objection_status": OBJECTION_STATUS_ZH if marked else None,
             "self_declared": False,
         }
+        if who is not Audience.PUBLIC:  # as in view(): authorities see the 公示截止期 mismatch
+            meta["publication_end_mismatch"] = end_mismatch_in_text(payload, publishable, end)
         item["op"] = "upsert"
         inner = _splice_inner(payload) if government and not info.self_declared else None
         if inner is not None:

@@ -18,6 +18,7 @@ from workflows.commitment_types import (
 )
 from workflows.commitments import FulfilmentResult, record_fulfilment
 from workflows.deadlines import CalendarImport, import_calendar_year, recompute_deadlines
+from workflows.draw_prng import seed_commitment
 from workflows.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -27,6 +28,21 @@ from workflows.errors import (
     WorkflowError,
 )
 from workflows.incentives import Incentive, IncentiveList, load_incentives, read_incentives
+from workflows.inspection_draws import DrawCheck, draw, draw_bytes, verify_draw
+from workflows.inspection_plans import Plan, PlanError, load_plan, parse_plan
+from workflows.inspection_population import (
+    GradeOf,
+    build_snapshot,
+    evaluation_grade,
+    snapshot_bytes,
+    snapshot_hash,
+)
+from workflows.inspections import (
+    draw_results,
+    publish_draw,
+    submit_results,
+    verify_published,
+)
 from workflows.interviews import (
     interview_kind,
     interview_kinds,
@@ -81,8 +97,10 @@ __all__ = [
     "CheckResult",
     "CommitmentType",
     "CommitmentTypes",
+    "DrawCheck",
     "Entry",
     "FulfilmentResult",
+    "GradeOf",
     "Incentive",
     "IncentiveList",
     "InvalidRequestError",
@@ -95,6 +113,8 @@ __all__ = [
     "ObjectionState",
     "OutcomeResult",
     "PersonLink",
+    "Plan",
+    "PlanError",
     "Problem",
     "Procedures",
     "ProceduresError",
@@ -109,7 +129,12 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "apply_for_repair",
+    "build_snapshot",
     "decide_repair",
+    "draw",
+    "draw_bytes",
+    "draw_results",
+    "evaluation_grade",
     "extend_deadline",
     "file_objection",
     "get_objection",
@@ -126,9 +151,12 @@ __all__ = [
     "load_commitment_types",
     "load_incentives",
     "load_measures",
+    "load_plan",
     "load_procedures",
+    "parse_plan",
     "problem",
     "problem_codes",
+    "publish_draw",
     "publish_measures",
     "read_commitment_types",
     "read_incentives",
@@ -142,9 +170,15 @@ __all__ = [
     "record_rectification",
     "register",
     "remove_entry",
+    "seed_commitment",
+    "snapshot_bytes",
+    "snapshot_hash",
     "start_verification",
     "steps_of",
+    "submit_results",
     "timeline",
     "unlink_person",
+    "verify_draw",
+    "verify_published",
     "verify_registration",
 ]

@@ -389,7 +389,7 @@ class CheckIndex:
                     entry_ids=dumps([e["record_id"] for e in entries]),
                     log_position=position,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]
             conn.commit()
         return CheckResult(
             credit_code=code,

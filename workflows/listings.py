@@ -8,13 +8,14 @@ and, from the removal date on, a take-down with the matching store reason:
 =============  ==============  ====================  =========================================
 移出原因        English         take-down reason      how
 =============  ==============  ====================  =========================================
-期满移出        expiry          ``expired``           the sweep, when the planned expiry passes
+期满移出        expiry          ``expired``           :mod:`workflows.expiry` after planned expiry
 信用修复        repair          ``repaired``          an approved repair (:mod:`workflows.repair`)
 异议更正        objection       ``objection-upheld``  an objection that succeeded
 决定撤销        revocation      ``revoked``           the listing decision was revoked (已撤销)
 =============  ==============  ====================  =========================================
 
-A removal dated in the future only ends the entry's window; the sweep takes it down then.
+A removal dated in the future only ends the entry's window; :mod:`workflows.expiry` takes it
+down then, with the removal's own reason.
 """
 
 from __future__ import annotations

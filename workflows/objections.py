@@ -157,7 +157,7 @@ class Objection:
         }
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Objection:
+    def from_row(cls, row: Mapping[Any, Any]) -> Objection:
         return cls(
             id=row["id"],
             record_id=row["record_id"],

@@ -80,7 +80,7 @@ def link_person(
                 linked_at=when,
                 linked_by=caller.actor,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key[0]  # type: ignore[index]
         log_step(
             conn,
             record_id=record_id,

@@ -111,7 +111,7 @@ class RepairApplication:
         }
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> RepairApplication:
+    def from_row(cls, row: Mapping[Any, Any]) -> RepairApplication:
         return cls(
             id=row["id"],
             record_id=row["record_id"],
@@ -424,7 +424,8 @@ def decide_repair(
         raise StateConflictError(f"repair application {case_id} is {case.state.value}")
     when = now or datetime.now(UTC)
     values: dict[str, Any] = {"decided_at": when, "decided_by": caller.actor, "decision_note": note}
-    to, seq, problems = RepairState.REJECTED, None, []
+    to, seq = RepairState.REJECTED, None
+    problems: list[Problem] = []
     _claim(store, case_id, caller.actor, when)
     try:
         if approve:

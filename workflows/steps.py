@@ -57,7 +57,7 @@ class Step:
     log_position: int
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Step:
+    def from_row(cls, row: Mapping[Any, Any]) -> Step:
         return cls(
             id=int(row["id"]),
             record_id=row["record_id"],

@@ -6,9 +6,13 @@ from gateway.commands import (
     evaluate,
     exchange,
     files,
+    monitor,
     publish,
     reports,
+    rules,
+    sampling,
     service,
+    worker,
 )
 
 __all__ = [
@@ -17,7 +21,11 @@ __all__ = [
     "evaluate",
     "exchange",
     "files",
+    "monitor",
     "publish",
     "reports",
+    "rules",
+    "sampling",
     "service",
+    "worker",
 ]

@@ -175,7 +175,11 @@ def sweep(
     db: DbOpt = DEFAULT_DB,
     as_json: JsonOpt = False,
 ) -> None:
-    """End publication of records whose publication window has closed (公示期满撤下)."""
+    """End publication of records whose publication window has closed (公示期满撤下), end
+    expired list entries and bans, and flag overdue commitments, objections and repairs —
+    the same pass the scheduler of serve/worker runs (docs/scheduler.md)."""
+    from gateway.scheduler import run_once
+
     try:
         day = dt.date.fromisoformat(now) if now else dt.date.today()
     except ValueError:
@@ -183,13 +187,23 @@ def sweep(
     store = open_store_or_fail(db)
     try:
         with store:
-            result = store.sweep(day)
+            run, report = run_once(store, day, runner="cli:sweep")
     except StoreError as exc:
         fail(str(exc))
-    payload = {"today": day.isoformat(), "expired": result.expired, "by_dataset": result.by_dataset}
+    if report is None:
+        payload = {"today": day.isoformat(), "skipped": True, "why": run.why, "expired": 0,
+                   "by_dataset": {}}  # fmt: skip
+    else:
+        payload = {**report.to_dict(), "skipped": False, "run_id": run.id}
     if as_json:
         emit_json(payload)
+    elif report is None:
+        out.print(f"sweep {day}: skipped — {run.why}", highlight=False)
     else:
         out.print(
-            f"sweep {day}: {result.expired:,} records expired 公示期满撤下 {result.by_dataset}"
+            f"sweep {day}: {report.expired:,} records expired 公示期满撤下 "
+            f"{report.sweep.by_dataset}; lists ended {report.lists_ended}; overdue: "
+            f"{len(report.commitments_flagged)} commitments flagged, "
+            f"{len(report.objections_overdue)} objections, {len(report.repairs_overdue)} repairs",
+            highlight=False,
         )

@@ -28,19 +28,29 @@ from gateway.clikit import (
 from store import StoreError
 
 
-def _serve(db: str, host: str, port: int) -> None:
-    """Run the HTTP service with uvicorn until interrupted (one worker)."""
+def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
+    """Run the HTTP service with uvicorn until interrupted (one worker).
+
+    Outside the demo the development identity secret is refused unless ``CREDITGATE_ENV``
+    says development or test. uvicorn never reads proxy headers: the gateway believes
+    ``X-Forwarded-For`` only from ``trusted_proxies`` (:mod:`gateway.clients`).
+    """
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.settings import ConfigurationError, Settings, apply_identity_secret
 
     try:
         settings = Settings(db=db)
-        application = create_app(settings)
-    except StoreError as exc:
+        if not demo:
+            apply_identity_secret(settings, serving=True)
+        application = create_app(settings, scheduler=settings.scheduler)
+    except (StoreError, ConfigurationError, ValueError) as exc:
         fail(str(exc))
-    uvicorn.run(application, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(
+        application, host=host, port=port, log_level="info", server_header=False,
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -163,6 +173,7 @@ def audit(
                         "role": a.role,
                         "seq": a.seq,
                         "lag": a.lag,
+                        "pending_takedowns": a.pending_takedowns,
                         "acknowledged_at": a.acknowledged_at.isoformat(),
                     }
                     for a in acknowledgements(store.engine)
@@ -243,6 +254,11 @@ def demo(
         highlight=False,
     )
     base = f"http://{host}:{port}"
+    out.print(
+        f"web 网页: {base}/ (信用查询 lookup)   {base}/workspace (部门工作台: department key)   "
+        f"{base}/console (信用办监管台: admin key)",
+        highlight=False,
+    )
     out.print(f"GraphQL (GraphiQL in a browser): {base}/graphql", highlight=False)
     out.print(
         f"REST: {base}/api/v1/datasets   OpenAPI: {base}/openapi.json   docs: {base}/docs",
@@ -257,9 +273,13 @@ def demo(
             f'-d \'{{"query": "{query}"}}\'',
             highlight=False,
         )
+    for draw_id in made.draws:
+        out.print(
+            f"     curl {base}/api/v1/inspections/draws/{draw_id}   (双随机抽查)", highlight=False
+        )
     out.print("keys 密钥 (send as 'Authorization: Bearer <key>'):", highlight=False)
     for role, (key, secret) in made.keys.items():
         sys.stdout.write(f"  {role.value:<10} {secret}   ({key.name})\n")
     sys.stdout.flush()
     if not no_serve:
-        _serve(made.url, host, port)
+        _serve(made.url, host, port, demo=True)

@@ -71,12 +71,16 @@ def decode_record_cursor(cursor: str | None, dataset: str) -> str | None:
     return record_id
 
 
+MAX_SEQ = 2**63 - 1
+"""The largest seq a cursor may name (a 64-bit column); beyond it is a bad input, not a 500."""
+
+
 def parse_seq_cursor(cursor: str | None) -> int:
     """The seq a ``changes`` cursor stands for (0: the beginning of the log)."""
     if cursor is None or cursor.strip() == "":
         return 0
     text = cursor.strip()
-    if not text.isascii() or not text.isdigit():
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > MAX_SEQ:
         raise BadInputError(f"{cursor!r} is not a change-feed cursor (a decimal seq)")
     return int(text)
 

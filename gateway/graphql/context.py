@@ -16,6 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from gateway.audit import audit_of
 from gateway.auth import Principal
+from gateway.clock import today_of
 from gateway.errors import ApiError
 from gateway.graphql.errors import AuditUnavailableError
 from gateway.graphql.loaders import SharedReads, entity_loader
@@ -61,7 +62,6 @@ def context_getter(settings: Settings) -> Callable[..., Awaitable[GatewayContext
 
     async def get_context(request: Request) -> GatewayContext:
         principal = await caller(request)
-        from gateway.app import today_of  # gateway.app imports this package
 
         nonlocal shared
         store: Store = request.app.state.store

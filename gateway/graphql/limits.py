@@ -1,10 +1,11 @@
 """Load protection of the GraphQL endpoint: document limits, caches, page sizes, masking.
 
 Every request gets fresh extension instances (strawberry's factory form), but the depth and
-alias rules are built once per schema: ``ValidationCache`` keys its cache on the tuple of
-rule classes, and the stock limiters create a new class per instance, which would make every
-request a cache miss. Order matters only for the token limit, which must be in the parse
-options before ``ParserCache`` parses.
+alias rules are built once per schema: the validation cache of
+:class:`gateway.graphql.documents.DocumentGuard` keys on the tuple of rule classes, and the
+stock limiters create a new class per instance, which would make every request a cache miss.
+The guard checks size, tokens, field counts and repeats before validation, and parses and
+validates on a worker thread.
 """
 
 from __future__ import annotations
@@ -17,17 +18,12 @@ from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 
+from gateway.graphql.documents import DocumentGuard, DocumentLimits
 from gateway.graphql.errors import BadInputError, RequestError
-
-CACHE_SIZE = 512
-"""Distinct documents kept parsed and validated (bounded: unique texts cannot grow memory)."""
 
 MASKED_MESSAGE = "Unexpected error."
 
@@ -55,7 +51,7 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 def limit_extensions(
-    *, max_depth: int, max_aliases: int, max_tokens: int
+    *, max_depth: int, max_aliases: int, documents: DocumentLimits
 ) -> list[Callable[[], SchemaExtension]]:
     """The schema's extension factories for the given document limits."""
     # Built once so that the rule classes (part of the validation cache key) stay the same.
@@ -64,10 +60,8 @@ def limit_extensions(
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     )
     return [
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(list(rules)),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: DocumentGuard(documents),
         MaskUnexpectedErrors,
     ]
 

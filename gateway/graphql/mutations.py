@@ -15,6 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from catalog import UnknownDatasetError, get_entry
+from gateway.errors import ApiError
 from gateway.graphql.connections import parse_seq_cursor
 from gateway.graphql.errors import BadInputError
 from gateway.graphql.loaders import in_thread
@@ -30,9 +31,12 @@ from gateway.graphql.types import (
     SubmittedRow,
     ValidationIssue,
 )
+from gateway.uploads import check_rows
 from store import InvalidQueryError, Role, acknowledge, submit_records
 
 SUBMITTERS = (Role.DEPARTMENT, Role.ADMIN)
+PARTNERS = (Role.PLATFORM, Role.AGENCY)
+"""The roles that acknowledge the feed (as ``POST /api/v1/changes/ack``)."""
 
 
 @strawberry.type
@@ -65,6 +69,11 @@ class Mutation:
                 code="too-many-records",
                 message=f"at most {limit} records per mutation; upload larger batches as a file",
             )
+        try:
+            check_rows(records, ctx.settings)  # no rows, or a value over max_cell_bytes
+        except ApiError as exc:
+            code = "no-records" if exc.status == 400 else "value-too-large"
+            return SubmissionRefused(code=code, message=exc.error)
         receipt = await in_thread(
             submit_records,
             ctx.store,
@@ -98,6 +107,11 @@ class Mutation:
         if key_id is None:
             return AcknowledgementRefused(
                 code="key-required", message="acknowledgements are kept per API key"
+            )
+        if ctx.principal.role not in PARTNERS:
+            return AcknowledgementRefused(
+                code="role-may-not-acknowledge",
+                message="only platform and agency keys acknowledge the feed",
             )
         try:
             seq = parse_seq_cursor(cursor)

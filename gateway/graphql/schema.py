@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.context import GatewayContext, context_getter
+from gateway.graphql.documents import DocumentLimits
 from gateway.graphql.limits import limit_extensions, should_mask_error
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.national import NationalQuery
@@ -42,7 +43,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=limit_extensions(
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
-            max_tokens=settings.graphql_max_tokens,
+            documents=DocumentLimits(
+                max_bytes=settings.graphql_max_query_bytes,
+                max_tokens=settings.graphql_max_tokens,
+                max_fields=settings.graphql_max_fields,
+                max_repeated=settings.graphql_max_repeated_fields,
+            ),
         ),
     )
 

@@ -1,4 +1,8 @@
-"""Administration (admin keys only): the audit trail, partners' feed lag, and the keys.
+"""Administration (admin keys only): the audit trail, partners' feed lag, the keys and the
+scheduled jobs' runs.
+
+``/api/v1/admin/jobs`` lists the latest runs of the scheduled jobs (the expiries: sweep, list
+ends, overdue flags), newest first, with who ran them and their counts.
 
 ``/api/v1/admin/audit`` answers "which data did this key see?": each entry names the key, the
 action (entity, records, download.csv, download.ndjson, changes, …), the target (a USCC, a
@@ -16,8 +20,8 @@ from fastapi import APIRouter, Query, Request
 from gateway.audit import audit_of
 from gateway.auth import Principal, require_role
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of
-from store import Role, acknowledgements, list_keys, read_audit
+from gateway.routes.depends import ERRORS, MAX_INT, Caller, require_key, store_errors, store_of
+from store import Role, acknowledgements, list_keys, list_runs, read_audit
 
 router = APIRouter(prefix="/admin", tags=["admin 管理"], default_response_class=OrjsonResponse)
 
@@ -42,7 +46,7 @@ def get_audit(
     request: Request,
     principal: Caller,
     key_id: str | None = Query(None, description="Only this key's reads."),
-    after: int = Query(0, ge=0, description="Entries with id > after."),
+    after: int = Query(0, ge=0, le=MAX_INT, description="Entries with id > after."),
     limit: int = Query(1000, ge=1, le=10_000),
 ) -> OrjsonResponse:
     _admin(principal)
@@ -74,3 +78,25 @@ def get_keys(request: Request, principal: Caller) -> OrjsonResponse:
     with store_errors():
         keys = list_keys(store_of(request).engine)
     return OrjsonResponse({"ok": True, "keys": [_plain(k) | {"active": k.active} for k in keys]})
+
+
+@router.get("/jobs", summary="The latest runs of the scheduled jobs", responses=ERRORS)
+def get_jobs(
+    request: Request,
+    principal: Caller,
+    job: str | None = Query(None, description="Only this job (e.g. expiries)."),
+    limit: int = Query(50, ge=1, le=1000),
+) -> OrjsonResponse:
+    _admin(principal)
+    with store_errors():
+        runs = list_runs(store_of(request).engine, job=job, limit=limit)
+    scheduler = getattr(request.app.state, "scheduler", None)
+    return OrjsonResponse(
+        {
+            "ok": True,
+            "scheduler": None
+            if scheduler is None
+            else {"running": scheduler.running, "interval_seconds": scheduler.interval_seconds},
+            "runs": [r.to_dict() for r in runs],
+        }
+    )

@@ -15,8 +15,12 @@ the first line; when fewer than ``limit`` lines came back, every event up to tha
 been delivered, so the next request may start ``after`` it (nothing visible to the caller lay
 in between).
 
-``POST /api/v1/changes/ack`` ``{"cursor": SEQ}`` records how far a keyed partner has applied
-the feed (never backwards); admins see every partner's lag (``/api/v1/admin/acks``).
+``POST /api/v1/changes/ack`` ``{"cursor": SEQ}`` records how far a partner (a platform
+or agency key; 403 for other roles) has applied the feed (never backwards) and answers its
+``lag`` (events after it, take-downs included) and ``pending_takedowns`` (how many of those are
+take-downs: records the partner still shows although they are gone); admins see every
+partner's (``/api/v1/admin/acks``). The cursor is a non-negative integer or its decimal string;
+anything else (``false``, ``1.5``, ``"-1"``) is a 400.
 """
 
 from __future__ import annotations
@@ -25,14 +29,24 @@ from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.responses import StreamingResponse
 
 from gateway.audit import audit_of
+from gateway.auth import require_role
 from gateway.pages import readable_entry, visible_datasets
 from gateway.responses import NDJSON, OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
-from store import Audience, acknowledge
+from gateway.routes.depends import (
+    ERRORS,
+    MAX_INT,
+    Caller,
+    require_key,
+    store_errors,
+    store_of,
+    today,
+)
+from store import Audience, Role, acknowledge
+from store.access import pending_takedowns
 
 router = APIRouter(tags=["changes 变更"], default_response_class=OrjsonResponse)
 
@@ -61,7 +75,7 @@ def feed_datasets(requested: Sequence[str] | None, audience: Audience) -> list[s
 def list_changes(
     request: Request,
     principal: Caller,
-    after: int = Query(0, ge=0, description="Deliver events with seq > after."),
+    after: int = Query(0, ge=0, le=MAX_INT, description="Deliver events with seq > after."),
     limit: int = Query(1000, ge=1, le=MAX_LIMIT, description="Most events to deliver."),
     dataset: Annotated[
         list[str] | None, Query(description="Only these datasets (repeatable).")
@@ -90,22 +104,41 @@ def list_changes(
     )
 
 
+PARTNERS = (Role.PLATFORM, Role.AGENCY)
+"""The roles that keep a copy in sync and acknowledge the feed (their lag is what admins see)."""
+
+
+def _strict_cursor(value: object) -> object:
+    """A non-negative integer or its decimal string; never a bool, a float or other text."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("cursor must be a non-negative integer (or its decimal string)")
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= 19):
+            raise ValueError("cursor must be a non-negative integer (or its decimal string)")
+        return int(value)
+    return value
+
+
 class Ack(BaseModel):
     """How far the caller has applied the feed."""
 
-    cursor: int = Field(ge=0, description="The seq of the last feed item applied.")
+    cursor: Annotated[int, BeforeValidator(_strict_cursor)] = Field(
+        ge=0, le=MAX_INT, description="The seq of the last feed item applied."
+    )
 
 
 @router.post("/changes/ack", summary="Acknowledge the feed up to a seq", responses=ERRORS)
 def acknowledge_changes(body: Ack, request: Request, principal: Caller) -> OrjsonResponse:
-    """Record the caller's position (keys only); an older cursor than the stored one is kept
-    as it is. 400 for a cursor beyond the head of the log."""
+    """Record the caller's position (platform and agency keys only, 403 for others); an older
+    cursor than the stored one is kept as it is. 400 for a cursor beyond the head of the log."""
     require_key(principal)
+    require_role(principal, *PARTNERS)
     store = store_of(request)
     assert principal.key_id is not None
     with store_errors():
         position = acknowledge(store.engine, principal.key_id, body.cursor)
         head = store.head()
+        pending = pending_takedowns(store.engine, position)
     return OrjsonResponse(
         {
             "ok": True,
@@ -113,5 +146,6 @@ def acknowledge_changes(body: Ack, request: Request, principal: Caller) -> Orjso
             "cursor": position,
             "head": head,
             "lag": head - position,
+            "pending_takedowns": pending,
         }
     )

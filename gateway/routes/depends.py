@@ -14,9 +14,13 @@ from pydantic import BaseModel
 
 from catalog import UnknownDatasetError
 from gateway.auth import Principal
+from gateway.clock import today_of
 from gateway.errors import ApiError
 from gateway.ratelimit import caller
 from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
+
+MAX_INT = 2**63 - 1
+"""The largest integer any parameter may carry (a 64-bit signed column); more is a 400."""
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -71,8 +75,6 @@ def store_of(request: Request) -> Store:
 
 def today(request: Request) -> date:
     """The day publication windows are judged on."""
-    from gateway.app import today_of  # gateway.app imports the routes
-
     return today_of(request.app)
 
 

@@ -27,8 +27,9 @@ from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import CSV, OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
-from gateway.routes.submissions import _body
-from gateway.workflow_routes import _caller, workflow_errors
+from gateway.routes.workflows import _caller, workflow_errors
+from gateway.uploads import read_body
+from publishers import SafeWriter
 from store import Role, national_header, national_pages
 from workflows import import_national_results, read_results
 
@@ -41,7 +42,7 @@ PLATFORM_ROLES = (Role.PLATFORM, Role.ADMIN)
 def national_csv(header: list[str], pages: Iterator[list[dict[str, str]]]) -> Iterator[bytes]:
     """The national CSV as byte chunks: BOM and header first, then one chunk per page."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(csv.writer(buffer, lineterminator="\r\n"))  # formulas neutralised
     buffer.write("\ufeff")
     writer.writerow(header)
     yield buffer.getvalue().encode("utf-8")
@@ -102,7 +103,7 @@ def download_national(dataset: str, request: Request, principal: Caller) -> Stre
 async def import_repairs(request: Request, principal: Caller) -> OrjsonResponse:
     require_key(principal)
     require_role(principal, *PLATFORM_ROLES)
-    body = await _body(request, request.app.state.settings.max_upload_bytes)
+    body = await read_body(request, request.app.state.settings)  # 413, 408
     if not body.strip():
         raise ApiError(400, "the body is empty")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()

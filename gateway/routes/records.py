@@ -26,7 +26,7 @@ from gateway.pages import (
     visible_page,
 )
 from gateway.responses import CSV, NDJSON, OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
+from gateway.routes.depends import ERRORS, MAX_INT, Caller, store_errors, store_of, today
 from portal.table import PublicTable
 from store import Audience
 
@@ -50,7 +50,9 @@ def list_records(
     dataset: str,
     request: Request,
     principal: Caller,
-    limit: int = Query(100, ge=1, description="Records per page (at most max_page_size)."),
+    limit: int = Query(
+        100, ge=1, le=MAX_INT, description="Records per page (at most max_page_size)."
+    ),
     next: str | None = Query(None, description="The `next` token of the previous page."),
 ) -> OrjsonResponse:
     maximum = request.app.state.settings.max_page_size

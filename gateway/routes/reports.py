@@ -21,7 +21,7 @@ from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
 from gateway.routes.entities import normalise_uscc
-from gateway.web.templating import render
+from gateway.templating import render
 from store import Audience, Store, issue_report, published_keys, verify_document
 from store.evaluation import current_evaluation
 

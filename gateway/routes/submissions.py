@@ -13,6 +13,9 @@ The answer is the receipt — ``batch_id``, ``rows``, ``accepted``, ``unchanged`
 ``stored``, ``issues`` — with ``ok`` and ``status``: 200 when no row was rejected, 422 when some
 were (then also ``error`` and ``errors``, the rejecting issues, so a 422 has the one error shape
 too). Rows that passed are stored unless ``all_or_nothing=true``.
+
+Before anything is written the upload passes the limits of :mod:`gateway.uploads` (408, 413,
+429, 400 for no rows); a refused upload leaves no batch.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of
+from gateway.settings import Settings
+from gateway.uploads import check_archive, check_rows, check_table, read_body, upload_slot
 from publishers import ReadError, open_bytes
 from store import Receipt, Role, Store, submit_records, submit_table
 
@@ -85,21 +90,6 @@ def _content_type(request: Request) -> tuple[str, str]:
     return fmt, encoding
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body; 413 beyond ``limit`` bytes (checked while reading)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"the body is larger than {limit:,} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"the body is larger than {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _records_object(body: bytes) -> list[Any]:
     try:
         parsed = json.loads(body, parse_float=Decimal)
@@ -113,8 +103,9 @@ def _records_object(body: bytes) -> list[Any]:
 
 def _submit(
     store: Store, dataset: str, fmt: str, encoding: str, body: bytes, principal: Principal,
-    all_or_nothing: bool,
+    all_or_nothing: bool, settings: Settings,
 ) -> Receipt:
+    """Check the upload's limits (:mod:`gateway.uploads`), then submit it."""
     owner = principal.department_uscc if principal.role is Role.DEPARTMENT else None
     common: dict[str, Any] = {
         "actor": principal.actor,
@@ -123,9 +114,14 @@ def _submit(
         "owner_uscc": owner,
     }
     if fmt == "json" and body.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
-        return submit_records(store, dataset, _records_object(body), **common)
+        records = _records_object(body)
+        check_rows(records, settings)
+        return submit_records(store, dataset, records, **common)
+    if fmt == "xlsx":
+        check_archive(body, settings.max_upload_uncompressed_bytes)
     try:
         table = open_bytes(body, format=fmt, encoding=encoding, name=f"upload.{fmt}")  # type: ignore[arg-type]
+        check_table(table, settings)
         return submit_table(store, dataset, table, **common)
     except ReadError as exc:
         raise ApiError(400, str(exc), [{"code": exc.code}]) from None
@@ -152,7 +148,9 @@ def receipt_body(receipt: Receipt) -> tuple[int, dict[str, Any]]:
     summary="Submit records (JSON, NDJSON, CSV or XLSX) and get the receipt",
     responses={
         **ERRORS,
-        413: ERRORS[400] | {"description": "The body is too large."},
+        408: ERRORS[400] | {"description": "The body took too long to arrive."},
+        413: ERRORS[400] | {"description": "The body, the inflated workbook, the rows or a "
+                            "cell are too large."},
         415: ERRORS[400] | {"description": "The Content-Type is not accepted."},
         422: {"description": "Some rows were rejected: the receipt, in the error shape."},
     },
@@ -168,13 +166,16 @@ async def submit(
     require_role(principal, Role.DEPARTMENT, Role.ADMIN)
     entry = catalogue_entry(dataset)
     fmt, encoding = _content_type(request)
-    body = await _body(request, request.app.state.settings.max_upload_bytes)
-    if not body.strip():
-        raise ApiError(400, "the body is empty")
+    settings: Settings = request.app.state.settings
     store = store_of(request)
-    with store_errors():
-        receipt = await run_in_threadpool(
-            _submit, store, entry.id, fmt, encoding, body, principal, all_or_nothing
-        )
+    async with upload_slot(request, principal):
+        body = await read_body(request, settings)
+        if not body.strip():
+            raise ApiError(400, "the body is empty")
+        with store_errors():
+            receipt = await run_in_threadpool(
+                _submit, store, entry.id, fmt, encoding, body, principal, all_or_nothing,
+                settings,
+            )
     status, payload = receipt_body(receipt)
     return OrjsonResponse(payload, status_code=status)

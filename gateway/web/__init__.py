@@ -2,11 +2,13 @@
 
 * :mod:`gateway.web.public` — the citizen's lookup: ``/``, ``/search``, ``/entities/{uscc}``,
   ``/datasets``, ``/datasets/{id}``;
+* :mod:`gateway.web.monitor` — the public monthly ranking ``/monitor`` (信用监测排名);
 * :mod:`gateway.web.workspace` — the department clerk's ``/workspace``;
 * :mod:`gateway.web.console` — the credit office's ``/console`` (admin keys);
+* :mod:`gateway.web.inspections` — published random-inspection draws, ``/inspections``;
 * static assets under ``/static`` (served by the gateway itself: no CDN).
 
-Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.web.templating`); they call
+Pages are Jinja2 templates extending ``base.html`` (:mod:`gateway.templating`); they call
 the same library functions as REST and GraphQL and hold no rules of their own.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.web import console, public, workspace
+from gateway.web import console, inspections, monitor, public, workspace
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,5 +30,7 @@ def install_web(app: FastAPI) -> None:
     """Mount the pages and their static assets on ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
+    app.include_router(monitor.router)
     app.include_router(workspace.router)
     app.include_router(console.router)
+    app.include_router(inspections.router)

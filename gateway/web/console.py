@@ -1,8 +1,10 @@
 """The supervisor console (信用办监管台, ``/console``): for the city credit office (admin keys).
 
-Timeliness and quality by department and district, records published per week, partners' feed
-lag and the take-downs they have not yet acknowledged, CKAN publication state, the working-day
-calendar, the audit trail with filters, API keys (issue, revoke) and the workflow queues.
+The monitoring (:mod:`workflows.monitor`): the month's ranking of departments and district units
+with trend and 12-month figures, the overdue items and who must act, the monthly report as
+XLSX/HTML/JSON; records published per week, partners' feed lag and the take-downs they have
+not yet acknowledged, CKAN publication state, the working-day calendar, the audit trail with
+filters, API keys (issue, revoke) and the workflow queues.
 Sign-in is the workspace's (:mod:`gateway.web.session`); any other role gets 403.
 """
 
@@ -13,14 +15,15 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from catalog import load_catalog
 from gateway.routes.depends import store_of, today
+from gateway.routes.monitor import report_for
+from gateway.templating import render
 from gateway.web.charts import bar_chart, column_chart
 from gateway.web.session import WebSession, check_csrf, current
-from gateway.web.templating import render
 from store import (
     Audience,
     Role,
@@ -32,9 +35,10 @@ from store import (
     read_audit,
     revoke_key,
 )
-from store.figures import published_per_week, timeliness_by
+from store.figures import published_per_week
 from store.tables import changes
 from workflows import list_objections, list_repairs
+from workflows.monitor import month_of, previous_month, render_html, render_xlsx
 
 router = APIRouter(prefix="/console", include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -112,6 +116,7 @@ def console(
     key_id: str | None = Query(None, max_length=64),
     after: int = Query(0, ge=0, le=2**62),
     done: str | None = Query(None, max_length=40),
+    month: str = Query("", max_length=7),
 ) -> Response:
     session = _admin(request)
     if not isinstance(session, WebSession):
@@ -119,8 +124,12 @@ def console(
     store = store_of(request)
     day = today(request)
     head = store.head()
-    departments = timeliness_by(store.engine, "department")
-    districts = timeliness_by(store.engine, "district")
+    months = [month_of(day)]
+    for _ in range(11):
+        months.append(previous_month(months[-1]))
+    chosen = month if month in months else months[0]
+    monitor = report_for(request, chosen, "government")
+    departments, districts = monitor["departments"], monitor["districts"]
     weekly = published_per_week(store.engine, weeks=12, today=day)
     partners = [
         {"ack": ack, "takedowns": _pending_takedowns(store, ack.seq)}
@@ -137,9 +146,16 @@ def console(
         "today": day,
         "departments": departments,
         "districts": districts,
+        "monitor": monitor,
+        "month": chosen,
+        "months": months,
         "on_time_chart": bar_chart(
-            [((t.name or t.key), round((t.rate or 0) * 100, 1)) for t in departments[:20]],
-            title="各部门按时公示率 On-time rate by department",
+            [
+                ((d["name"] or d["key"]), round(d["rolling_12_months"]["on_time_rate"] * 100, 1))
+                for d in departments
+                if d["rolling_12_months"]["on_time_rate"] is not None
+            ][:20],
+            title="各部门按时公示率（近12个月） On-time rate by department, 12 months",
             unit="%",
             max_value=100.0,
         ),
@@ -214,3 +230,26 @@ def revoke(request: Request, key_id: str, csrf: str = Form("")) -> Response:
         )
     revoke_key(store_of(request).engine, key_id)
     return RedirectResponse("/console?done=revoked#keys", status_code=303)
+
+
+@router.get("/monitor/report")
+def monitor_report(
+    request: Request,
+    month: str = Query(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+    format: str = Query("html", pattern="^(json|xlsx|html)$"),
+) -> Response:
+    """The monthly monitoring report for the signed-in credit office (the REST route needs a
+    Bearer key; a browser has the session)."""
+    session = _admin(request)
+    if not isinstance(session, WebSession):
+        return session
+    doc = report_for(request, month, "government")
+    if format == "html":
+        return HTMLResponse(render_html(doc))
+    if format == "xlsx":
+        return Response(
+            render_xlsx(doc),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="monitor-{month}.xlsx"'},
+        )
+    return JSONResponse(doc)

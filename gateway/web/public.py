@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 import schemas
 from catalog import USCC_PLACEHOLDER, CatalogEntry, UnknownDatasetError, load_catalog
 from gateway.routes.depends import store_of, today
-from gateway.web.templating import render
+from gateway.templating import render
 from store import Audience, EntityIndex, dataset_updated_at, entity_profile, may_see_dataset
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

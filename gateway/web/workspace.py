@@ -20,9 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 import schemas
 from catalog import load_catalog
+from gateway.errors import ApiError
 from gateway.routes.depends import store_of, today
+from gateway.templating import render
+from gateway.uploads import check_archive, check_table
 from gateway.web.session import WebSession, check_csrf, current, sign_in, sign_out
-from gateway.web.templating import render
 from publishers import HeaderIndex, ReadError, map_columns, open_bytes
 from publishers.annotate import annotate
 from store import (
@@ -96,7 +98,7 @@ def login(request: Request, key: str = Form("", max_length=200)) -> Response:
 def logout(request: Request, csrf: str = Form("")) -> Response:
     session = current(request)
     if session is not None and not check_csrf(request, session, csrf):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     response = RedirectResponse("/workspace/login", status_code=303)
     sign_out(response)
     return response
@@ -144,7 +146,7 @@ async def upload(
     if not isinstance(session, WebSession):
         return session
     if not check_csrf(request, session, csrf):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     limit = int(request.app.state.settings.max_upload_bytes)
     body = await file.read(limit + 1)
     name = PurePath(file.filename or "upload.csv").name
@@ -168,6 +170,9 @@ async def upload(
     except ReadError as exc:
         context = _dashboard(request, session, f"{name}: {exc}")
         return render(request, "workspace.html", context, status=400, page="workspace")
+    except ApiError as exc:  # the upload limits of gateway.uploads: nothing was written
+        context = _dashboard(request, session, f"{name}: {exc.error}")
+        return render(request, "workspace.html", context, status=exc.status, page="workspace")
     return RedirectResponse(f"/workspace/batches/{batch_id}", status_code=303)
 
 
@@ -175,7 +180,11 @@ def _submit_upload(
     request: Request, session: WebSession, dataset: str, name: str, fmt: str, body: bytes
 ) -> str:
     store = store_of(request)
+    settings = request.app.state.settings
+    if fmt == "xlsx":
+        check_archive(body, settings.max_upload_uncompressed_bytes)
     table = open_bytes(body, format=fmt, name=name)  # type: ignore[arg-type]
+    check_table(table, settings)  # rows, cells, no rows; before anything is written
     receipt = submit_table(
         store,
         dataset,
@@ -198,6 +207,37 @@ def _submit_upload(
     return receipt.batch_id
 
 
+def _expired(request: Request) -> HTMLResponse:
+    return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+
+
+def _no_batch(request: Request) -> HTMLResponse:
+    return _forbidden(
+        request,
+        "没有这个批次，或它不属于本部门。",
+        "No such batch, or it is not your department's.",
+        404,
+    )
+
+
+def _no_record(request: Request) -> HTMLResponse:
+    return _forbidden(
+        request,
+        "没有这条记录，或它不属于本部门。",
+        "No such record, or it is not your department's.",
+        404,
+    )
+
+
+def _own_record(request: Request, session: WebSession, record_id: str) -> StoredRecord | None:
+    """The record if it exists and is the session's department's (an admin's: any)."""
+    try:
+        stored = store_of(request).get(record_id)
+    except UnknownRecordError:
+        return None
+    return stored if _owns(session, stored) else None
+
+
 def _own_upload(request: Request, session: WebSession, batch_id: str) -> Any:
     upload = get_upload(store_of(request).engine, batch_id)
     dept = _department(session)
@@ -213,12 +253,7 @@ def batch(request: Request, batch_id: str) -> Response:
         return session
     upload = _own_upload(request, session, batch_id)
     if upload is None:
-        return _forbidden(
-            request,
-            "没有这个批次，或它不属于本部门。",
-            "No such batch, or it is not your department's.",
-            404,
-        )
+        return _no_batch(request)
     entry = load_catalog()[upload.dataset]
     labels = {f.id: f.title_zh for f in schemas.fields(entry.schema_id)}
     headers = _file_headers(upload.body, upload.filename, upload.file_format, entry.schema_id)
@@ -257,12 +292,7 @@ def annotated(request: Request, batch_id: str) -> Response:
         return session
     upload = _own_upload(request, session, batch_id)
     if upload is None:
-        return _forbidden(
-            request,
-            "没有这个批次，或它不属于本部门。",
-            "No such batch, or it is not your department's.",
-            404,
-        )
+        return _no_batch(request)
     entry = load_catalog()[upload.dataset]
     data = annotate(
         upload.body,
@@ -293,17 +323,9 @@ def record(request: Request, record_id: str, done: str | None = None) -> Respons
     if not isinstance(session, WebSession):
         return session
     store = store_of(request)
-    try:
-        stored = store.get(record_id)
-    except UnknownRecordError:
-        stored = None
-    if stored is None or not _owns(session, stored):
-        return _forbidden(
-            request,
-            "没有这条记录，或它不属于本部门。",
-            "No such record, or it is not your department's.",
-            404,
-        )
+    stored = _own_record(request, session, record_id)
+    if stored is None:
+        return _no_record(request)
     entry = load_catalog()[stored.dataset]
     return render(
         request,
@@ -333,19 +355,11 @@ def withdraw(
     if not isinstance(session, WebSession):
         return session
     if not check_csrf(request, session, csrf):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     store = store_of(request)
-    try:
-        stored = store.get(record_id)
-    except UnknownRecordError:
-        stored = None
-    if stored is None or not _owns(session, stored):
-        return _forbidden(
-            request,
-            "没有这条记录，或它不属于本部门。",
-            "No such record, or it is not your department's.",
-            404,
-        )
+    stored = _own_record(request, session, record_id)
+    if stored is None:
+        return _no_record(request)
     if reason not in {r.value for r in DEPARTMENT_REASONS} or not note.strip():
         return _forbidden(
             request, "请选择撤下原因并填写说明。", "Choose a reason and write a note.", 400
@@ -367,19 +381,11 @@ async def correct(request: Request, record_id: str) -> Response:
         return session
     form = await request.form()
     if not check_csrf(request, session, str(form.get("csrf") or "")):
-        return _forbidden(request, "表单已过期，请重试。", "The form expired; try again.")
+        return _expired(request)
     store = store_of(request)
-    try:
-        stored = store.get(record_id)
-    except UnknownRecordError:
-        stored = None
-    if stored is None or not _owns(session, stored):
-        return _forbidden(
-            request,
-            "没有这条记录，或它不属于本部门。",
-            "No such record, or it is not your department's.",
-            404,
-        )
+    stored = _own_record(request, session, record_id)
+    if stored is None:
+        return _no_record(request)
     entry = load_catalog()[stored.dataset]
     fixed = dict(stored.payload)
     for spec in schemas.fields(entry.schema_id):

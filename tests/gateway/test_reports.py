@@ -26,7 +26,8 @@ from store import (
     rotate_key,
     verify_document,
 )
-from store.signing import report_keys, sign_document
+from store.signing import sign_document
+from store.tables import report_keys
 
 TODAY = date(2026, 6, 1)
 

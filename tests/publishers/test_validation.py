@@ -92,10 +92,16 @@ def test_generated_records_are_valid(pen: RecordValidator, lic: RecordValidator)
         ({"decision_doc_no": "号" * 129}, ("decision_doc_no", "too-long")),
         ({"remarks": 12}, ("remarks", "wrong-type")),
         ({"org_code": "MB15-2917"}, ("org_code", "invalid-org-code")),
-        ({"uscc": "00000000000000000X"}, ("business_reg_no", "conditional-required")),
+        # a legal person with the placeholder: the code is wrong (not the category, and no
+        # registration number is asked of it)
+        ({"uscc": "00000000000000000X"}, ("uscc", "uscc-placeholder-misused")),
         (
             {"uscc": "00000000000000000X", "business_reg_no": "420100000123456"},
-            ("counterpart_category", "rule-violation"),
+            ("uscc", "uscc-placeholder-misused"),
+        ),
+        (
+            {"uscc": "00000000000000000X", "counterpart_category": "个体工商户"},
+            ("business_reg_no", "conditional-required"),
         ),
     ],
 )

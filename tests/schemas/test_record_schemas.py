@@ -510,7 +510,8 @@ COUNTERPART_CASES: dict[str, CounterpartCase] = {
     ),
     "placeholder-for-organisation": CounterpartCase(
         (put("uscc", PLACEHOLDER), put("business_reg_no", "420100000123456")),
-        ("uscc-placeholder", "const", "counterpart_category"),
+        # the code is what is wrong (a legal person has a real USCC), not the category
+        ("uscc-placeholder", "not", "uscc"),
     ),
     "placeholder-without-business-reg-no": CounterpartCase(
         (

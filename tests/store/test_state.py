@@ -73,6 +73,10 @@ def test_timeliness_measured_at_first_publication(st: Store) -> None:
     on_time, late = penalties(2)
     on_time["decision_date"] = "2025-09-30"  # deadline 2025-10-16 (National Day in between)
     late["decision_date"] = "2025-09-29"
+    # The factory's second record is a warning-only penalty of the market regulator, which SAMR
+    # Order 45 does not publish (the authority is now read as the SAMR system), so it would
+    # never be measured: make it a fine.
+    late.update(penalty_categories=["罚款"], fine_amount_wan="0.5")
     now = datetime(2025, 10, 16, 3, 0, tzinfo=UTC)  # 11:00 in Wuhan, still 10-16
     st.submit(DATASET, rows([on_time, late]), actor="dept", now=now)
     a = st.get(st.records(DATASET, filters={"decision_date": "2025-09-30"})[0].record_id)

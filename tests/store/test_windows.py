@@ -118,7 +118,9 @@ PUBLISHED = {
         MARKET, L, "2024-06-15", "2024-06-15",
     ),
     "market regulation, fine (no low-fine threshold set): 3 years": (
-        penalty("2024-03-15", "罚款", fine_amount_wan="0.1", sector="市场监管"),
+        # 5,000 yuan: above 行政处罚法 Art. 51's on-the-spot limit, so no simple procedure is
+        # inferred (0.1 万元 = 1,000 yuan would now be inferred 简易程序, unpublished by Order 45)
+        penalty("2024-03-15", "罚款", fine_amount_wan="0.5", sector="市场监管"),
         MARKET, G, "2024-06-15", "2027-03-15",
     ),
     "market regulation under the 2019 rules: the shorter end wins": (

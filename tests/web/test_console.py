@@ -35,6 +35,8 @@ def test_admin_sees_timeliness_partners_and_charts(live: LiveGateway, page: Page
     expect(page.locator("h1")).to_have_text("信用办监管台")
     expect(page.locator("#timeliness table tbody tr").first).to_be_visible()
     expect(page.locator("#timeliness svg.chart")).to_have_count(1)
+    expect(page.locator("#ranking-districts tbody tr")).to_have_count(15)  # the 15 units
+    expect(page.locator("#overdue h2")).to_contain_text("逾期事项")
     expect(page.locator("#trend svg.chart rect").first).to_be_attached()
     row = page.locator("#partners tbody tr", has_text="demo platform")
     expect(row).to_contain_text(str(max(head - 50, 1)))
