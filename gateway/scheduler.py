@@ -8,7 +8,8 @@ the same day less than half an interval ago is skipped, so N processes still swe
 per interval. A failing pass is logged and retried at the next tick; it never stops the
 service.
 
-After each pass the tick also runs the incremental credit evaluation
+With ``evaluate=True`` (setting ``scheduled_evaluation``) each tick also runs, after the pass,
+the incremental credit evaluation
 (:func:`store.evaluation.evaluate_incremental`: the entities whose records changed since its
 cursor, and those whose ``review_on`` has come — docs/evaluation.md). It is idempotent and
 serialised by the writer lock, so it needs no job lock; a failure is logged like the pass's.
@@ -72,6 +73,7 @@ class ExpiryScheduler:
         *,
         interval_seconds: float,
         runner: str,
+        evaluate: bool = False,
     ) -> None:
         if interval_seconds <= 0:
             raise ValueError("the sweep interval must be positive")
@@ -79,6 +81,7 @@ class ExpiryScheduler:
         self.today = today
         self.interval_seconds = interval_seconds
         self.runner = runner
+        self.evaluate = evaluate
         self.last: JobRun | None = None
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
@@ -106,6 +109,8 @@ class ExpiryScheduler:
             )
         except Exception:
             log.exception("expiries pass failed; retried at the next interval")
+        if not self.evaluate:
+            return
         try:
             evaluate_after_pass(self.store, self.today())
         except Exception:

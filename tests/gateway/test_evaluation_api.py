@@ -195,3 +195,22 @@ def test_the_public_entity_page_shows_the_grade_only_when_published(
     monkeypatch.setattr("gateway.routes.evaluation.get_entry", lambda _id: public_entry)
     page = api.get(f"/entities/{code}")
     assert "公共信用综合评价" in page.text and f"{grade}（" in page.text
+
+
+def test_the_scheduler_runs_the_incremental_evaluation_when_asked(
+    graded: tuple[Store, str],
+) -> None:
+    from gateway.scheduler import ExpiryScheduler
+    from store.evaluation import cursor_of
+
+    store, code = graded
+    record = {**next(r.payload for r in store.records(DATASET) if r.uscc == code),
+              "decision_doc_no": "武市监罚〔2027〕定时1号"}
+    assert store.submit(DATASET, rows([record]), actor="t").ok
+    head = store.head()
+    off = ExpiryScheduler(store, lambda: DAY, interval_seconds=3600, runner="t")
+    off.tick()
+    assert cursor_of(store.engine)[0] < head
+    on = ExpiryScheduler(store, lambda: DAY, interval_seconds=3600, runner="t", evaluate=True)
+    on.tick()
+    assert cursor_of(store.engine)[0] >= head
