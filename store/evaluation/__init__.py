@@ -33,6 +33,7 @@ from store.evaluation.reads import (
     grade_counts,
     grade_history_of,
     grade_of,
+    graded_source,
     standing,
 )
 from store.evaluation.scoring import Evaluation, Fact, score_entity
@@ -58,6 +59,7 @@ __all__ = [
     "grade_history_of",
     "grade_of",
     "grade_record",
+    "graded_source",
     "is_public_body",
     "load_model",
     "load_public_bodies",

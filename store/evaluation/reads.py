@@ -102,3 +102,11 @@ def standing(engine: Engine, uscc: str) -> tuple[str, bool] | None:
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return None if row is None else (str(row.grade), bool(row.dishonest))
+
+
+def graded_source(store: Store, uscc: str, *, default: str = "B") -> tuple[str, str]:
+    """``(grade, "public-credit-evaluation")``, or ``(default, "default")`` for an ungraded
+    entity: the shape of the inspection sampler's pluggable ``GradeOf``
+    (``workflows.inspection_population``), to draw by the comprehensive evaluation."""
+    found = grade_of(store, uscc)
+    return (found, "public-credit-evaluation") if found else (default, "default")

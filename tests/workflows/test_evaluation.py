@@ -382,3 +382,16 @@ def test_a_record_moving_to_another_entity_regrades_both(store: Store) -> None:
     incremental = _snapshot(store)
     evaluate_all(store, today=DAY)
     assert _snapshot(store) == incremental
+
+
+def test_the_sampler_can_draw_by_the_evaluation(store: Store) -> None:
+    from functools import partial
+
+    from store.evaluation import graded_source
+
+    _population(store)
+    evaluate_all(store, today=DAY, now=NOW)
+    assert graded_source(store, uscc(3)) == ("D", "public-credit-evaluation")
+    assert graded_source(store, uscc(99), default="C") == ("C", "default")
+    source = partial(graded_source, default="B")  # a workflows.inspection_population.GradeOf
+    assert source(store, uscc(1)) == ("A", "public-credit-evaluation")
