@@ -16,7 +16,8 @@ What :func:`build_demo` does, in order:
 5. grades every entity (公共信用综合评价, :func:`store.evaluation.evaluate_all`: the demo data
    gives every grade A/B/C/D) and records one 政务失信 of a public body with its 通报;
 6. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
-7. creates one key per role (public, agency, platform, department, admin).
+7. creates one key per role (public, agency, platform, department, admin);
+8. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
 from store.evaluation import evaluate_all, grade_counts
 from store.public_dishonesty import record_public_dishonesty
+from workflows import run_alerts
 
 ACTOR = "demo:generator"
 PUBLISHED_GRADES = "public-credit-evaluation"
@@ -69,6 +71,7 @@ class DemoStore:
     head: int = 0
     dated: dict[str, int] = field(default_factory=dict)
     grades: dict[str, int] = field(default_factory=dict)
+    alerts: int = 0
 
 
 def _remove(path: Path) -> None:
@@ -192,4 +195,5 @@ def build_demo(
             store, entities=entities, seed=seed, today=today, progress=progress, url=url
         )
         _keys(store, demo)
+        demo.alerts = run_alerts(store, today=today or dt.date.today()).raised
     return demo

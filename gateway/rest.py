@@ -12,6 +12,7 @@
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
+``GET  /api/v1/alerts``, ``POST …/{id}/ack|close``      departments: risk alerts (风险预警)
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
 ``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
 ``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
@@ -41,6 +42,7 @@ from gateway.ratelimit import limiter_of
 from gateway.responses import OrjsonResponse
 from gateway.routes import (
     admin,
+    alerts,
     batches,
     calendar,
     catalogue,
@@ -81,6 +83,7 @@ ROUTERS = (
     changes,
     submissions,
     batches,
+    alerts,
     admin,
     calendar,
     rules,

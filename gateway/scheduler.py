@@ -8,7 +8,14 @@ the same day less than half an interval ago is skipped, so N processes still swe
 per interval. A failing pass is logged and retried at the next tick; it never stops the
 service.
 
-With ``evaluate=True`` (setting ``scheduled_evaluation``) each tick also runs, after the pass,
+After each expiries pass the same tick runs the risk early warning
+(:func:`workflows.run_alerts`, docs/alerts.md), so alerts see that pass's take-downs. It is
+not a locked job: it reads the change log after its own cursor, and its writes are serialised
+by the store's writer lock and deduplicated by (rule, entity, evidence), so two processes
+running it at once raise each alert once.
+
+With ``evaluate=True`` (setting ``scheduled_evaluation``) each tick also runs, after the pass and
+before the alerts,
 the incremental credit evaluation
 (:func:`store.evaluation.evaluate_incremental`: the entities whose records changed since its
 cursor, and those whose ``review_on`` has come — docs/evaluation.md). It is idempotent and
@@ -25,6 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from store import JobRun, Store
+from workflows import AlertRun, run_alerts
 from workflows.expiry import EXPIRY_JOB, ExpiryReport, run_expiry_job
 
 log = logging.getLogger("creditgate.scheduler")
@@ -109,12 +117,31 @@ class ExpiryScheduler:
             )
         except Exception:
             log.exception("expiries pass failed; retried at the next interval")
+        self.evaluation()
+        self.alerts()
+
+    def evaluation(self) -> None:
+        """The incremental credit evaluation (when ``evaluate``), before the alerts so a grade
+        change is seen by them; errors are logged, never raised."""
         if not self.evaluate:
             return
         try:
             evaluate_after_pass(self.store, self.today())
         except Exception:
             log.exception("incremental evaluation failed; retried at the next interval")
+
+    def alerts(self) -> AlertRun | None:
+        """The risk alerts pass (after the expiries); errors are logged, never raised."""
+        try:
+            run = run_alerts(self.store, today=self.today())
+        except Exception:
+            log.exception("risk alerts pass failed; retried at the next interval")
+            return None
+        log.info(
+            "risk alerts %s→%s: %s entities, %s raised, %s updated",
+            run.after, run.head, run.entities, run.raised, run.updated,
+        )  # fmt: skip
+        return run
 
     def start(self) -> None:
         self._scheduler.start()

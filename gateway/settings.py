@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     """Requests per minute per client address without a key (0: no limit)."""
     max_page_size: int = 1000
     """Largest page a client may ask for (GraphQL ``first``, REST ``limit``)."""
+    page_scan_budget: int = Field(default=10_000, ge=1, le=1_000_000)
+    """Stored records one records page may examine; a page cut by it is short, with a cursor."""
+    cursor_secret: str | None = None
+    """Key that signs page cursors; unset: derived from ``identity_secret`` (else random per
+    process)."""
     graphql_max_depth: int = 8
     graphql_max_aliases: int = 15
     graphql_max_tokens: int = 2000

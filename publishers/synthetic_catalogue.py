@@ -26,6 +26,7 @@ from publishers.synthetic import (
     penalties,
     person_name,
 )
+from publishers.synthetic_disclosures import complaints, matters
 from schemas import load_grade_scales
 
 Record = dict[str, Any]
@@ -527,28 +528,33 @@ SHARE: dict[str, float] = {
     "administrative-licensing": 1.5,
     "administrative-inspection": 0.5,
     "credit-commitment": 0.4,
+    "consumer-complaint": 0.3,
 }
 """Records per entity by dataset (default :data:`DEFAULT_SHARE`)."""
 DEFAULT_SHARE = 0.1
+FIXED = ("catalogue", "punishment-measures", "commitment-matters")
+"""Reference datasets with fixed contents (no size)."""
 
 
 def sizes(entities: int) -> dict[str, int]:
     """How many records :func:`generate` makes per dataset for a population size."""
     out: dict[str, int] = {}
     for dataset in load_catalog().ids():
-        if dataset in ("catalogue", "punishment-measures"):
+        if dataset in FIXED:
             continue
         out[dataset] = max(3, int(entities * SHARE.get(dataset, DEFAULT_SHARE)))
     return out
 
 
 def generate(dataset: str, count: int, *, pop: Population, seed: int = 1) -> Iterator[Record]:
-    """Valid records of a catalogue dataset (``count`` is ignored for the catalogue and the
-    measure list, which have fixed contents)."""
+    """Valid records of a catalogue dataset (``count`` is ignored for the catalogue, the
+    measure list and the commitment matter list, which have fixed contents)."""
     if dataset == "catalogue":
         return load_catalog().as_records()
     if dataset == "punishment-measures":
         return measures(pop)
+    if dataset == "commitment-matters":
+        return matters(pop)
     if dataset == "administrative-penalty":
         return penalties(count, seed=seed, entities=pop.entities, agencies=pop.agencies)
     if dataset == "administrative-licensing":
@@ -563,6 +569,7 @@ def generate(dataset: str, count: int, *, pop: Population, seed: int = 1) -> Ite
         "interview-record": interviews,
         "voluntary-registration": registrations,
         "credit-evaluation": evaluations,
+        "consumer-complaint": complaints,
         "public-credit-evaluation": public_evaluations,
     }
     if dataset not in makers:

@@ -23,7 +23,7 @@ from store.events import ChangeEvent, StoredRecord
 from store.migrations import migrate
 from store.outcomes import SubmitResult
 from store.records import CHUNK_ROWS, submit
-from store.state import get_record, list_records, records_by_uscc
+from store.state import get_record, list_records, record_window_end, records_by_uscc
 from store.subjects import hidden_record_ids
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
@@ -221,18 +221,30 @@ class Store:
         dataset: str,
         *,
         after_record_id: str | None = None,
+        until_record_id: str | None = None,
         limit: int = 1000,
         state: str | None = "active",
         filters: Mapping[str, str] | None = None,
     ) -> list[StoredRecord]:
-        """A keyset page of a dataset's records (``state``: active, withdrawn or all)."""
+        """A keyset page of a dataset's records (``state``: active, withdrawn or all), up to
+        ``until_record_id`` (inclusive) when given."""
         return list_records(
             self.engine,
             dataset,
             after_record_id=after_record_id,
+            until_record_id=until_record_id,
             limit=limit,
             state=state,
             filters=filters,
+        )
+
+    def window_end(
+        self, dataset: str, *, after_record_id: str | None, size: int, uscc: str | None = None
+    ) -> str | None:
+        """The id ``size`` stored records after ``after_record_id`` (of that credit code's
+        records when ``uscc`` is given); None when fewer remain. Bounds a filtered read."""
+        return record_window_end(
+            self.engine, dataset, after_record_id=after_record_id, size=size, uscc=uscc
         )
 
     def by_uscc(self, uscc: str, *, state: str | None = None) -> list[StoredRecord]:

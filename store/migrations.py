@@ -250,6 +250,12 @@ def _evaluation(conn: Connection) -> None:
     )
 
 
+def _alerts(conn: Connection) -> None:
+    from store.alerts import ALERT_TABLES
+
+    tables.metadata.create_all(conn, tables=list(ALERT_TABLES), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -275,9 +281,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         15,
-        "evaluation: entity_grades, grade_history, evaluation_state; "
+        "evaluation: entity_grades, credit_grade_history, evaluation_state; "
         "public_dishonesty, public_dishonesty_notices (政务失信)",
         _evaluation,
+    ),
+    Migration(
+        16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
     ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""

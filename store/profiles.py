@@ -26,6 +26,7 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("penalties", "行政处罚", "Administrative penalties", ("administrative-penalty",)),
     ("licences", "行政许可", "Administrative licences", ("administrative-licensing",)),
     ("commitments", "信用承诺及履约", "Credit commitments and fulfilment", ("credit-commitment",)),
+    ("complaints", "消费投诉", "Consumer complaints", ("consumer-complaint",)),
 )
 """The named groups of a profile, in reading order; every other dataset falls in ``other``."""
 OTHER = ("other", "其他行政管理信息", "Other administrative information")
@@ -65,7 +66,8 @@ class Profile:
 
 
 def _newest_first(record: dict[str, Any]) -> tuple[str, str]:
-    return (str(record.get("decision_date") or ""), record["record_id"])
+    day = record.get("decision_date") or record.get("closing_date") or ""
+    return (str(day), record["record_id"])
 
 
 def entity_profile(store: Store, uscc: str, audience: Audience, *, today: date) -> Profile:

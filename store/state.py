@@ -3,7 +3,13 @@
 Pages are keyset-paginated by ``record_id`` (pass the last id of a page as
 ``after_record_id``), so deep pages cost the same as the first. Field filters compare a
 payload field with a value; for a multi-valued field (a list) the value must be one of its
-items. Only field ids of the dataset's schema may be filtered on.
+items. Only field ids of the dataset's schema may be filtered on. The credit code (``uscc``)
+is a column of its own with an index, so a filter on it reads only that code's rows.
+
+A filter that matches little would make one ``LIMIT`` query read the whole dataset, so a
+reader bounds its work first: :func:`record_window_end` finds the id ``size`` rows ahead
+(an index-only walk of the key, or of that code's rows), and ``until_record_id`` keeps the
+filtered query inside that window.
 """
 
 from __future__ import annotations
@@ -73,16 +79,49 @@ def _field_clause(engine: Engine, i: int, fid: str, value: str) -> ColumnElement
     return exists(select(literal_column("1")).select_from(each).where(each.c.value == value))
 
 
+INDEXED_FILTERS = {"uscc": records.c.uscc}
+"""Filter fields that are columns of their own (written from the payload field of that id)."""
+
+
+def record_window_end(
+    engine: Engine,
+    dataset: str,
+    *,
+    after_record_id: str | None,
+    size: int,
+    uscc: str | None = None,
+) -> str | None:
+    """The id of the ``size``-th stored record (any state) after ``after_record_id`` — of the
+    records with that credit code when ``uscc`` is given; None when fewer remain."""
+    if size < 1:
+        raise InvalidQueryError(f"a window holds at least one record, not {size}")
+    entry = get_entry(dataset)
+    low, high = dataset_range(entry.id)
+    query = select(records.c.record_id).where(
+        records.c.record_id >= low, records.c.record_id < high
+    )
+    if after_record_id is not None:
+        query = query.where(records.c.record_id > after_record_id)
+    if uscc is not None:
+        query = query.where(records.c.uscc == uscc)
+    query = query.order_by(records.c.record_id).offset(size - 1).limit(1)
+    with engine.connect() as conn:
+        found: str | None = conn.execute(query).scalar()
+    return found
+
+
 def list_records(
     engine: Engine,
     dataset: str,
     *,
     after_record_id: str | None = None,
+    until_record_id: str | None = None,
     limit: int = 1000,
     state: str | None = "active",
     filters: Mapping[str, str] | None = None,
 ) -> list[StoredRecord]:
-    """A page of a dataset's records in record-id order."""
+    """A page of a dataset's records in record-id order, after ``after_record_id`` and up to
+    ``until_record_id`` (inclusive) when given."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     entry = get_entry(dataset)
@@ -94,13 +133,16 @@ def list_records(
         query = query.where(clause)
     if after_record_id is not None:
         query = query.where(records.c.record_id > after_record_id)
+    if until_record_id is not None:
+        query = query.where(records.c.record_id <= until_record_id)
     if filters:
         known = {f.id for f in schemas.fields(entry.schema_id)}
         unknown = sorted(set(filters) - known)
         if unknown:
             raise InvalidQueryError(f"{dataset} has no field {', '.join(unknown)}")
         clauses = (
-            _field_clause(engine, i, f, v) for i, (f, v) in enumerate(sorted(filters.items()))
+            INDEXED_FILTERS[f] == v if f in INDEXED_FILTERS else _field_clause(engine, i, f, v)
+            for i, (f, v) in enumerate(sorted(filters.items()))
         )
         query = query.where(and_(*clauses))
     query = query.order_by(records.c.record_id).limit(limit)

@@ -6,7 +6,7 @@ that uses them (``store`` modules may not import each other in a cycle).
   (JSON), the day it is as of, the day the grade took its value (``graded_since``), the
   change-log position it reflects, and ``review_on``: the day its records would score
   differently without any change (the incremental run regrades on that day; indexed).
-* ``grade_history`` — a row each time an entity's score or grade (or model) changes, with
+* ``credit_grade_history`` — a row each time an entity's score or grade (or model) changes, with
   the day and the log position; grade None: the entity was ungraded (no record left).
 * ``evaluation_state`` — the incremental run's cursor and the model version it graded with.
 * ``public_dishonesty`` / ``public_dishonesty_notices`` — 政务失信 records and their 通报
@@ -54,7 +54,7 @@ entity_grades = Table(
 )
 
 grade_history = Table(
-    "grade_history",
+    "credit_grade_history",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("uscc", String(18), nullable=False),

@@ -82,6 +82,9 @@ from workflows.repair import (
     get_repair,
     list_repairs,
 )
+from workflows.risk import AlertRun, run_alerts
+from workflows.risk_rules import RiskRule, RiskRules, load_risk_rules, read_risk_rules
+from workflows.risk_sources import GradePoint, grade_history
 from workflows.steps import Step, Workflow, steps_of
 from workflows.timeline import TimelineAudience, TimelineItem, timeline
 from workflows.versions import VersionResult
@@ -89,6 +92,7 @@ from workflows.versions import VersionResult
 __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
+    "AlertRun",
     "BreachListing",
     "CalendarImport",
     "Caller",
@@ -101,6 +105,7 @@ __all__ = [
     "Entry",
     "FulfilmentResult",
     "GradeOf",
+    "GradePoint",
     "Incentive",
     "IncentiveList",
     "InvalidRequestError",
@@ -121,6 +126,8 @@ __all__ = [
     "RemovalReason",
     "RepairApplication",
     "RepairState",
+    "RiskRule",
+    "RiskRules",
     "StateConflictError",
     "Step",
     "TimelineAudience",
@@ -139,6 +146,7 @@ __all__ = [
     "file_objection",
     "get_objection",
     "get_repair",
+    "grade_history",
     "import_calendar_year",
     "import_national_results",
     "interview_kind",
@@ -153,6 +161,7 @@ __all__ = [
     "load_measures",
     "load_plan",
     "load_procedures",
+    "load_risk_rules",
     "parse_plan",
     "problem",
     "problem_codes",
@@ -163,6 +172,7 @@ __all__ = [
     "read_measures",
     "read_procedures",
     "read_results",
+    "read_risk_rules",
     "recompute_deadlines",
     "record_fulfilment",
     "record_interview",
@@ -170,6 +180,7 @@ __all__ = [
     "record_rectification",
     "register",
     "remove_entry",
+    "run_alerts",
     "seed_commitment",
     "snapshot_bytes",
     "snapshot_hash",

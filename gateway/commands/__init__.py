@@ -1,6 +1,7 @@
 """The command modules; importing them registers their commands on the typer apps."""
 
 from gateway.commands import (
+    alerts,
     calendar,
     catalogue,
     evaluate,
@@ -16,6 +17,7 @@ from gateway.commands import (
 )
 
 __all__ = [
+    "alerts",
     "calendar",
     "catalogue",
     "evaluate",

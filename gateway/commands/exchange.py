@@ -35,7 +35,7 @@ from gateway.clikit import (
     out,
 )
 from gateway.downloads import columns, csv_chunks, ndjson_chunks
-from gateway.pages import iter_views
+from gateway.paging import iter_views
 from gateway.routes.national import national_csv
 from store import Audience, Role, StoreError, may_see_dataset, national_header, national_pages
 from workflows import Caller, WorkflowError, import_national_results, read_results

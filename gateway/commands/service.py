@@ -253,6 +253,7 @@ def demo(
         "taken down 撤下: " + ", ".join(f"{r} {n}" for r, n in sorted(made.withdrawn.items())),
         highlight=False,
     )
+    out.print(f"risk alerts 风险预警: {made.alerts} (creditgate alerts list)", highlight=False)
     base = f"http://{host}:{port}"
     out.print(
         f"web 网页: {base}/ (信用查询 lookup)   {base}/workspace (部门工作台: department key)   "

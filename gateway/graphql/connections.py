@@ -1,40 +1,24 @@
-"""Keyset pages of records and of the change feed, read for one audience.
+"""The datasets a GraphQL caller may see, and keyset pages of the change feed.
 
-``records`` pages follow ``record_id`` (the cursor is its URL-safe base64, opaque to
-clients); the store returns a dataset's active records, and the caller's view may hide some
-of them (not publishable, outside the window), so a page reads on until it has ``first + 1``
-visible records or the dataset ends. ``changes`` pages follow ``seq`` (the cursor is the
-decimal seq, the same number REST and acknowledgements use); only datasets the caller may
-see are read, so every event becomes a feed item.
-
-Both report ``head``, the change-log position read *before* the page: every event up to it
-is reflected in the page, so a client that downloads a dataset and then follows the feed
-from the first page's ``head`` ends with exactly what a fresh download gives.
+``records`` pages are :mod:`gateway.paging`'s (shared with REST and the downloads).
+``changes`` pages follow ``seq`` (the cursor is the decimal seq, the same number REST and
+acknowledgements use); only datasets the caller may see are read, so every event becomes a
+feed item. Both report ``head``, the change-log position read *before* the page: every event
+up to it is reflected in the page, so a client that downloads a dataset and then follows the
+feed from the first page's ``head`` ends with exactly what a fresh download gives.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import schemas
-from catalog import RECORD_ID_PATTERN, CatalogEntry, UnknownDatasetError, get_entry, load_catalog
+from catalog import CatalogEntry, UnknownDatasetError, get_entry, load_catalog
 from gateway.graphql.errors import BadInputError
-from gateway.graphql.types import FieldFilter, RecordFilter
-from store import Audience, Store, may_see_dataset, view, view_event
-
-MAX_SCAN = 5_000  # rows per store read while looking for visible records
-
-FILTERABLE = {
-    Audience.PUBLIC: frozenset({"public"}),
-    # A masked field is shown masked: exact matching on it would reveal the hidden digits.
-    Audience.AGENCY: frozenset({"public"}),
-    Audience.GOVERNMENT: frozenset({"public", "masked", "restricted"}),
-}
+from gateway.paging import PagingError
+from store import Audience, Store, may_see_dataset, view_event
 
 
 def visible_entry(dataset: str, audience: Audience) -> CatalogEntry:
@@ -53,22 +37,11 @@ def visible_datasets(audience: Audience) -> list[CatalogEntry]:
     return [e for e in load_catalog().values() if may_see_dataset(e.id, audience)]
 
 
-def encode_record_cursor(record_id: str) -> str:
-    return base64.urlsafe_b64encode(record_id.encode("ascii")).decode("ascii").rstrip("=")
-
-
-def decode_record_cursor(cursor: str | None, dataset: str) -> str | None:
-    """The record id a ``records`` cursor stands for (None: from the start)."""
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        record_id = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        record_id = ""
-    if not RECORD_ID_PATTERN.match(record_id) or not record_id.startswith(f"{dataset}:"):
-        raise BadInputError(f"{cursor!r} is not a cursor of a {dataset} page")
-    return record_id
+def bad_input(exc: PagingError) -> BadInputError:
+    """The GraphQL refusal of a filter or cursor the pager refused (``reason``: its code)."""
+    error = BadInputError(exc.message)
+    error.extensions["reason"] = exc.code
+    return error
 
 
 MAX_SEQ = 2**63 - 1
@@ -83,66 +56,6 @@ def parse_seq_cursor(cursor: str | None) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > MAX_SEQ:
         raise BadInputError(f"{cursor!r} is not a change-feed cursor (a decimal seq)")
     return int(text)
-
-
-def record_filters(
-    entry: CatalogEntry, given: RecordFilter | None, audience: Audience
-) -> dict[str, str]:
-    """Store filters from the GraphQL input, limited to fields the audience sees in full."""
-    if given is None:
-        return {}
-    allowed = FILTERABLE[audience]
-    disclosure = {f.id: f.disclosure for f in schemas.fields(entry.schema_id)}
-    pairs: list[FieldFilter] = list(given.fields or [])
-    if given.credit_code is not None:
-        pairs.append(FieldFilter(field="uscc", value=given.credit_code.strip().upper()))
-    filters: dict[str, str] = {}
-    for pair in pairs:
-        if disclosure.get(pair.field) not in allowed:
-            raise BadInputError(f"{entry.id} has no field {pair.field!r} this caller may filter on")
-        if filters.get(pair.field, pair.value) != pair.value:
-            raise BadInputError(f"field {pair.field!r} is filtered twice with different values")
-        filters[pair.field] = pair.value
-    return filters
-
-
-@dataclass(frozen=True, slots=True)
-class RecordPage:
-    head: int
-    views: list[dict[str, Any]]
-    has_next: bool
-
-
-def read_record_page(
-    store: Store,
-    dataset: str,
-    *,
-    after: str | None,
-    first: int,
-    filters: Mapping[str, str],
-    audience: Audience,
-    today: date,
-) -> RecordPage:
-    """Up to ``first`` visible records after ``after`` (blocking; run it in a thread)."""
-    head = store.head()
-    wanted = first + 1  # one more tells whether there is a next page
-    batch = min(wanted, MAX_SCAN)
-    found: list[dict[str, Any]] = []
-    cursor = after
-    while len(found) < wanted:
-        stored = store.records(
-            dataset, after_record_id=cursor, limit=batch, filters=filters or None
-        )
-        for record in stored:
-            seen = view(record, audience, today=today)
-            if seen is not None:
-                found.append(seen)
-                if len(found) == wanted:
-                    break
-        if len(stored) < batch:
-            break
-        cursor = stored[-1].record_id
-    return RecordPage(head=head, views=found[:first], has_next=len(found) > first)
 
 
 @dataclass(frozen=True, slots=True)

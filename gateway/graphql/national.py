@@ -15,16 +15,13 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.graphql.connections import (
-    decode_record_cursor,
-    encode_record_cursor,
-    visible_entry,
-)
+from gateway.graphql.connections import bad_input, visible_entry
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.errors import BadInputError, ForbiddenError
 from gateway.graphql.limits import check_page_size
 from gateway.graphql.loaders import in_thread
 from gateway.graphql.types import PageInfo
+from gateway.paging import Binding, PagingError, cursor_codec
 from store import InvalidQueryError, Role, national_header, national_page
 
 PLATFORM_ROLES = (Role.PLATFORM, Role.ADMIN)
@@ -56,7 +53,12 @@ class NationalQuery:
             raise ForbiddenError("nationalRecords needs a platform or admin key")
         check_page_size(first, ctx.settings.max_page_size)
         entry = visible_entry(dataset, ctx.principal.audience)
-        start = decode_record_cursor(after, entry.id)
+        codec = cursor_codec(ctx.settings)
+        binding = Binding(entry.id, ctx.principal.audience, kind="national")
+        try:
+            start = codec.decode(after, binding, param="after")
+        except PagingError as exc:
+            raise bad_input(exc) from None
         try:
             header = national_header(entry.id)
             head = await in_thread(ctx.store.head)
@@ -66,7 +68,7 @@ class NationalQuery:
         except InvalidQueryError as exc:
             raise BadInputError(str(exc)) from exc
         ctx.audit("national", entry.id, head)
-        cursors = [encode_record_cursor(rid) for rid, _ in rows]
+        cursors = [codec.encode(rid, binding) for rid, _ in rows]
         return NationalConnection(
             dataset=entry.id,
             header=header,

@@ -14,12 +14,9 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.graphql.connections import (
-    decode_record_cursor,
-    encode_record_cursor,
+    bad_input,
     parse_seq_cursor,
     read_change_page,
-    read_record_page,
-    record_filters,
     visible_datasets,
     visible_entry,
 )
@@ -39,12 +36,23 @@ from gateway.graphql.types import (
     RecordFilter,
     RecordView,
 )
+from gateway.paging import Binding, PagingError, check_filters, cursor_codec, read_page
 from schemas import USCC_PLACEHOLDER, is_valid_uscc
 from store import Audience, InvalidQueryError, Role, acknowledgements
 
 DEFAULT_PAGE = 100
 
 GatewayInfo = Info[GatewayContext, None]
+
+
+def filter_pairs(given: RecordFilter | None) -> list[tuple[str, str]]:
+    """``(field, value)`` pairs of the ``records`` filter (``creditCode`` is ``uscc``)."""
+    if given is None:
+        return []
+    pairs = [(f.field, f.value) for f in given.fields or []]
+    if given.credit_code is not None:
+        pairs.append(("uscc", given.credit_code))
+    return pairs
 
 
 @strawberry.type
@@ -64,7 +72,12 @@ class Query:
         ctx.audit("entity", code, found.log_position)
         return found.entity
 
-    @strawberry.field(description="A keyset page of one dataset's records, in record-id order.")
+    @strawberry.field(
+        description="A keyset page of one dataset's records, in record-id order. A request "
+        "examines at most page_scan_budget stored records, so a page may be short, even "
+        "empty, with scanBudgetExhausted and hasNextPage: continue from endCursor. Cursors "
+        "are signed and valid only with the same dataset, filter and caller's audience."
+    )
     async def records(
         self,
         info: GatewayInfo,
@@ -77,32 +90,43 @@ class Query:
         audience = ctx.principal.audience
         entry = visible_entry(dataset, audience)
         check_page_size(first, ctx.settings.max_page_size)
-        start = decode_record_cursor(after, entry.id)
-        filters = record_filters(entry, filter, audience)
+        codec = cursor_codec(ctx.settings)
+        try:
+            filters = check_filters(entry, filter_pairs(filter), audience)
+            binding = Binding(entry.id, audience, filters)
+            start = codec.decode(after, binding, param="after")
+        except PagingError as exc:
+            raise bad_input(exc) from None
         try:
             page = await in_thread(
-                read_record_page,
+                read_page,
                 ctx.store,
-                entry.id,
+                entry,
+                audience,
+                ctx.today,
                 after=start,
-                first=first,
+                limit=first,
                 filters=filters,
-                audience=audience,
-                today=ctx.today,
+                budget=ctx.settings.page_scan_budget,
             )
         except InvalidQueryError as exc:
             raise BadInputError(str(exc)) from exc
         ctx.audit("records", entry.id, page.head)
-        cursors = [encode_record_cursor(v["record_id"]) for v in page.views]
+        cursors = [codec.encode(v["record_id"], binding) for v in page.views]
+        if page.has_next and page.next_after is not None:
+            end_cursor: str | None = codec.encode(page.next_after, binding)
+        else:
+            end_cursor = cursors[-1] if cursors else after
         return RecordConnection(
             nodes=[RecordView.of(v) for v in page.views],
             cursors=cursors,
             head=page.head,
+            scan_budget_exhausted=page.scan_budget_exhausted,
             page_info=PageInfo(
                 has_next_page=page.has_next,
                 has_previous_page=start is not None,
                 start_cursor=cursors[0] if cursors else None,
-                end_cursor=cursors[-1] if cursors else after,
+                end_cursor=end_cursor,
             ),
         )
 

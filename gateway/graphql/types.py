@@ -85,6 +85,11 @@ class RecordConnection:
         description="The change-log position (seq) read before this page: follow `changes` "
         "from here to keep a downloaded copy current."
     )
+    scan_budget_exhausted: bool = strawberry.field(
+        description="The page ended because this request examined as many stored records as "
+        "the scan budget allows, not because it was full: it may be short, even empty; "
+        "continue from `pageInfo.endCursor` while `hasNextPage`."
+    )
     cursors: strawberry.Private[list[str]]
 
     @strawberry.field
@@ -217,6 +222,7 @@ ENTITY_GROUPS = {
     "evaluation": "evaluations",
     "interview": "interviews",
     "voluntary-registration": "voluntary_registrations",
+    "consumer-complaint": "consumer_complaints",
 }
 
 
@@ -237,6 +243,9 @@ class Entity:
     interviews: list[RecordView] = strawberry.field(description="约谈记录 (government callers)")
     voluntary_registrations: list[RecordView] = strawberry.field(
         description="自愿注册信息 (authorised callers)"
+    )
+    consumer_complaints: list[RecordView] = strawberry.field(
+        description="消费投诉信息公示: closed complaints against the entity (never the complainant)"
     )
 
     @classmethod

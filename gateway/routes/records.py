@@ -2,8 +2,10 @@
 
 Filters are query parameters naming a field: ``?uscc=9142…&sector=税务`` (exact match; for a
 multi-valued field, one of its values). ``limit`` (default 100, at most ``max_page_size``) and
-``next`` (the opaque token of the previous page) page through the result. Every response
-names the change-log position it reflects (``log_position`` / ``X-Creditgate-Log-Position``).
+``next`` (the signed cursor of the previous page) page through the result; a page may be
+short when the scan budget ran out (``scan_budget_exhausted``), see :mod:`gateway.paging`.
+Every response names the change-log position it reflects (``log_position`` /
+``X-Creditgate-Log-Position``).
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import StreamingResponse
 
+from catalog import CatalogEntry
 from gateway.audit import audit_of
 from gateway.downloads import columns, csv_chunks, ndjson_chunks
 from gateway.errors import ApiError
-from gateway.pages import (
-    decode_next,
-    encode_next,
-    filters_from,
+from gateway.pages import readable_entry
+from gateway.paging import (
+    Binding,
+    PagingError,
+    cursor_codec,
+    filters_from_query,
     iter_views,
-    readable_entry,
-    visible_page,
+    read_page,
 )
 from gateway.responses import CSV, NDJSON, OrjsonResponse
 from gateway.routes.depends import ERRORS, MAX_INT, Caller, store_errors, store_of, today
@@ -40,10 +44,25 @@ FILTER_HELP = (
 )
 
 
+def _filters(entry: CatalogEntry, request: Request, audience: Audience) -> dict[str, str]:
+    try:
+        return filters_from_query(entry, request.query_params.multi_items(), audience)
+    except PagingError as exc:
+        raise _refusal(exc) from None
+
+
+def _refusal(exc: PagingError) -> ApiError:
+    return ApiError(400, exc.message, [{"param": exc.param, "code": exc.code}])
+
+
 @router.get(
     "/datasets/{dataset}/records",
     summary="A page of a dataset's records (keyset paging)",
-    description="Records in `record_id` order; follow `next` until it is null." + FILTER_HELP,
+    description="Records in `record_id` order; follow `next` until it is null. A request "
+    "examines at most `page_scan_budget` stored records, so a page may be short (even empty) "
+    "with `scan_budget_exhausted: true` and a `next` to continue. `next` is signed and bound "
+    "to the dataset, the filters and the caller's audience: with anything else it is a 400."
+    + FILTER_HELP,
     responses=ERRORS,
 )
 def list_records(
@@ -53,23 +72,34 @@ def list_records(
     limit: int = Query(
         100, ge=1, le=MAX_INT, description="Records per page (at most max_page_size)."
     ),
-    next: str | None = Query(None, description="The `next` token of the previous page."),
+    next: str | None = Query(None, description="The `next` cursor of the previous page."),
 ) -> OrjsonResponse:
-    maximum = request.app.state.settings.max_page_size
+    settings = request.app.state.settings
+    maximum = settings.max_page_size
     if limit > maximum:
         raise ApiError(400, f"limit must be at most {maximum}", [{"param": "limit"}])
     audience = principal.audience
     entry = readable_entry(dataset, audience)
-    filters = filters_from(entry, request.query_params.multi_items(), audience)
-    after = decode_next(next, entry, filters)
+    filters = _filters(entry, request, audience)
+    binding = Binding(entry.id, audience, filters)
+    codec = cursor_codec(settings)
+    try:
+        after = codec.decode(next, binding, param="next")
+    except PagingError as exc:
+        raise _refusal(exc) from None
     store = store_of(request)
     with store_errors():
-        head = store.head()
-        page = visible_page(
-            store, entry, audience, today(request), after=after, limit=limit, filters=filters
+        page = read_page(
+            store, entry, audience, today(request), after=after, limit=limit, filters=filters,
+            budget=settings.page_scan_budget,
         )
+    head = page.head
     audit_of(request.app).note(principal, "records", entry.id, head)
-    token = None if page.next_after is None else encode_next(page.next_after, filters)
+    token = (
+        codec.encode(page.next_after, binding)
+        if page.has_next and page.next_after is not None
+        else None
+    )
     next_url = None if token is None else str(request.url.include_query_params(next=token))
     headers = {POSITION: str(head)}
     if next_url:
@@ -83,6 +113,7 @@ def list_records(
         "records": page.views,
         "next": token,
         "next_url": next_url,
+        "scan_budget_exhausted": page.scan_budget_exhausted,
     }
     return OrjsonResponse(body, headers=headers)
 
@@ -92,19 +123,24 @@ def _download(
 ) -> StreamingResponse:
     audience = principal.audience
     entry = readable_entry(dataset, audience)
-    filters = filters_from(entry, request.query_params.multi_items(), audience)
+    filters = _filters(entry, request, audience)
     store = store_of(request)
     with store_errors():
         head = store.head()
-        pages = iter_views(store, entry, audience, today(request), filters=filters)
-        # read the first page now, so a bad filter is an error response, not a broken stream
+        pages = iter_views(
+            store, entry, audience, today(request), filters=filters,
+            budget=request.app.state.settings.page_scan_budget,
+            keep_empty=True,
+        )
+        # read the first page (one window) now, so a store error is an error response, not a
+        # broken stream
         first = next(pages, None)
     audit_of(request.app).note(principal, f"download.{kind}", entry.id, head)
 
     def all_pages() -> Iterator[list[dict[str, Any]]]:
-        if first is not None:
+        if first:
             yield first
-            yield from pages
+        yield from (views for views in pages if views)
 
     chunks = csv_chunks(all_pages(), columns(entry, audience)) if kind == "csv" else (
         ndjson_chunks(all_pages())

@@ -25,6 +25,7 @@ from gateway.routes.depends import store_of, today
 from gateway.templating import render
 from gateway.uploads import check_archive, check_table
 from gateway.web.session import WebSession, check_csrf, current, sign_in, sign_out
+from gateway.web.workspace_alerts import workspace_alerts
 from publishers import HeaderIndex, ReadError, map_columns, open_bytes
 from publishers.annotate import annotate
 from store import (
@@ -135,6 +136,7 @@ def _dashboard(request: Request, session: WebSession, error: str | None) -> dict
         "today": day,
         "timeliness": timeliness_by(store.engine, "department", key=dept) if dept else [],
         "quality": {"rows": seen, "rejected": rejected},
+        "alerts": workspace_alerts(store.engine, dept),
     }
 
 

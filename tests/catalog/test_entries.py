@@ -45,7 +45,7 @@ def test_the_checksum_helper_agrees_with_the_reference_examples() -> None:
 def test_there_is_one_file_per_listed_dataset() -> None:
     files = sorted(f.name for f in (resources.files("catalog") / "entries").iterdir())
     assert files == sorted(f"{i}.yaml" for i in CATALOGUE)
-    assert len(set(CATALOGUE)) == len(files) == 20
+    assert len(set(CATALOGUE)) == len(files) == 22
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
@@ -87,7 +87,9 @@ OPENNESS = {
     "serious-dishonesty-list": Openness.PUBLIC,
     "watch-list": Openness.PUBLIC,
     "market-ban": Openness.PUBLIC,
+    "consumer-complaint": Openness.PUBLIC,
     "credit-commitment": Openness.PUBLIC,
+    "commitment-matters": Openness.PUBLIC,
     "punishment-measures": Openness.PUBLIC,
     "interview-record": Openness.GOVERNMENT,
     "voluntary-registration": Openness.AUTHORISED,
@@ -122,7 +124,9 @@ def test_publication_rules_of_the_other_datasets() -> None:
         "serious-dishonesty-list": "list-entry",
         "watch-list": "list-entry",
         "market-ban": "market-ban",
+        "consumer-complaint": "consumer-complaint",
         "credit-commitment": "credit-commitment",
+        "commitment-matters": "commitment-matter",
         "punishment-measures": "none",
         "interview-record": "interview",
         "voluntary-registration": "voluntary-registration",

@@ -69,7 +69,7 @@ query($code: String!) {
     creditCode name logPosition
     licences { ...R } penalties { ...R } otherActions { ...R } listEntries { ...R }
     marketBans { ...R } commitments { ...R } evaluations { ...R } interviews { ...R }
-    voluntaryRegistrations { ...R }
+    voluntaryRegistrations { ...R } consumerComplaints { ...R }
   }
 }
 fragment R on RecordView { recordId dataset version updatedAt windowStart windowEnd record }
@@ -84,6 +84,7 @@ GROUP_RULES = {  # entity group -> publication rule of its datasets (catalogue)
     "evaluations": "evaluation",
     "interviews": "interview",
     "voluntaryRegistrations": "voluntary-registration",
+    "consumerComplaints": "consumer-complaint",
 }
 GROUPS = tuple(GROUP_RULES)
 PAGE_QUERY = """
@@ -336,7 +337,13 @@ def test_validation_rules_are_the_same_classes_on_every_request() -> None:
 )
 @pytest.mark.parametrize(
     "code",
-    ["company-with-penalty", "91420100MA4K0A1B6L", "91420111MA4K4E5F7C", "91420100MA4KBX8Y1Y"],
+    [
+        "company-with-penalty",
+        "91420100MA4K0A1B6L",
+        "91420111MA4K4E5F7C",
+        "91420100MA4KBX8Y1Y",
+        "91420106MA4K2C3D17",  # a consumer complaint against it (fixture)
+    ],
 )
 def test_entity_shows_exactly_the_callers_view(
     gateway: Gateway, role: Role | None, code: str
@@ -356,6 +363,8 @@ def test_entity_shows_exactly_the_callers_view(
         assert node["version"] == expected[record_id]["_meta"]["version"]
         assert node["windowEnd"] == expected[record_id]["_meta"]["window_end"]
     assert entity["name"] in {v.get("counterpart_name") for v in expected.values()}
+    if code == "91420106MA4K2C3D17":
+        assert [n["record"]["complaint_no"] for n in entity["consumerComplaints"]]
     for group, rule in GROUP_RULES.items():
         assert {get_entry(n["dataset"]).publication_rule for n in entity[group]} <= {rule}
 

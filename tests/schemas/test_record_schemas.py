@@ -88,11 +88,17 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "interview-record": ("authority_uscc", "record_no"),
     "voluntary-registration": ("registration_no",),
     "credit-evaluation": ("evaluator_uscc", "evaluation_scheme", "uscc", "evaluation_date"),
+    "consumer-complaint": ("authority_uscc", "complaint_no"),
+    "commitment-matter": ("department_uscc", "matter_code", "commitment_type"),
 }
 """Fields the catalogue builds record keys from, for the record kinds of this module."""
 
 EXAMPLE_SCHEMAS = tuple(NATURAL_KEYS)
-ENTITY_SCHEMAS = tuple(n for n in EXAMPLE_SCHEMAS if n != "punishment-measure")
+REFERENCE_SCHEMAS = ("punishment-measure", "commitment-matter")
+"""Lists without a subject."""
+ENTITY_SCHEMAS = tuple(n for n in EXAMPLE_SCHEMAS if n not in REFERENCE_SCHEMAS)
+BUSINESS_ONLY = ("credit-evaluation", "consumer-complaint")
+"""Schemas whose subject is never a natural person."""
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -448,7 +454,7 @@ def test_examples_identify_their_subjects(name: str) -> None:
                 assert schemas.uscc_registration_type_known(code), (field, code)
 
 
-@pytest.mark.parametrize("name", [n for n in ENTITY_SCHEMAS if n != "credit-evaluation"])
+@pytest.mark.parametrize("name", [n for n in ENTITY_SCHEMAS if n not in BUSINESS_ONLY])
 def test_the_counterpart_may_be_a_natural_person(name: str) -> None:
     record = as_natural_person(organisation_example(name))
     assert failures(name, record) == set()
@@ -535,6 +541,8 @@ def test_counterpart_rules_reject(name: str, case: str) -> None:
     allowed = {expected[0], None}
     if name == "credit-evaluation" and record.get("uscc") == PLACEHOLDER:
         allowed.add("evaluation-real-uscc")
+    if name == "consumer-complaint" and record.get("counterpart_category") == "自然人":
+        allowed.add("complaint-against-business")  # a complaint is against a business
     assert {rule for rule, _, _ in found} <= allowed, found
 
 
@@ -752,6 +760,72 @@ CASES: dict[str, Case] = {
         0,
         (_to_person,),
         (None, "required", "uscc"),
+    ),
+    "complaint-against-a-person": Case(
+        "consumer-complaint",
+        0,
+        (_to_person,),
+        ("complaint-against-business", "enum", "counterpart_category"),
+    ),
+    "complaint-mediated-without-acceptance": Case(
+        "consumer-complaint",
+        1,
+        (drop("acceptance_date"),),
+        ("mediated-complaint-accepted", "required", "acceptance_date"),
+    ),
+    "complaint-not-accepted-with-acceptance-date": Case(
+        "consumer-complaint",
+        2,
+        (put("acceptance_date", "2026-07-02"),),
+        ("not-accepted-no-acceptance-date", "false", "acceptance_date"),
+    ),
+    "complaint-with-complainant": Case(
+        "consumer-complaint",
+        0,
+        (put("complainant_name", "张三"),),
+        (None, "additionalProperties", ""),  # no complainant field exists at all
+    ),
+    "complaint-unknown-result": Case(
+        "consumer-complaint",
+        0,
+        (put("handling_result", "已处理"),),
+        (None, "anyOf", "handling_result"),
+    ),
+    "matter-without-letter": Case(
+        "commitment-matter",
+        0,
+        (drop("commitment_letter_text"),),
+        ("commitment-letter", "required", "commitment_letter_url"),
+    ),
+    "matter-deferred-without-materials": Case(
+        "commitment-matter",
+        1,
+        (drop("deferred_materials"),),
+        ("deferred-acceptance-materials", "required", "deferred_materials"),
+    ),
+    "matter-deferred-without-deadline": Case(
+        "commitment-matter",
+        1,
+        (drop("supplement_deadline_working_days"),),
+        ("deferred-acceptance-materials", "required", "supplement_deadline_working_days"),
+    ),
+    "matter-substitute-with-materials": Case(
+        "commitment-matter",
+        0,
+        (put("deferred_materials", "营业执照"),),
+        ("approval-substitute-no-deferral", "false", "deferred_materials"),
+    ),
+    "matter-repealed-without-date": Case(
+        "commitment-matter",
+        2,
+        (drop("repeal_date"),),
+        ("repealed-matter-date", "required", "repeal_date"),
+    ),
+    "matter-other-commitment-type": Case(
+        "commitment-matter",
+        0,
+        (put("commitment_type", "信用修复型"),),
+        (None, "enum", "commitment_type"),
     ),
 }
 

@@ -101,6 +101,41 @@ def test_dataset_pages_document_fields_and_link_downloads(live: LiveGateway, pag
     assert [r["format"] for r in package.json()["resources"]] == ["csv", "ndjson"]
 
 
+@pytest.mark.parametrize(
+    ("dataset", "title", "field"),
+    [
+        ("consumer-complaint", "消费投诉信息公示", "handling_result"),
+        ("commitment-matters", "信用承诺事项清单", "commitment_letter_url"),
+    ],
+)
+def test_the_plans_remaining_disclosures_have_public_pages(
+    live: LiveGateway, page: Page, dataset: str, title: str, field: str
+) -> None:
+    page.goto(f"{live.url}/datasets")
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page).to_have_url(f"{live.url}/datasets/{dataset}")
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator("table.fields-table")).to_contain_text(field)
+    expect(page.locator("table.fields-table")).not_to_contain_text("complainant")
+    expect(page.get_by_role("link", name="CSV", exact=True)).to_have_count(1)
+    body = httpx.get(f"{live.url}/api/v1/datasets/{dataset}/records?limit=50").json()
+    records = body["records"]
+    assert records, f"the demo publishes {dataset}"
+    assert not [k for r in records for k in r if "complainant" in k]
+    csv_text = httpx.get(f"{live.url}/api/v1/datasets/{dataset}/download.csv").text
+    assert csv_text.count("\n") > 1 and "投诉人" not in csv_text.splitlines()[0]
+
+
+def test_an_entity_page_lists_its_consumer_complaints(live: LiveGateway, page: Page) -> None:
+    records = httpx.get(f"{live.url}/api/v1/datasets/consumer-complaint/records?limit=50").json()
+    complaint = next(r for r in records["records"] if r["uscc"] != "00000000000000000X")
+    page.goto(f"{live.url}/entities/{complaint['uscc']}")
+    section = page.locator("section#complaints")
+    expect(section.locator("h2")).to_contain_text("消费投诉")
+    expect(section).to_contain_text(complaint["complaint_no"])
+    expect(section).to_contain_text(complaint["handling_result"])
+
+
 def test_a_dataset_not_open_to_the_public_offers_no_download(live: LiveGateway, page: Page) -> None:
     closed = [
         d["id"]
