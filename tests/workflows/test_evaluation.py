@@ -395,3 +395,15 @@ def test_the_sampler_can_draw_by_the_evaluation(store: Store) -> None:
     assert graded_source(store, uscc(99), default="C") == ("C", "default")
     source = partial(graded_source, default="B")  # a workflows.inspection_population.GradeOf
     assert source(store, uscc(1)) == ("A", "public-credit-evaluation")
+
+
+def test_the_grade_fall_alert_reads_the_evaluation_history(store: Store) -> None:
+    from workflows import grade_history
+
+    _population(store)
+    evaluate_all(store, today=DAY, now=NOW)
+    _submit(store, "serious-dishonesty-list",
+            [list_entry(1, listing_date=date(2027, 9, 10), valid_to=date(2029, 9, 1))])
+    evaluate_incremental(store, today=date(2027, 9, 15))
+    assert [(p.as_of, p.grade) for p in grade_history(store, uscc(1))] == [
+        (DAY, "A"), (date(2027, 9, 15), "D")]
