@@ -48,6 +48,7 @@ def create_app(
                 lambda: today_of(application),
                 interval_seconds=settings.sweep_interval_seconds,
                 runner=f"serve:{os.getpid()}",
+                evaluate=settings.scheduled_evaluation,
             )
             jobs.start()
         application.state.scheduler = jobs

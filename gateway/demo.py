@@ -13,9 +13,11 @@ What :func:`build_demo` does, in order:
    the sweep, which expires what left its publication window (most older penalties);
 4. submits dated penalties of two departments, one on time and one late
    (:mod:`gateway.demo_timed`), so the monitoring has a ranking and an overdue department;
-5. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
-6. creates one key per role (public, agency, platform, department, admin);
-7. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
+5. grades every entity (公共信用综合评价, :func:`store.evaluation.evaluate_all`: the demo data
+   gives every grade A/B/C/D) and records one 政务失信 of a public body with its 通报;
+6. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
+7. creates one key per role (public, agency, platform, department, admin);
+8. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ from gateway.demo_timed import submit_dated
 from publishers import RecordValidator
 from publishers.synthetic_catalogue import generate, population, sizes
 from store import ApiKey, Role, Store, create_key, open_store, submit_records
+from store.evaluation import evaluate_all, grade_counts
+from store.public_dishonesty import record_public_dishonesty
 from workflows import run_alerts
 
 ACTOR = "demo:generator"
+PUBLISHED_GRADES = "public-credit-evaluation"
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``."""
 
@@ -65,6 +70,7 @@ class DemoStore:
     draws: list[str] = field(default_factory=list)
     head: int = 0
     dated: dict[str, int] = field(default_factory=dict)
+    grades: dict[str, int] = field(default_factory=dict)
     alerts: int = 0
 
 
@@ -79,6 +85,8 @@ def _fill(store: Store, demo: DemoStore, entities: int, seed: int, progress: Pro
     ids = load_catalog().ids()
     for n, dataset in enumerate(ids):
         progress(f"generating {dataset}", n, len(ids))
+        if dataset == PUBLISHED_GRADES:
+            continue  # computed from the store at the end (step 4), not generated
         records = generate(dataset, counts.get(dataset, 0), pop=pop, seed=seed + n)
         if dataset == "catalogue":
             # Built from the catalogue files, not read from a file: nothing to normalise.
@@ -147,11 +155,28 @@ def fill_demo(
     demo.dated = submit_dated(store, population(entities, seed=seed), today or dt.date.today(),
                               seed)
     report("taking records down", 0, 1)
-    _take_downs(store, demo, today or dt.date.today())
+    day = today or dt.date.today()
+    _take_downs(store, demo, day)
+    report("grading every entity", 0, 1)
+    _public_dishonesty(store, day)
+    evaluate_all(store, today=day)
+    demo.grades = grade_counts(store.engine)
     report("drawing a random-inspection sample", 0, 1)
-    demo.draws.append(demo_draw(store, seed=seed, today=today or dt.date.today(), actor=ACTOR))
+    demo.draws.append(demo_draw(store, seed=seed, today=day, actor=ACTOR))
     demo.head = store.head()
     return demo
+
+
+def _public_dishonesty(store: Store, today: dt.date) -> None:
+    """One 政务失信 of a public body (an agency of the population), reported to its superior
+    unit and the audit department (kept out of every grade)."""
+    name, _code, uscc = population(1).agencies.items[-1][:3]
+    record_public_dishonesty(
+        store.engine, body_uscc=str(uscc), body_name=str(name), kind="contract-default",
+        facts="拖欠中小企业工程款逾期未支付（演示数据）", basis_doc_no="（2026）鄂0102民初1号",
+        decided_by="武汉市江岸区人民法院", occurred_on=today - dt.timedelta(days=30),
+        superior_unit="武汉市人民政府", recorded_by=ACTOR,
+    )  # fmt: skip
 
 
 def build_demo(

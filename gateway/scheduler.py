@@ -13,6 +13,13 @@ After each expiries pass the same tick runs the risk early warning
 not a locked job: it reads the change log after its own cursor, and its writes are serialised
 by the store's writer lock and deduplicated by (rule, entity, evidence), so two processes
 running it at once raise each alert once.
+
+With ``evaluate=True`` (setting ``scheduled_evaluation``) each tick also runs, after the pass and
+before the alerts,
+the incremental credit evaluation
+(:func:`store.evaluation.evaluate_incremental`: the entities whose records changed since its
+cursor, and those whose ``review_on`` has come — docs/evaluation.md). It is idempotent and
+serialised by the writer lock, so it needs no job lock; a failure is logged like the pass's.
 """
 
 from __future__ import annotations
@@ -55,6 +62,15 @@ def run_once(
     return run, report
 
 
+def evaluate_after_pass(store: Store, today: date) -> None:
+    """The incremental credit evaluation the scheduler runs after each expiries pass."""
+    from store.evaluation import evaluate_incremental
+
+    run = evaluate_incremental(store, today=today)
+    log.info("evaluation %s (%s): %d entities regraded, %d changed", today, run.mode,
+             run.entities, run.changed)
+
+
 class ExpiryScheduler:
     """A background thread running the expiries job at start and every ``interval``."""
 
@@ -65,6 +81,7 @@ class ExpiryScheduler:
         *,
         interval_seconds: float,
         runner: str,
+        evaluate: bool = False,
     ) -> None:
         if interval_seconds <= 0:
             raise ValueError("the sweep interval must be positive")
@@ -72,6 +89,7 @@ class ExpiryScheduler:
         self.today = today
         self.interval_seconds = interval_seconds
         self.runner = runner
+        self.evaluate = evaluate
         self.last: JobRun | None = None
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
@@ -99,7 +117,18 @@ class ExpiryScheduler:
             )
         except Exception:
             log.exception("expiries pass failed; retried at the next interval")
+        self.evaluation()
         self.alerts()
+
+    def evaluation(self) -> None:
+        """The incremental credit evaluation (when ``evaluate``), before the alerts so a grade
+        change is seen by them; errors are logged, never raised."""
+        if not self.evaluate:
+            return
+        try:
+            evaluate_after_pass(self.store, self.today())
+        except Exception:
+            log.exception("incremental evaluation failed; retried at the next interval")
 
     def alerts(self) -> AlertRun | None:
         """The risk alerts pass (after the expiries); errors are logged, never raised."""

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     false when a ``creditgate worker`` does it."""
     sweep_interval_seconds: int = Field(default=3600, ge=1)
     """Seconds between two passes of the expiries job (it also runs at start)."""
+    scheduled_evaluation: bool = False
+    """After each expiries pass the scheduler also runs the incremental credit evaluation
+    (grades, history and the ``public-credit-evaluation`` dataset; docs/evaluation.md)."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
 

@@ -491,6 +491,36 @@ def evaluations(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
         yield record
 
 
+def public_evaluations(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
+    """公共信用综合评价 results as the gateway publishes them (one per entity; the demo computes
+    the real ones from the store instead, see store.evaluation)."""
+    rng = random.Random(seed)
+    evaluator = pop.other(rng, "发改")
+    scheme = "公共信用综合评价"
+    scales = load_grade_scales()
+    seen: set[str] = set()
+    while len(seen) < count:
+        subject = pop.organisation(rng)
+        subject.pop("division_code", None)
+        if subject["uscc"] in seen:
+            continue
+        seen.add(subject["uscc"])
+        grade = rng.choices("ABCD", weights=(30, 50, 15, 5))[0]
+        yield {
+            **subject,
+            "evaluation_scheme": scheme,
+            "model_version": "2026.1",
+            "grade": grade,
+            "grade_label": scales.label(scheme, grade),
+            "score": f"{rng.randrange(400, 1000) / 10:.1f}",
+            "evaluation_date": "2026-09-01",
+            "evaluator_name": evaluator[0],
+            "evaluator_uscc": evaluator[2],
+            "source_org_name": evaluator[0],
+            "source_org_uscc": evaluator[2],
+        }
+
+
 # -- every dataset --------------------------------------------------------------------------
 
 SHARE: dict[str, float] = {
@@ -540,6 +570,7 @@ def generate(dataset: str, count: int, *, pop: Population, seed: int = 1) -> Ite
         "voluntary-registration": registrations,
         "credit-evaluation": evaluations,
         "consumer-complaint": complaints,
+        "public-credit-evaluation": public_evaluations,
     }
     if dataset not in makers:
         raise KeyError(f"no generator for dataset {dataset!r}")

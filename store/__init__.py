@@ -70,6 +70,12 @@ from store.national import national_datasets, national_header, national_page, na
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult
 from store.payloads import canonical_json, record_hash
 from store.profiles import Profile, Section, dataset_updated_at, entity_profile
+from store.public_dishonesty import (
+    PublicDishonestyError,
+    advance_notice,
+    list_public_dishonesty,
+    record_public_dishonesty,
+)
 from store.receipts import Receipt, submit_records, submit_rows, submit_table
 from store.recompute import RecomputeResult, recompute
 from store.records import submit_in
@@ -138,6 +144,7 @@ __all__ = [
     "Outcome",
     "ParsedCalendar",
     "Profile",
+    "PublicDishonestyError",
     "PublicationWindow",
     "PublishedDraw",
     "Receipt",
@@ -167,6 +174,7 @@ __all__ = [
     "acknowledge_alert",
     "acknowledgements",
     "add_working_days",
+    "advance_notice",
     "alert_history",
     "authenticate",
     "calendar_status",
@@ -191,6 +199,7 @@ __all__ = [
     "list_commitments",
     "list_draws",
     "list_keys",
+    "list_public_dishonesty",
     "list_runs",
     "load_imported",
     "load_rulebook",
@@ -213,6 +222,7 @@ __all__ = [
     "recompute",
     "record_draw",
     "record_hash",
+    "record_public_dishonesty",
     "record_reads",
     "redact",
     "report_history",

@@ -242,6 +242,14 @@ def _draws(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
 
 
+def _evaluation(conn: Connection) -> None:
+    from store.tables_evaluation import EVALUATION_TABLES, PUBLIC_DISHONESTY_TABLES
+
+    tables.metadata.create_all(
+        conn, tables=[*EVALUATION_TABLES, *PUBLIC_DISHONESTY_TABLES], checkfirst=True
+    )
+
+
 def _alerts(conn: Connection) -> None:
     from store.alerts import ALERT_TABLES
 
@@ -289,6 +297,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         14,
         "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
         _draws,
+    ),
+    Migration(
+        15,
+        "evaluation: entity_grades, credit_grade_history, evaluation_state; "
+        "public_dishonesty, public_dishonesty_notices (政务失信)",
+        _evaluation,
     ),
     Migration(
         16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts

@@ -29,6 +29,7 @@ from workflows.errors import (
     StateConflictError,
     WorkflowError,
 )
+from workflows.incentives import Incentive, IncentiveList, load_incentives, read_incentives
 from workflows.inspection_draws import DrawCheck, draw, draw_bytes, verify_draw
 from workflows.inspection_plans import Plan, PlanError, load_plan, parse_plan
 from workflows.inspection_population import (
@@ -108,6 +109,8 @@ __all__ = [
     "FulfilmentResult",
     "GradeOf",
     "GradePoint",
+    "Incentive",
+    "IncentiveList",
     "InvalidRequestError",
     "Measure",
     "MeasureList",
@@ -158,6 +161,7 @@ __all__ = [
     "list_objections",
     "list_repairs",
     "load_commitment_types",
+    "load_incentives",
     "load_measures",
     "load_plan",
     "load_procedures",
@@ -168,6 +172,7 @@ __all__ = [
     "publish_draw",
     "publish_measures",
     "read_commitment_types",
+    "read_incentives",
     "read_measures",
     "read_procedures",
     "read_results",

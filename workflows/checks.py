@@ -42,9 +42,11 @@ from store import (
     Store,
     StoredRecord,
 )
+from store.evaluation.tables import entity_grades
 from store.tables import changes
 from workflows.caller import Caller
-from workflows.errors import NotAllowedError
+from workflows.errors import InvalidRequestError, NotAllowedError
+from workflows.incentives import IncentiveList, load_incentives
 from workflows.measures import Measure, MeasureList, load_measures
 from workflows.steps import dumps
 from workflows.tables import check_log, person_links
@@ -159,6 +161,8 @@ class CheckResult:
     log_position: int
     measure_list_version: str
     check_id: int | None = None
+    incentives: tuple[dict[str, Any], ...] = ()
+    incentive_list_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +176,8 @@ class CheckResult:
             "checked_at": self.checked_at.isoformat(),
             "log_position": self.log_position,
             "measure_list_version": self.measure_list_version,
+            "incentives": list(self.incentives),
+            "incentive_list_version": self.incentive_list_version,
         }
 
 
@@ -219,9 +225,11 @@ class CheckIndex:
         *,
         max_staleness: float = 0.0,
         page_size: int = 5000,
+        incentives: IncentiveList | None = None,
     ) -> None:
         self.store = store
         self.measures = measures or load_measures()
+        self.incentives = incentives or load_incentives()
         self.max_staleness = max_staleness
         self.page_size = page_size
         self._state = _State()
@@ -338,7 +346,12 @@ class CheckIndex:
         but a unified social credit code (an identity number is personal data).
         """
         code = credit_code.strip().upper()
-        canonical = self.measures.scenario(scenario)
+        try:
+            canonical = self.measures.scenario(scenario)
+        except InvalidRequestError:
+            if scenario is None or scenario.strip() not in self.incentives.known_scenarios:
+                raise
+            canonical = scenario.strip()
         is_org = is_valid_uscc(code)
         if not is_org and caller.role.audience is not Audience.GOVERNMENT:
             raise NotAllowedError("checking a person's identity number needs a government key")
@@ -355,6 +368,7 @@ class CheckIndex:
                 restricted, measures, basis, entries = self._evaluate(
                     code, canonical, today, manual
                 )
+            incentives = self._incentives(conn, code, canonical, today, bool(entries), is_org)
             if conn.dialect.name == "postgresql":
                 # Do not wait for the WAL flush (most of a check's time otherwise): a server
                 # crash may lose the last moments of the check log, never corrupt it.
@@ -388,7 +402,29 @@ class CheckIndex:
             log_position=position,
             measure_list_version=self.measures.version,
             check_id=int(check_id),
+            incentives=incentives,
+            incentive_list_version=self.incentives.version,
         )
+
+    def _incentives(
+        self, conn: Connection, code: str, scenario: str | None, today: date, listed: bool,
+        is_org: bool,
+    ) -> tuple[dict[str, Any], ...]:
+        """守信激励: the incentive measures a graded, honest entity gets (none for persons)."""
+        if not is_org:
+            return ()
+        row = conn.execute(
+            select(entity_grades.c.grade, entity_grades.c.dishonest).where(
+                entity_grades.c.uscc == code
+            )
+        ).first()
+        if row is None:
+            return ()
+        granted = self.incentives.granted(
+            grade=row.grade, dishonest=bool(row.dishonest), listed=listed, scenario=scenario,
+            day=today,
+        )
+        return tuple(m.to_dict() for m in granted)
 
     @staticmethod
     def _manual_links(conn: Connection, code: str) -> list[tuple[str, str]]:

@@ -88,8 +88,12 @@ def grade_history(store: Store, uscc: str) -> list[GradePoint]:
     )
     with store.engine.connect() as conn:
         rows = conn.execute(query, {"uscc": uscc}).all()
+    if not rows:  # not graded by the evaluation (yet): the published evaluations
+        return evaluation_history(store, uscc)
     points = []
     for grade, as_of in rows:
+        if grade is None:  # ungraded (no record left): no point
+            continue
         day = as_of.date() if isinstance(as_of, datetime) else as_of
         points.append(GradePoint(date.fromisoformat(str(day)), str(grade)))
     return points

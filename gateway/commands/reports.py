@@ -63,8 +63,10 @@ def report(
         fail(str(exc.detail) if hasattr(exc, "detail") else str(exc))
     with open_store_or_fail(db) as store:
         try:
+            from gateway.routes.reports import report_grade
+
             document = issue_report(store, code, who, today=day, requested_by=actor_of(None),
-                                    purpose=purpose)
+                                    purpose=purpose, grade=report_grade(store, code, who))
         except StoreError as exc:
             fail(str(exc))
     data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"

@@ -22,13 +22,27 @@ from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
 from gateway.routes.entities import normalise_uscc
 from gateway.templating import render
-from store import issue_report, published_keys, verify_document
+from store import Audience, Store, issue_report, published_keys, verify_document
+from store.evaluation import current_evaluation
 
 router = APIRouter(tags=["reports 信用报告"], default_response_class=OrjsonResponse)
 well_known = APIRouter(tags=["reports 信用报告"], default_response_class=OrjsonResponse)
 
 MAX_REPORT_BYTES = 1_000_000
 """Largest document ``/reports/verify`` reads."""
+
+
+def report_grade(store: Store, uscc: str, audience: Audience) -> dict[str, Any] | None:
+    """The evaluation a report states: model version and grade (with score and explanation
+    for government and agency reports; the public version only when the catalogue publishes
+    grades, else a note)."""
+    from gateway.routes.evaluation import public_sees_grade
+
+    public = audience is Audience.PUBLIC
+    if public and not public_sees_grade():
+        return {"model_version": None, "grade": None,
+                "note": "credit grades are not published (政务共享); ask with a government key"}
+    return current_evaluation(store.engine, uscc, explain=not public)
 
 
 def key_set(request: Request) -> dict[str, Any]:
@@ -52,9 +66,11 @@ def get_report(
 ) -> Response:
     code = normalise_uscc(uscc)
     with store_errors():
-        document = issue_report(store_of(request), code, principal.audience,
+        store = store_of(request)
+        document = issue_report(store, code, principal.audience,
                                 today=today(request), requested_by=principal.actor,
-                                purpose=purpose)
+                                purpose=purpose,
+                                grade=report_grade(store, code, principal.audience))
     if format == "html":
         pretty = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
         return render(request, "report.html", {"doc": document, "report": document["report"],

@@ -68,8 +68,19 @@ def entity(request: Request, uscc: str) -> HTMLResponse:
             page="error",
         )
     profile = entity_profile(store_of(request), code, Audience.PUBLIC, today=today(request))
-    context = {"profile": profile, "titles": _titles(), "labels": field_label}
+    context = {"profile": profile, "titles": _titles(), "labels": field_label,
+               "grade": _public_grade(request, code)}
     return render(request, "entity.html", context, page="entity")
+
+
+def _public_grade(request: Request, code: str) -> dict[str, Any] | None:
+    """The entity's grade, only where the catalogue publishes grades (never the score)."""
+    from gateway.routes.evaluation import public_sees_grade
+    from store.evaluation import current_evaluation
+
+    if not public_sees_grade():
+        return None
+    return current_evaluation(store_of(request).engine, code, explain=False)
 
 
 @router.get("/datasets")

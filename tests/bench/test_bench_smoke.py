@@ -63,3 +63,15 @@ def test_search_bench_runs(tmp_path: Path) -> None:
     what = [r["what"] for r in result["results"]]
     assert "GET /search (rendered page)" in what and "index.search" in what, what
     assert any(w.startswith("baseline") for w in what), what
+
+
+@pytest.mark.postgres
+def test_evaluation_bench_runs(tmp_path: Path) -> None:
+    result = run_bench("evaluation", tmp_path)
+    what = [r["what"] for r in result["results"]]
+    for backend in ("sqlite", "postgresql"):
+        assert f"{backend}: evaluate_all + publish (first run), entities" in what, what
+        assert f"{backend}: one change, then evaluate_incremental" in what, what
+        assert result["checks"][f"{backend}: every entity graded"] is True
+        assert result["checks"][f"{backend}: one change regrades one entity"] is True
+        assert result["checks"][f"{backend}: incremental equals a full recompute"] is True

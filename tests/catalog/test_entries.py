@@ -45,7 +45,7 @@ def test_the_checksum_helper_agrees_with_the_reference_examples() -> None:
 def test_there_is_one_file_per_listed_dataset() -> None:
     files = sorted(f.name for f in (resources.files("catalog") / "entries").iterdir())
     assert files == sorted(f"{i}.yaml" for i in CATALOGUE)
-    assert len(set(CATALOGUE)) == len(files) == 21
+    assert len(set(CATALOGUE)) == len(files) == 22
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
@@ -94,6 +94,7 @@ OPENNESS = {
     "interview-record": Openness.GOVERNMENT,
     "voluntary-registration": Openness.AUTHORISED,
     "credit-evaluation": Openness.AUTHORISED,
+    "public-credit-evaluation": Openness.GOVERNMENT,
     "catalogue": Openness.PUBLIC,
 }
 
@@ -130,6 +131,7 @@ def test_publication_rules_of_the_other_datasets() -> None:
         "interview-record": "interview",
         "voluntary-registration": "voluntary-registration",
         "credit-evaluation": "evaluation",
+        "public-credit-evaluation": "evaluation",
         "catalogue": "none",
     }
 

@@ -43,6 +43,7 @@ EXPECTED_ORDER = (
     "interview-record",
     "voluntary-registration",
     "credit-evaluation",
+    "public-credit-evaluation",
     "catalogue",
 )
 

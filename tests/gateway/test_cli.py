@@ -133,7 +133,7 @@ def test_catalog_list_and_show() -> None:
     listed = run("catalog", "list", "--json")
     assert listed.returncode == 0
     ids = [e["id"] for e in json.loads(listed.stdout)]
-    assert "administrative-penalty" in ids and "catalogue" in ids and len(ids) == 21
+    assert "administrative-penalty" in ids and "catalogue" in ids and len(ids) == 22
     shown = run("catalog", "show", "administrative-penalty")
     assert shown.returncode == 0 and "CF_XDR_MC" in shown.stdout
     assert run("catalog", "show", "nope").returncode == 2

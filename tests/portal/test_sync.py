@@ -84,7 +84,7 @@ def test_first_publish_builds_organisations_dataset_table_and_files(
 
     # the catalogue itself is a dataset, one row per catalogue entry
     cat = ckan_site.resource(f"{config.prefix}-catalogue", "datastore")
-    assert len(ckan_site.table(cat["id"])) == 21
+    assert len(ckan_site.table(cat["id"])) == 22
 
     # datapackage.json describes the CSV and NDJSON and passes frictionless validate
     descriptor = tmp_path / "datapackage.json"
