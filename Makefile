@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean screenshots
+.PHONY: install demo test soak lint bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ test: $(STAMP)
 	scripts/ckan up >/dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The fuzz and fault suites with far larger bounds (random examples, minutes per operation).
+soak: $(STAMP)
+	scripts/services up
+	scripts/ckan up >/dev/null
+	CREDITGATE_SOAK=1 CREDITGATE_SOAK_EXAMPLES=$${CREDITGATE_SOAK_EXAMPLES:-300} \
+		$(BIN)/pytest -q -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
