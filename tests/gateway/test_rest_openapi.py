@@ -129,12 +129,12 @@ def test_the_description_lists_every_route(fuzzed_app: Any) -> None:
 
 
 def test_the_description_declares_what_the_app_answers(fuzzed_app: Any) -> None:
-    """No 422 (a bad request is a 400), a body may be refused as too large or too slow, and
+    """No FastAPI 422 (a bad request is a 400), a body may be refused as too large or too slow, and
     a key is optional at the door (public view)."""
     for path, ops in fuzzed_app.openapi()["paths"].items():
         for method, op in ops.items():
             responses = op["responses"]
-            assert "422" not in responses, (method, path)
+            assert "HTTPValidationError" not in repr(responses), (method, path)
             if method in ("post", "put", "patch") and path not in NOT_FUZZED_HERE:
                 assert {"400", "408", "413"} <= set(responses), (method, path)
             if op.get("security"):
