@@ -57,8 +57,12 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     document = get_openapi(
-        title=app.title, version=app.version, openapi_version=app.openapi_version,
-        description=app.description, routes=app.routes, tags=app.openapi_tags,
+        title=app.title,
+        version=app.version,
+        openapi_version=app.openapi_version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
         servers=app.servers,
     )
     maximum = app.state.settings.max_page_size

@@ -24,9 +24,12 @@ SOAK = os.environ.get("CREDITGATE_SOAK") == "1"
 BUDGETS = [
     pytest.param("bounded", id="bounded"),
     pytest.param(
-        "soak", id="soak",
-        marks=[pytest.mark.soak,
-               pytest.mark.skipif(not SOAK, reason="soak runs only with CREDITGATE_SOAK=1")],
+        "soak",
+        id="soak",
+        marks=[
+            pytest.mark.soak,
+            pytest.mark.skipif(not SOAK, reason="soak runs only with CREDITGATE_SOAK=1"),
+        ],
     ),
 ]
 """Parametrise a fuzz test with ``@pytest.mark.parametrize("budget", BUDGETS)``."""

@@ -71,13 +71,25 @@ def graphql_schema(graphql_app: Any) -> Any:
 
 GRAPHQL_NAME = st.from_regex(r"\A[_A-Za-z][_0-9A-Za-z]{0,12}\Z")
 RECORD_KEYS = st.sampled_from(
-    ["uscc", "entity_name", "decision_doc_no", "penalty_content", "decision_date", "sector",
-     "amount", "legal_basis", "record_id", "valid_to", "_meta"]
+    [
+        "uscc",
+        "entity_name",
+        "decision_doc_no",
+        "penalty_content",
+        "decision_date",
+        "sector",
+        "amount",
+        "legal_basis",
+        "record_id",
+        "valid_to",
+        "_meta",
+    ]
 )
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(RECORD_KEYS | GRAPHQL_NAME, inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(RECORD_KEYS | GRAPHQL_NAME, inner, max_size=6)
+    ),
     max_leaves=24,
 )
 """Values of the ``JSON`` scalar (submitted records): field ids of the catalogue and others,
@@ -96,10 +108,12 @@ def value_node(value: Any) -> gast.ValueNode:
         return gast.StringValueNode(value=value)
     if isinstance(value, list):
         return gast.ListValueNode(values=tuple(value_node(v) for v in value))
-    return gast.ObjectValueNode(fields=tuple(
-        gast.ObjectFieldNode(name=gast.NameNode(value=k), value=value_node(v))
-        for k, v in value.items()
-    ))
+    return gast.ObjectValueNode(
+        fields=tuple(
+            gast.ObjectFieldNode(name=gast.NameNode(value=k), value=value_node(v))
+            for k, v in value.items()
+        )
+    )
 
 
 schemathesis.graphql.scalar("JSON", JSON_VALUES.map(value_node))
@@ -112,7 +126,8 @@ def _root_fields() -> list[str]:
     parsed = build_schema(SDL.read_text("utf-8"))
     return [
         f"{root.name}.{name}"
-        for root in (parsed.query_type, parsed.mutation_type) if root is not None
+        for root in (parsed.query_type, parsed.mutation_type)
+        if root is not None
         for name in root.fields
     ]
 
@@ -138,9 +153,7 @@ def test_every_root_field_is_fuzzed(graphql_schema: Any) -> None:
         _operation(graphql_schema, field)
 
 
-REFUSALS = frozenset(
-    cls.code for cls in (RequestError, *RequestError.__subclasses__())
-)
+REFUSALS = frozenset(cls.code for cls in (RequestError, *RequestError.__subclasses__()))
 """The codes of the gateway's own refusals (:mod:`gateway.graphql.errors`)."""
 
 
@@ -169,7 +182,7 @@ def test_no_query_crashes_the_server(
     keyed = [{"authorization": f"Bearer {k}"} for k in graphql_app.state.fuzz_keys.values()]
 
     @given(case=operation.as_strategy())
-    @fuzz_settings(budget, 8)
+    @fuzz_settings(budget, 15)
     def run(case: Any) -> None:
         for headers in (None, *keyed):
             response = case.call(headers=headers)

@@ -43,8 +43,10 @@ def batches(api: Api) -> int:
 
 def submit(api: Api, body: bytes, content_type: str) -> Any:
     return api.post(
-        f"/api/v1/datasets/{PENALTY}/submissions", content=body,
-        headers={"content-type": content_type}, role=Role.ADMIN,
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        content=body,
+        headers={"content-type": content_type},
+        role=Role.ADMIN,
     )
 
 
@@ -54,12 +56,12 @@ def claiming(data: bytes, member: str, size: int) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         offset = package.getinfo(member).header_offset
     buf = bytearray(data)
-    buf[offset + 22: offset + 26] = size.to_bytes(4, "little")
+    buf[offset + 22 : offset + 26] = size.to_bytes(4, "little")
     start = 0
     while (start := buf.find(b"PK\x01\x02", start)) >= 0:
-        length = int.from_bytes(buf[start + 28: start + 30], "little")
-        if bytes(buf[start + 46: start + 46 + length]) == member.encode():
-            buf[start + 24: start + 28] = size.to_bytes(4, "little")
+        length = int.from_bytes(buf[start + 28 : start + 30], "little")
+        if bytes(buf[start + 46 : start + 46 + length]) == member.encode():
+            buf[start + 24 : start + 28] = size.to_bytes(4, "little")
             return bytes(buf)
         start += 4
     raise AssertionError(member)
@@ -81,9 +83,7 @@ def test_a_sheet_declaring_a_huge_size_is_refused_unread(
         assert batches(api) == 0
 
 
-def test_a_sheet_declaring_a_small_size_is_not_read_past_it(
-    make_api: Callable[..., Any]
-) -> None:
+def test_a_sheet_declaring_a_small_size_is_not_read_past_it(make_api: Callable[..., Any]) -> None:
     """The opposite lie (a sheet claiming 100 bytes): the reader stops at the claim, so the
     upload is a damaged workbook (400), nothing written."""
     bomb = claiming((FILES / "penalty.xlsx").read_bytes(), SHEET, 100)
@@ -93,12 +93,13 @@ def test_a_sheet_declaring_a_small_size_is_not_read_past_it(
         assert batches(api) == 0
 
 
-FORMULA_STARTS = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "=cmd|' /C calc'!A0",
-                                  "@SUM(", "+1+", "-2-", "\t=", "\r\n="])
+FORMULA_STARTS = st.sampled_from(
+    ["=", "+", "-", "@", "\t", "\r", "=cmd|' /C calc'!A0", "@SUM(", "+1+", "-2-", "\t=", "\r\n="]
+)
 FORMULAS = st.builds(
-    lambda start, rest: start + rest, FORMULA_STARTS,
-    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
-            max_size=30),
+    lambda start, rest: start + rest,
+    FORMULA_STARTS,
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=30),
 )
 FREE_TEXT = ["penalty_content", "violation_facts", "penalty_basis", "remarks"]
 
@@ -118,17 +119,25 @@ def test_no_download_carries_a_live_formula(rest_empty: Api, budget: str) -> Non
     @fuzz_settings(budget, 10)
     def run(values: list[str]) -> None:
         record = dict(base, **dict(zip(fields, values, strict=True)))
-        r = submit(rest_empty, json.dumps([record], ensure_ascii=False).encode(),
-                   "application/json")
+        r = submit(
+            rest_empty, json.dumps([record], ensure_ascii=False).encode(), "application/json"
+        )
         assert r.status_code in (200, 422), r.text  # a value the schema refuses is fine
-        for path, role in [("download.csv", None), ("download.csv", Role.PLATFORM),
-                           ("download.national.csv", Role.PLATFORM)]:
+        for path, role in [
+            ("download.csv", None),
+            ("download.csv", Role.PLATFORM),
+            ("download.national.csv", Role.PLATFORM),
+        ]:
             got = rest_empty.get(f"/api/v1/datasets/{PENALTY}/{path}", role=role)
             assert got.status_code == 200, got.text
             assert live_formulas(got.content.decode("utf-8-sig")) == [], path
 
     run()
     text = rest_empty.get(f"/api/v1/datasets/{PENALTY}/download.csv", role=Role.PLATFORM)
-    quoted = [c for row in csv.reader(io.StringIO(text.content.decode("utf-8-sig"), newline=""))
-              for c in row if c.startswith("'")]
+    quoted = [
+        c
+        for row in csv.reader(io.StringIO(text.content.decode("utf-8-sig"), newline=""))
+        for c in row
+        if c.startswith("'")
+    ]
     assert quoted, "no generated formula reached the download: the test proved nothing"

@@ -147,8 +147,9 @@ def test_the_description_declares_what_the_app_answers(fuzzed_app: Any) -> None:
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                         ids=["valid", "invalid"])
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_every_answer_conforms(
     api_schema: Any, fuzzed_app: Any, method: str, path: str, mode: GenerationMode, budget: str
@@ -159,7 +160,7 @@ def test_every_answer_conforms(
     checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @fuzz_settings(budget, 6)
+    @fuzz_settings(budget, 10)
     def run(case: Any) -> None:
         case.call_and_validate(checks=checks)
         case.call_and_validate(headers=admin, checks=checks)

@@ -24,8 +24,17 @@ from typing import Literal
 from urllib.parse import urlparse
 
 Mode = Literal["refuse", "unavailable", "lost-reply"]
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-              "proxy-authorization", "proxy-authenticate", "content-length"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "content-length",
+}
 
 
 class FaultProxy:
@@ -91,8 +100,7 @@ class FaultProxy:
                     return
                 upstream = http.client.HTTPConnection(proxy.host, proxy.port, timeout=300)
                 try:
-                    headers = {k: v for k, v in self.headers.items()
-                               if k.lower() not in HOP_BY_HOP}
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                     headers["Host"] = f"{proxy.host}:{proxy.port}"
                     upstream.request(self.command, self.path, body=body, headers=headers)
                     reply = upstream.getresponse()

@@ -28,23 +28,32 @@ ROWS = int(os.environ.get("CREDITGATE_FAULT_ROWS", "600"))
 
 
 def _publish(store: Store, url: str, site: CkanSite, config: PortalConfig, **kw: Any) -> Any:
-    with CkanClient(url, site.api_key, retries=kw.pop("retries", 2), backoff=0.01,
-                    max_backoff=0.05) as client:
-        return publish(store, client, config=config, today=TODAY, datasets=[PENALTY],
-                       batch_rows=100, **kw)
+    with CkanClient(
+        url, site.api_key, retries=kw.pop("retries", 2), backoff=0.01, max_backoff=0.05
+    ) as client:
+        return publish(
+            store, client, config=config, today=TODAY, datasets=[PENALTY], batch_rows=100, **kw
+        )
 
 
 def _change_some(store: Store) -> None:
     """Updates and take-downs after a first publish, so the next run has batches to send."""
     records = store.records(PENALTY, limit=ROWS)
-    submit(store, PENALTY, [dict(r.payload, penalty_content=f"变更后的处罚内容 {i}")
-                            for i, r in enumerate(records[: ROWS // 3])])
+    submit(
+        store,
+        PENALTY,
+        [
+            dict(r.payload, penalty_content=f"变更后的处罚内容 {i}")
+            for i, r in enumerate(records[: ROWS // 3])
+        ],
+    )
     for record in records[-20:]:
         store.withdraw(PENALTY, record_id=record.record_id, reason="repaired", actor="test")
 
 
-def _fail_then_resume(store: Store, site: CkanSite, config: PortalConfig, *, mode: Mode,
-                      fail_after: int) -> None:
+def _fail_then_resume(
+    store: Store, site: CkanSite, config: PortalConfig, *, mode: Mode, fail_after: int
+) -> None:
     with FaultProxy(site.url, fail_after=fail_after, mode=mode) as proxy:
         try:
             summary = _publish(store, proxy.url, site, config)
@@ -59,8 +68,14 @@ def _fail_then_resume(store: Store, site: CkanSite, config: PortalConfig, *, mod
 
 
 FAULTS = [
-    ("refuse", 2), ("lost-reply", 11), ("unavailable", 20), ("lost-reply", 21),
-    ("lost-reply", 25), ("unavailable", 27), ("lost-reply", 29), ("refuse", 31),
+    ("refuse", 2),
+    ("lost-reply", 11),
+    ("unavailable", 20),
+    ("lost-reply", 21),
+    ("lost-reply", 25),
+    ("unavailable", 27),
+    ("lost-reply", 29),
+    ("refuse", 31),
 ]
 """(mode, calls let through first). A first run of 600 rows makes about 33 calls: the
 organisations (~20: show, create), the dataset (~2), the table (~3), three upserts, the
@@ -75,8 +90,10 @@ def test_ckan_failing_during_the_first_publish(
     _fail_then_resume(store, ckan_site, config, mode=mode, fail_after=fail_after)
 
 
-@pytest.mark.parametrize(("mode", "fail_after"), [("lost-reply", 13), ("unavailable", 15),
-                                                  ("lost-reply", 17), ("lost-reply", 20)])
+@pytest.mark.parametrize(
+    ("mode", "fail_after"),
+    [("lost-reply", 13), ("unavailable", 15), ("lost-reply", 17), ("lost-reply", 20)],
+)
 def test_ckan_failing_during_an_incremental_publish(
     store: Store, config: PortalConfig, ckan_site: CkanSite, mode: Mode, fail_after: int
 ) -> None:

@@ -24,15 +24,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gateway"))
-from fuzz_budget import BUDGETS, fuzz_settings  # noqa: E402
+from fuzz_budget import BUDGETS, fuzz_settings
 
-from publishers import ReadError, open_bytes  # noqa: E402
-from publishers.readers import FormulaRow, RowProblem  # noqa: E402
+from publishers import ReadError, open_bytes
+from publishers.readers import FormulaRow, RowProblem
 
 CODES = {
-    "file-not-found", "not-a-file", "permission-denied", "io-error", "empty-file",
-    "unsupported-format", "unsupported-encoding", "encoding-undecidable", "decode-error",
-    "invalid-csv", "invalid-json", "invalid-xlsx",
+    "file-not-found",
+    "not-a-file",
+    "permission-denied",
+    "io-error",
+    "empty-file",
+    "unsupported-format",
+    "unsupported-encoding",
+    "encoding-undecidable",
+    "decode-error",
+    "invalid-csv",
+    "invalid-json",
+    "invalid-xlsx",
 }
 """The documented :class:`ReadError` codes (publishers/readers.py)."""
 FORMATS = ["auto", "csv", "xlsx", "json", "ndjson"]
@@ -40,8 +49,9 @@ NAMES = ["upload", "upload.csv", "upload.xlsx", "upload.json", "upload.ndjson", 
 CELL_TYPES = (str, int, float, bool, datetime, date, time, Decimal, type(None))
 
 
-def read_all(data: bytes, fmt: str = "auto", name: str = "upload", encoding: str = "auto"
-             ) -> list[tuple[int, Any]] | ReadError:
+def read_all(
+    data: bytes, fmt: str = "auto", name: str = "upload", encoding: str = "auto"
+) -> list[tuple[int, Any]] | ReadError:
     """Every row of ``data``, or the ReadError; any other exception fails the test."""
     try:
         table = open_bytes(data, format=fmt, name=name, encoding=encoding)  # type: ignore[arg-type]
@@ -62,15 +72,21 @@ def read_all(data: bytes, fmt: str = "auto", name: str = "upload", encoding: str
 
 HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 TEXT = st.text(
-    alphabet=st.one_of(HANZI, st.characters(codec="utf-8"), st.sampled_from(',;\t|"\r\n\x00\ufeff')),
+    alphabet=st.one_of(
+        HANZI, st.characters(codec="utf-8"), st.sampled_from(',;\t|"\r\n\x00\ufeff')
+    ),
     max_size=200,
 )
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_random_bytes(budget: str) -> None:
-    @given(data=st.binary(max_size=4096), fmt=st.sampled_from(FORMATS),
-           name=st.sampled_from(NAMES), encoding=st.sampled_from(["auto", "utf-8", "gbk"]))
+    @given(
+        data=st.binary(max_size=4096),
+        fmt=st.sampled_from(FORMATS),
+        name=st.sampled_from(NAMES),
+        encoding=st.sampled_from(["auto", "utf-8", "gbk"]),
+    )
     @fuzz_settings(budget, 60)
     def run(data: bytes, fmt: str, name: str, encoding: str) -> None:
         read_all(data, fmt, name, encoding)
@@ -81,9 +97,10 @@ def test_random_bytes(budget: str) -> None:
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_mixed_encodings(budget: str) -> None:
     """Pieces of text encoded as UTF-8, GBK, GB18030 or UTF-16, glued together."""
-    piece = st.tuples(st.text(alphabet=st.one_of(HANZI, st.sampled_from("abc,;\n\"1 ")),
-                              max_size=40),
-                      st.sampled_from(["utf-8", "gbk", "gb18030", "utf-16", "utf-8-sig"]))
+    piece = st.tuples(
+        st.text(alphabet=st.one_of(HANZI, st.sampled_from('abc,;\n"1 ')), max_size=40),
+        st.sampled_from(["utf-8", "gbk", "gb18030", "utf-16", "utf-8-sig"]),
+    )
 
     @given(pieces=st.lists(piece, min_size=1, max_size=8), fmt=st.sampled_from(FORMATS))
     @fuzz_settings(budget, 40)
@@ -112,7 +129,7 @@ def test_csv_and_json_text(budget: str) -> None:
 def test_huge_cells(size: int) -> None:
     """A cell beyond csv's field limit is an invalid-csv ReadError; in JSON it is a value."""
     cell = "处" * size
-    result = read_all(f"名称,内容\n甲,\"{cell}\"\n".encode(), "csv")
+    result = read_all(f'名称,内容\n甲,"{cell}"\n'.encode(), "csv")
     assert isinstance(result, ReadError) and result.code == "invalid-csv"
     rows = read_all(f'[{{"content": "{cell}"}}]'.encode(), "json")
     assert isinstance(rows, list) and rows[0][1]["content"] == cell
@@ -127,7 +144,7 @@ def test_deeply_nested_json(depth: int) -> None:
     nested = '{"a":' * depth + "1" + "}" * depth
     result = read_all(f"[{nested}]".encode(), "json")
     assert isinstance(result, ReadError | list)
-    rows = read_all(f"{nested}\n{{\"ok\": 1}}\n".encode(), "ndjson")
+    rows = read_all(f'{nested}\n{{"ok": 1}}\n'.encode(), "ndjson")
     assert isinstance(rows, list) and rows[-1] == (2, {"ok": 1})
     arrays = "[" * depth + "]" * depth
     read_all(f"[{arrays}]".encode(), "json")
@@ -135,6 +152,7 @@ def test_deeply_nested_json(depth: int) -> None:
 
 
 # -- XLSX ----------------------------------------------------------------------------------------
+
 
 def workbook(rows: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
@@ -166,14 +184,14 @@ def declared_size(data: bytes, member: str, size: int) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         info = package.getinfo(member)
     buf = bytearray(data)
-    buf[info.header_offset + 22: info.header_offset + 26] = size.to_bytes(4, "little")
+    buf[info.header_offset + 22 : info.header_offset + 26] = size.to_bytes(4, "little")
     start = 0
     while True:  # the member's entry in the central directory
         start = buf.find(b"PK\x01\x02", start)
         assert start >= 0, member
-        name_length = int.from_bytes(buf[start + 28: start + 30], "little")
-        if bytes(buf[start + 46: start + 46 + name_length]) == member.encode():
-            buf[start + 24: start + 28] = size.to_bytes(4, "little")
+        name_length = int.from_bytes(buf[start + 28 : start + 30], "little")
+        if bytes(buf[start + 46 : start + 46 + name_length]) == member.encode():
+            buf[start + 24 : start + 28] = size.to_bytes(4, "little")
             return bytes(buf)
         start += 4
 
@@ -187,9 +205,13 @@ def test_damaged_workbooks(budget: str) -> None:
     good = workbook([["统一社会信用代码", "名称"], ["91420100MA4K0000X1", "甲公司"], [1, 2.5]])
     names = zipfile.ZipFile(io.BytesIO(good)).namelist()
 
-    @given(member=st.sampled_from(names), cut=st.integers(0, 4000),
-           flip=st.binary(min_size=1, max_size=8), drop=st.booleans(),
-           truncate=st.integers(0, len(good)))
+    @given(
+        member=st.sampled_from(names),
+        cut=st.integers(0, 4000),
+        flip=st.binary(min_size=1, max_size=8),
+        drop=st.booleans(),
+        truncate=st.integers(0, len(good)),
+    )
     @fuzz_settings(budget, 40)
     def run(member: str, cut: int, flip: bytes, drop: bool, truncate: int) -> None:
         def change(name: str, content: bytes) -> bytes | None:
@@ -197,7 +219,7 @@ def test_damaged_workbooks(budget: str) -> None:
                 return content
             if drop:
                 return None
-            return content[:cut] + flip + content[cut + len(flip):]
+            return content[:cut] + flip + content[cut + len(flip) :]
 
         read_all(rezip(good, change), "xlsx")
         read_all(good[:truncate], "xlsx")
