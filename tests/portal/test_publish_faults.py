@@ -12,11 +12,21 @@ absorbed by the client's retries within one run, with the same result.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fault_proxy import FaultProxy, Mode
-from portal_helpers import TODAY, CkanSite, assert_published, penalties, submit
+from portal_helpers import (
+    TODAY,
+    CkanSite,
+    assert_published,
+    penalties,
+    purge,
+    purge_organisations,
+    submit,
+)
 
 from portal import CkanClient, PortalConfig, PortalError, publish
 from store import Store, open_store
@@ -25,6 +35,17 @@ pytestmark = pytest.mark.ckan
 
 PENALTY = "administrative-penalty"
 ROWS = int(os.environ.get("CREDITGATE_FAULT_ROWS", "600"))
+
+
+@pytest.fixture
+def config(ckan_site: CkanSite) -> Iterator[PortalConfig]:
+    """Names of its own, organisations included (so every first run creates them and makes
+    the same calls); all purged afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    chosen = PortalConfig(prefix=f"f{tag}-wuhan-credit", org_prefix=f"f{tag}-")
+    yield chosen
+    purge(ckan_site, chosen.prefix)
+    purge_organisations(ckan_site, chosen.org_prefix)
 
 
 def _publish(store: Store, url: str, site: CkanSite, config: PortalConfig, **kw: Any) -> Any:
