@@ -25,9 +25,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
+# The fuzz, fault and kill -9 suites with far larger bounds (random examples, minutes each).
 soak: $(STAMP)
 	scripts/services up
-	$(BIN)/pytest -q -m soak
+	scripts/ckan up >/dev/null
+	CREDITGATE_SOAK=1 CREDITGATE_SOAK_EXAMPLES=$${CREDITGATE_SOAK_EXAMPLES:-300} \
+		$(BIN)/pytest -q -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

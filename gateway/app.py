@@ -18,6 +18,7 @@ from gateway.bodies import BodyLimitMiddleware
 from gateway.clock import today_of
 from gateway.errors import install_error_handlers
 from gateway.logs import install_log_filters
+from gateway.openapi import openapi_document
 from gateway.settings import Settings, apply_identity_secret
 from store import Store, next_year_warning, open_store
 
@@ -72,6 +73,7 @@ def create_app(
         lifespan=lifespan,
         openapi_url="/openapi.json",
     )
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -57,7 +57,7 @@ from gateway.routes import (
     sampling,
     submissions,
 )
-from gateway.routes.depends import ERRORS
+from gateway.routes.depends import DATASET_ID_PATTERN, ERRORS
 from store import StoreError
 
 
@@ -116,7 +116,9 @@ def healthz(request: Request) -> OrjsonResponse:
     summary="A JSON Schema (Draft 2020-12) of the records",
     responses={404: ERRORS[404]},
 )
-def get_schema(name: str) -> OrjsonResponse:
+def get_schema(
+    name: str = Path(pattern=DATASET_ID_PATTERN, max_length=80, description="The schema id."),
+) -> OrjsonResponse:
     """The schema document whose ``$id`` is ``https://creditgate.example/schemas/<name>…``."""
     if name not in schemas.documents():
         raise ApiError(404, f"no schema {name!r}")

@@ -312,10 +312,10 @@ class _DatasetRun:
             with Prefetch(batches()) as ahead:
                 for batch in ahead:
                     self._write(datastore, batch, [], method="insert")
+            self._confirm(phase=None)  # may fail too: the files are dropped either way
         except BaseException:
             writer.abort()
             raise
-        self._confirm(phase=None)
         return writer.finish()
 
     def _window_scan(self, datastore: DataStoreTable) -> None:

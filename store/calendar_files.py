@@ -97,7 +97,7 @@ def _issue(line: int | None, fld: str | None, code: str, en: str, zh: str) -> Ca
 def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
     """Parse and validate one year's calendar CSV (see the module doc); never raises."""
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # a bare CR ends a row
     issues: list[CalendarIssue] = []
     header = next(reader, None)
     if header is None or tuple(h.strip().lower() for h in header) != HEADER:

@@ -19,7 +19,7 @@ from catalog.keys import format_key_part
 from gateway.downloads import SHOWN
 from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller
+from gateway.routes.depends import ERRORS, Caller, DatasetId
 from store import Audience, may_see_dataset
 from store.subjects import OPENNESS_FOR, subject_rules
 
@@ -99,7 +99,7 @@ def list_datasets(principal: Caller) -> OrjsonResponse:
 @router.get(
     "/datasets/{dataset}", summary="One catalogue entry and its fields", responses=ERRORS
 )
-def get_dataset(dataset: str, principal: Caller) -> OrjsonResponse:
+def get_dataset(dataset: DatasetId, principal: Caller) -> OrjsonResponse:
     """The entry, its fields as the caller sees them, and whether its records are readable."""
     entry = catalogue_entry(dataset)
     audience = principal.audience

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -21,6 +21,16 @@ from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecord
 
 MAX_INT = 2**63 - 1
 """The largest integer any parameter may carry (a 64-bit signed column); more is a 400."""
+
+DATASET_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+"""A dataset id as the catalogue's meta-schema defines it (kebab-case, at most 80)."""
+DatasetId = Annotated[
+    str,
+    Path(pattern=DATASET_ID_PATTERN, max_length=80, description="The dataset id (kebab-case)."),
+]
+"""The ``{dataset}`` path parameter; anything else is a 400 before the catalogue is asked."""
+USCC_PATH_PATTERN = r"^[0-9A-Za-z]{18}$"
+"""18 letters or digits (case-insensitive); the check digit is checked by the route (400)."""
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -15,7 +15,14 @@ from catalog import USCC_PLACEHOLDER
 from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
+from gateway.routes.depends import (
+    ERRORS,
+    USCC_PATH_PATTERN,
+    Caller,
+    store_errors,
+    store_of,
+    today,
+)
 from store.profiles import entity_profile
 
 router = APIRouter(tags=["entities 主体"], default_response_class=OrjsonResponse)
@@ -41,7 +48,9 @@ def normalise_uscc(code: str) -> str:
 def get_entity(
     request: Request,
     principal: Caller,
-    uscc: str = Path(description="统一社会信用代码 (18 characters)."),
+    uscc: str = Path(
+        pattern=USCC_PATH_PATTERN, description="统一社会信用代码 (18 characters)."
+    ),
 ) -> OrjsonResponse:
     code = normalise_uscc(uscc)
     with store_errors():

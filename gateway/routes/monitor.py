@@ -37,7 +37,7 @@ from workflows.monitor import render_xlsx as report_xlsx
 
 router = APIRouter(tags=["monitor 监测与排名"], default_response_class=OrjsonResponse)
 
-MONTH = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+MONTH = Query(None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (2000-2099)")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _lock = threading.Lock()
 FACTS_SECONDS = 60.0

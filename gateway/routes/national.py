@@ -26,7 +26,15 @@ from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import CSV, OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
+from gateway.routes.depends import (
+    ERRORS,
+    Caller,
+    DatasetId,
+    require_key,
+    store_errors,
+    store_of,
+    today,
+)
 from gateway.routes.workflows import _caller, workflow_errors
 from gateway.uploads import read_body
 from publishers import SafeWriter
@@ -61,7 +69,7 @@ def national_csv(header: list[str], pages: Iterator[list[dict[str, str]]]) -> It
     responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "CSV file"}},
     response_class=StreamingResponse,
 )
-def download_national(dataset: str, request: Request, principal: Caller) -> StreamingResponse:
+def download_national(dataset: DatasetId, request: Request, principal: Caller) -> StreamingResponse:
     require_key(principal)
     require_role(principal, *PLATFORM_ROLES)
     entry = catalogue_entry(dataset)

@@ -30,7 +30,15 @@ from gateway.paging import (
     read_page,
 )
 from gateway.responses import CSV, NDJSON, OrjsonResponse
-from gateway.routes.depends import ERRORS, MAX_INT, Caller, store_errors, store_of, today
+from gateway.routes.depends import (
+    ERRORS,
+    MAX_INT,
+    Caller,
+    DatasetId,
+    store_errors,
+    store_of,
+    today,
+)
 from portal.table import PublicTable
 from store import Audience
 
@@ -66,7 +74,7 @@ def _refusal(exc: PagingError) -> ApiError:
     responses=ERRORS,
 )
 def list_records(
-    dataset: str,
+    dataset: DatasetId,
     request: Request,
     principal: Caller,
     limit: int = Query(
@@ -163,7 +171,7 @@ def _download(
     responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "CSV file"}},
     response_class=StreamingResponse,
 )
-def download_csv(dataset: str, request: Request, principal: Caller) -> StreamingResponse:
+def download_csv(dataset: DatasetId, request: Request, principal: Caller) -> StreamingResponse:
     return _download(dataset, request, principal, "csv")
 
 
@@ -174,7 +182,7 @@ def download_csv(dataset: str, request: Request, principal: Caller) -> Streaming
     responses={**ERRORS, 200: {"content": {NDJSON: {}}, "description": "NDJSON file"}},
     response_class=StreamingResponse,
 )
-def download_ndjson(dataset: str, request: Request, principal: Caller) -> StreamingResponse:
+def download_ndjson(dataset: DatasetId, request: Request, principal: Caller) -> StreamingResponse:
     return _download(dataset, request, principal, "ndjson")
 
 
@@ -183,7 +191,7 @@ def download_ndjson(dataset: str, request: Request, principal: Caller) -> Stream
     summary="A Frictionless Data Package describing the public CSV and NDJSON downloads",
     responses=ERRORS,
 )
-def datapackage(dataset: str, request: Request) -> OrjsonResponse:
+def datapackage(dataset: DatasetId, request: Request) -> OrjsonResponse:
     """The descriptor of the public files (``frictionless validate`` reads the downloads
     through it); only datasets open to the public have one."""
     entry = readable_entry(dataset, Audience.PUBLIC)

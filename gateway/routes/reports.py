@@ -14,12 +14,12 @@ import datetime as dt
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, store_errors, store_of, today
+from gateway.routes.depends import ERRORS, USCC_PATH_PATTERN, Caller, store_errors, store_of, today
 from gateway.routes.entities import normalise_uscc
 from gateway.templating import render
 from store import Audience, Store, issue_report, published_keys, verify_document
@@ -60,7 +60,7 @@ def key_set(request: Request) -> dict[str, Any]:
 def get_report(
     request: Request,
     principal: Caller,
-    uscc: str,
+    uscc: str = Path(pattern=USCC_PATH_PATTERN, description="统一社会信用代码 (18 characters)."),
     format: str = Query("json", pattern="^(json|html)$"),
     purpose: str | None = Query(None, max_length=500, description="Why the report is asked for."),
 ) -> Response:
@@ -94,6 +94,8 @@ async def verify_report(request: Request) -> OrjsonResponse:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"the body is not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "a signed report is a JSON object")
     result = verify_document(document, key_set(request)["keys"])
     return OrjsonResponse({"ok": True, **result.to_dict()})
 

@@ -31,7 +31,14 @@ from gateway.auth import Principal, require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of
+from gateway.routes.depends import (
+    ERRORS,
+    Caller,
+    DatasetId,
+    require_key,
+    store_errors,
+    store_of,
+)
 from gateway.settings import Settings
 from gateway.uploads import check_archive, check_rows, check_table, read_body, upload_slot
 from publishers import ReadError, open_bytes
@@ -157,7 +164,7 @@ def receipt_body(receipt: Receipt) -> tuple[int, dict[str, Any]]:
     openapi_extra={"requestBody": BODY_DOC},
 )
 async def submit(
-    dataset: str,
+    dataset: DatasetId,
     request: Request,
     principal: Caller,
     all_or_nothing: bool = Query(False, description="Store nothing if any row is rejected."),
