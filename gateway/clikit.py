@@ -156,6 +156,8 @@ app.add_typer(publish_app, name="publish")
 
 
 DEFAULT_DB = "sqlite:///creditgate.db"
+
+
 def store_url(value: str) -> str:
     """A ``--db`` value as a store URL: a URL as given, a plain path as ``sqlite:///path``."""
     value = value.strip()

@@ -117,8 +117,9 @@ def _take_downs(store: Store, demo: DemoStore, today: dt.date) -> None:
     for dataset, reason, count, note in TAKE_DOWNS:
         stored = store.records(dataset, limit=count * 4)
         for record in stored[::4][:count]:
-            if store.withdraw(dataset, record_id=record.record_id, reason=reason, note=note,
-                              actor=ACTOR):
+            if store.withdraw(
+                dataset, record_id=record.record_id, reason=reason, note=note, actor=ACTOR
+            ):
                 demo.withdrawn[reason] += 1
             if reason == "corrected":
                 fixed = dict(record.payload)
@@ -133,8 +134,7 @@ def _keys(store: Store, demo: DemoStore) -> None:
     for role in Role:
         department = regulator[2] if role is Role.DEPARTMENT else None
         name = f"demo {role.value}" + (f" ({regulator[0]})" if department else "")
-        demo.keys[role] = create_key(store.engine, role=role, name=name,
-                                     department_uscc=department)
+        demo.keys[role] = create_key(store.engine, role=role, name=name, department_uscc=department)
 
 
 def fill_demo(
@@ -152,8 +152,9 @@ def fill_demo(
     demo = DemoStore(url=url or store.url)
     _fill(store, demo, entities, seed, report)
     report("submitting dated penalties (monitoring)", 0, 1)
-    demo.dated = submit_dated(store, population(entities, seed=seed), today or dt.date.today(),
-                              seed)
+    demo.dated = submit_dated(
+        store, population(entities, seed=seed), today or dt.date.today(), seed
+    )
     report("taking records down", 0, 1)
     day = today or dt.date.today()
     _take_downs(store, demo, day)

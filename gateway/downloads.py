@@ -94,8 +94,10 @@ def cell(value: Any, shape: Shape) -> str:
     """One CSV cell: '' for absent, lists joined with ';', objects as compact JSON."""
     if value is None:
         return ""
-    if shape == "json" or isinstance(value, dict) or (
-        isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)
+    if (
+        shape == "json"
+        or isinstance(value, dict)
+        or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value))
     ):
         return orjson.dumps(value).decode()
     if isinstance(value, list):

@@ -20,7 +20,10 @@ class ApiError(Exception):
     """An expected failure with an HTTP status."""
 
     def __init__(
-        self, status: int, error: str, errors: list[Any] | None = None,
+        self,
+        status: int,
+        error: str,
+        errors: list[Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(error)
@@ -54,7 +57,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
-            error_body(exc.status_code, str(exc.detail)), exc.status_code,
+            error_body(exc.status_code, str(exc.detail)),
+            exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 

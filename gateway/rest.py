@@ -99,8 +99,12 @@ router.include_router(api)
 router.include_router(reports.well_known)
 
 
-@router.get("/healthz", tags=["service"], summary="Liveness and the head of the change log",
-            responses={503: ERRORS[503]})
+@router.get(
+    "/healthz",
+    tags=["service"],
+    summary="Liveness and the head of the change log",
+    responses={503: ERRORS[503]},
+)
 def healthz(request: Request) -> OrjsonResponse:
     """200 with the head of the log while the store answers; 503 otherwise."""
     try:
@@ -122,6 +126,4 @@ def get_schema(
     """The schema document whose ``$id`` is ``https://creditgate.example/schemas/<name>…``."""
     if name not in schemas.documents():
         raise ApiError(404, f"no schema {name!r}")
-    return OrjsonResponse(
-        schemas.schema_document(name), media_type="application/schema+json"
-    )
+    return OrjsonResponse(schemas.schema_document(name), media_type="application/schema+json")

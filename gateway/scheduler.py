@@ -67,8 +67,13 @@ def evaluate_after_pass(store: Store, today: date) -> None:
     from store.evaluation import evaluate_incremental
 
     run = evaluate_incremental(store, today=today)
-    log.info("evaluation %s (%s): %d entities regraded, %d changed", today, run.mode,
-             run.entities, run.changed)
+    log.info(
+        "evaluation %s (%s): %d entities regraded, %d changed",
+        today,
+        run.mode,
+        run.entities,
+        run.changed,
+    )
 
 
 class ExpiryScheduler:

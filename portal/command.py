@@ -107,11 +107,26 @@ def publish_command(
         with CkanClient(ckan_url, api_key, retries=retries) as ckan:
             if err.is_terminal:
                 with TerminalProgress(err) as bar:
-                    summary = publish(store, ckan, today=today, config=config, progress=bar,
-                                      batch_rows=batch_rows, datasets=datasets, full=full)
+                    summary = publish(
+                        store,
+                        ckan,
+                        today=today,
+                        config=config,
+                        progress=bar,
+                        batch_rows=batch_rows,
+                        datasets=datasets,
+                        full=full,
+                    )
             else:
-                summary = publish(store, ckan, today=today, config=config,
-                                  batch_rows=batch_rows, datasets=datasets, full=full)
+                summary = publish(
+                    store,
+                    ckan,
+                    today=today,
+                    config=config,
+                    batch_rows=batch_rows,
+                    datasets=datasets,
+                    full=full,
+                )
     except PortalError as exc:
         partial = exc.summary if isinstance(exc.summary, PublishSummary) else None
         return cannot_run(exc.detail, exc.status, partial)
@@ -136,8 +151,14 @@ def _print_summary(out: Console, summary: PublishSummary) -> None:
     for column in ("dataset", "upserted", "deleted", "rejected", "files", "seq"):
         table.add_column(column, justify="left" if column == "dataset" else "right")
     for d in summary.datasets:
-        table.add_row(d.name, f"{d.upserted:,}", f"{d.deleted:,}", f"{d.rejected:,}",
-                      str(d.files_uploaded), "" if d.seq is None else str(d.seq))
+        table.add_row(
+            d.name,
+            f"{d.upserted:,}",
+            f"{d.deleted:,}",
+            f"{d.rejected:,}",
+            str(d.files_uploaded),
+            "" if d.seq is None else str(d.seq),
+        )
     out.print(table)
     for row in summary.rejected:
         key = ", ".join(f"{k}={v}" for k, v in row.key.items())

@@ -138,8 +138,8 @@ class DataStoreTable:
         messages = details.get("records") or [
             f"{k}: {v}" for k, v in details.items() if k not in ("__type", "records_row")
         ]
-        message = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(
-            messages
+        message = (
+            "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
         )
         key = {f: str(row[f]) for f in self.table.key_columns if row.get(f)}
         self._on_reject(

@@ -86,7 +86,11 @@ class _PartWriter:
     with ``head``); a single line larger than that gets a part of its own."""
 
     def __init__(
-        self, directory: Path, role: Role, names: Callable[[Role, int], str], head: bytes,
+        self,
+        directory: Path,
+        role: Role,
+        names: Callable[[Role, int], str],
+        head: bytes,
         max_bytes: int,
     ) -> None:
         self.directory, self.role, self.names = directory, role, names
@@ -113,9 +117,16 @@ class _PartWriter:
 
     def _finish(self) -> None:
         self.file.close()
-        self.done.append(GeneratedFile(self.role, self.path, self.size,
-                                       f"sha256:{self.sha.hexdigest()}", len(self.done) + 1,
-                                       self.rows))
+        self.done.append(
+            GeneratedFile(
+                self.role,
+                self.path,
+                self.size,
+                f"sha256:{self.sha.hexdigest()}",
+                len(self.done) + 1,
+                self.rows,
+            )
+        )
 
     def close(self) -> list[GeneratedFile]:
         self._finish()
@@ -143,8 +154,9 @@ class TableWriter:
         header = io.StringIO()
         csv.writer(header, lineterminator="\r\n").writerow([c.label for c in table.columns])
         directory = self.files.directory
-        self._csv = _PartWriter(directory, Role.CSV, names,
-                                (BOM + header.getvalue()).encode(), max_bytes)
+        self._csv = _PartWriter(
+            directory, Role.CSV, names, (BOM + header.getvalue()).encode(), max_bytes
+        )
         self._ndjson = _PartWriter(directory, Role.NDJSON, names, b"", max_bytes)
         self._buffer = io.StringIO()
         self._writer = SafeWriter(csv.writer(self._buffer, lineterminator="\r\n"))
@@ -203,7 +215,8 @@ def datapackage(
     extras = {e["key"]: e["value"] for e in package.get("extras") or ()}
     resources = []
     formats: tuple[tuple[Role, Literal["zh", "id"], str], ...] = (
-        (Role.CSV, "zh", "csv"), (Role.NDJSON, "id", "ndjson"),
+        (Role.CSV, "zh", "csv"),
+        (Role.NDJSON, "id", "ndjson"),
     )
     for role, labels, fmt in formats:
         schema = table.table_schema(labels=labels)
@@ -221,11 +234,13 @@ def datapackage(
                 "schema": schema,
             }
             if role is Role.CSV:
-                resource["dialect"] = {"delimiter": ",", "lineTerminator": "\r\n",
-                                       "header": True}
+                resource["dialect"] = {"delimiter": ",", "lineTerminator": "\r\n", "header": True}
             if len(files.parts[role]) > 1:
-                resource["x-part"] = {"part": generated.part, "of": len(files.parts[role]),
-                                      "rows": generated.rows}
+                resource["x-part"] = {
+                    "part": generated.part,
+                    "of": len(files.parts[role]),
+                    "rows": generated.rows,
+                }
             resources.append(resource)
     licence: dict[str, Any] = {"name": package.get("license_id") or "notspecified"}
     if package.get("license_url"):

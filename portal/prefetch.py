@@ -29,9 +29,9 @@ class _Failure:
 class Prefetch(Generic[T]):
     """Iterate ``items`` in a background thread, ``depth`` items ahead of the consumer::
 
-        with Prefetch(batches()) as ahead:
-            for batch in ahead:
-                send(batch)
+    with Prefetch(batches()) as ahead:
+        for batch in ahead:
+            send(batch)
     """
 
     def __init__(self, items: Iterator[T], *, depth: int = 2) -> None:

@@ -105,8 +105,10 @@ class DatasetResources:
         fields: dict[str, Any] = {"hash": generated.hash}
         if resource is None:
             action = "resource_create"
-            fields |= {"package_id": self.package["id"],
-                       **resource_dict(self.entry, self.config, *key)}
+            fields |= {
+                "package_id": self.package["id"],
+                **resource_dict(self.entry, self.config, *key),
+            }
             fields.pop("url", None)
         else:
             action = "resource_patch"

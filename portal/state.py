@@ -74,8 +74,9 @@ class SyncState:
             today = date.fromisoformat(day) if day else None
         except ValueError:
             return cls()
-        return cls(seq=seq, today=today, phase=values.get(PHASE) or None,
-                   files=values.get(FILES) or None)
+        return cls(
+            seq=seq, today=today, phase=values.get(PHASE) or None, files=values.get(FILES) or None
+        )
 
     def extras(self) -> dict[str, str]:
         """The state as extras (keys with no value are left out)."""

@@ -49,9 +49,7 @@ class DatasetSummary:
     @property
     def changed(self) -> bool:
         """Whether this run wrote anything for the dataset."""
-        return bool(
-            self.upserted or self.deleted or self.files_uploaded or self.metadata_written
-        )
+        return bool(self.upserted or self.deleted or self.files_uploaded or self.metadata_written)
 
 
 @dataclass(slots=True)
@@ -107,8 +105,7 @@ class PublishSummary:
             "organisations_written": self.organisations_written,
             "removed": self.removed,
             "datasets": [
-                {k: v for k, v in asdict(d).items()} | {"changed": d.changed}
-                for d in self.datasets
+                {k: v for k, v in asdict(d).items()} | {"changed": d.changed} for d in self.datasets
             ],
             "rejected_rows": [asdict(r) for r in self.rejected],
         }

@@ -102,8 +102,9 @@ def publish(
             if entry.openness is not Openness.PUBLIC and _remove_dataset(ckan, entry, config):
                 summary.removed.append(config.dataset_name(entry))
         for entry in targets:
-            _DatasetRun(store, ckan, entry, catalog, config, today, summary, progress, batch_rows
-                        ).run(full=full)
+            _DatasetRun(
+                store, ckan, entry, catalog, config, today, summary, progress, batch_rows
+            ).run(full=full)
     except PortalError as exc:
         exc.summary = summary
         raise
@@ -123,8 +124,12 @@ def _ensure_organisations(
     for provider in providers_of(entries, catalog) if entries else []:
         desired = organisation_dict(provider, config)
         existing = ckan.show(
-            "organization_show", id=desired["name"], include_datasets=False,
-            include_extras=True, include_users=False, include_followers=False,
+            "organization_show",
+            id=desired["name"],
+            include_datasets=False,
+            include_extras=True,
+            include_users=False,
+            include_followers=False,
         )
         if existing is None:
             try:
@@ -243,7 +248,8 @@ class _DatasetRun:
         if existing is None:
             # a new dataset starts its first load at once: its state rides on the create call
             state = (
-                SyncState() if self.entry.id == CATALOGUE
+                SyncState()
+                if self.entry.id == CATALOGUE
                 else SyncState(seq=head, today=self.today, phase=SNAPSHOT)
             )
             create = dict(self.desired)
@@ -291,8 +297,11 @@ class _DatasetRun:
         background thread while CKAN inserts the previous batch; answers those files.
         """
         after = datastore.last_record_id() if resume else None
-        writer = TableWriter(self.table, names=partial(self.config.resource_name, self.entry),
-                             max_bytes=self.config.max_file_bytes)
+        writer = TableWriter(
+            self.table,
+            names=partial(self.config.resource_name, self.entry),
+            max_bytes=self.config.max_file_bytes,
+        )
 
         def batches() -> Iterator[list[Row]]:
             batch: list[Row] = []
@@ -415,6 +424,8 @@ class _DatasetRun:
 
     def _write_files(self, views: Iterable[dict[str, Any]]) -> FileSet:
         return write_tables(
-            self.table, views, names=partial(self.config.resource_name, self.entry),
+            self.table,
+            views,
+            names=partial(self.config.resource_name, self.entry),
             max_bytes=self.config.max_file_bytes,
         )

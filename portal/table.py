@@ -149,9 +149,7 @@ class PublicTable:
             raise ValueError(f"{entry.id}: DataStore column ids may not start with '_'")
         self.columns: tuple[Column, ...] = tuple(columns)
         self.ids: tuple[str, ...] = tuple(ids)
-        self.key_columns: tuple[str, ...] = tuple(
-            f for f in entry.key_fields() if f in self.ids
-        )
+        self.key_columns: tuple[str, ...] = tuple(f for f in entry.key_fields() if f in self.ids)
 
     def __repr__(self) -> str:
         return f"<PublicTable {self.entry.id}: {len(self.columns)} columns>"
@@ -226,8 +224,10 @@ def _as_list(value: Any) -> list[Any]:
 def _cell(value: Any, shape: Shape) -> str | None:
     if value is None:
         return None
-    if shape == "json" or isinstance(value, dict) or (
-        isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)
+    if (
+        shape == "json"
+        or isinstance(value, dict)
+        or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value))
     ):
         return orjson.dumps(value).decode()
     if isinstance(value, list):

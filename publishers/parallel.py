@@ -152,6 +152,7 @@ def validate_file_parallel(
 
 # -- planning (parent) -------------------------------------------------------------------
 
+
 def _plan(
     table: Table, workers: int, chunk_rows: int, min_rows: int, min_bytes: int
 ) -> Iterator[_Piece] | None:
@@ -215,6 +216,7 @@ def _last_cut(buf: bytes, odd: bool) -> int:
 
 # -- running and merging (parent) ----------------------------------------------------------
 
+
 def _run(
     job: _Job,
     intake: Intake,
@@ -276,7 +278,11 @@ def _run(
 
 
 def _ordered(
-    pool: ProcessPoolExecutor, pieces: Iterator[_Piece], job: _Job, local: Intake, *,
+    pool: ProcessPoolExecutor,
+    pieces: Iterator[_Piece],
+    job: _Job,
+    local: Intake,
+    *,
     window: int,
 ) -> Iterator[_Outcome]:
     """Results in piece order. At most ``window`` pieces are in the pool (memory stays flat);

@@ -88,8 +88,13 @@ __all__ = [
 ]
 
 _EXTENSIONS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
-    ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
 }
 _UNSUPPORTED = {
     ".xls": "Excel 97-2003 workbooks (.xls) are not supported: save the sheet as .xlsx or CSV",
@@ -141,7 +146,8 @@ def _open(source: _Source, format: str, encoding: str) -> Table:
     if encoding not in ("auto", "utf-8", "gbk", "gb18030"):
         raise ReadError(
             f"unknown encoding {encoding!r}: use auto, utf-8, gbk or gb18030",
-            code="unsupported-encoding", path=source.name,
+            code="unsupported-encoding",
+            path=source.name,
         )
     sample, complete = source.head()
     if not sample:
@@ -152,8 +158,12 @@ def _open(source: _Source, format: str, encoding: str) -> Table:
     if complete and not sample.strip() and bom_encoding(sample) is None:
         raise ReadError("the file contains only whitespace", code="empty-file", path=source.name)
     if encoding in ("gbk", "gb18030") and bom_encoding(sample) is not None:
-        raise ReadError(f"the file starts with a Unicode byte-order mark, so it is not {encoding}; "
-                        "use --encoding auto", code="decode-error", path=source.name)
+        raise ReadError(
+            f"the file starts with a Unicode byte-order mark, so it is not {encoding}; "
+            "use --encoding auto",
+            code="decode-error",
+            path=source.name,
+        )
     codec = resolve_encoding(encoding, sample, complete=complete)
     if codec is None:
         raise _undecidable(source, sample)
@@ -162,23 +172,27 @@ def _open(source: _Source, format: str, encoding: str) -> Table:
             with source.text(codec, newline="") as text:
                 delimiter, headers, _ = csv_records(text)
             if headers is None:
-                raise ReadError("no header row: every line is empty", code="empty-file",
-                                path=source.name)
-            return Table(source.name, "csv", codec, headers, delimiter,
-                         _source=source, _requested=encoding)
+                raise ReadError(
+                    "no header row: every line is empty", code="empty-file", path=source.name
+                )
+            return Table(
+                source.name, "csv", codec, headers, delimiter, _source=source, _requested=encoding
+            )
         first = first_json_char(source, codec)
     except UnicodeDecodeError:
         raise decode_error(source, codec, encoding) from None
     except csv.Error as exc:
-        raise ReadError(f"the header cannot be parsed: {exc}", code="invalid-csv",
-                        path=source.name) from None
+        raise ReadError(
+            f"the header cannot be parsed: {exc}", code="invalid-csv", path=source.name
+        ) from None
     if resolved == "json" and first == "{" and format == "auto":
         resolved = "ndjson"  # a .json file of one object per line
     elif resolved == "json" and first != "[":
         raise ReadError(
             f"a JSON upload must be an array of objects, found {first!r} first; "
             "for one object per line use --format ndjson",
-            code="invalid-json", path=source.name,
+            code="invalid-json",
+            path=source.name,
         )
     return Table(source.name, resolved, codec, None, _source=source, _requested=encoding)
 
@@ -186,8 +200,11 @@ def _open(source: _Source, format: str, encoding: str) -> Table:
 def _resolve_format(name: str, format: str, sample: bytes) -> str:
     if format != "auto":
         if format not in ("csv", "xlsx", "json", "ndjson"):
-            raise ReadError(f"unknown format {format!r}: use csv, xlsx, json or ndjson",
-                            code="unsupported-format", path=name)
+            raise ReadError(
+                f"unknown format {format!r}: use csv, xlsx, json or ndjson",
+                code="unsupported-format",
+                path=name,
+            )
         return format
     suffix = Path(name).suffix.lower()
     if suffix in _UNSUPPORTED:
@@ -199,7 +216,8 @@ def _resolve_format(name: str, format: str, sample: bytes) -> str:
     if sample.startswith(_OLE_MAGIC):
         raise ReadError(
             "an Excel 97-2003 (.xls) or password-protected workbook: save it as .xlsx or CSV",
-            code="unsupported-format", path=name,
+            code="unsupported-format",
+            path=name,
         )
     start = sample.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
     if start == b"[":
@@ -211,7 +229,8 @@ def _resolve_format(name: str, format: str, sample: bytes) -> str:
     raise ReadError(
         "unknown file type: expected CSV, XLSX, JSON or NDJSON (name the file .csv, .xlsx, "
         ".json or .ndjson, or pass --format)",
-        code="unsupported-format", path=name,
+        code="unsupported-format",
+        path=name,
     )
 
 
@@ -225,11 +244,14 @@ def _undecidable(source: _Source, sample: bytes) -> ReadError:
         what = "it is neither UTF-8 nor Chinese GB18030/GBK text"
     return ReadError(
         f"cannot tell the encoding: {what}; save the file as UTF-8 or pass --encoding utf-8, "
-        "gbk or gb18030", code="encoding-undecidable", path=source.name,
+        "gbk or gb18030",
+        code="encoding-undecidable",
+        path=source.name,
     )
 
 
 # -- the format readers ------------------------------------------------------------------------
+
 
 def _csv_rows(table: Table) -> Iterator[Row]:
     assert table.encoding is not None

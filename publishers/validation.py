@@ -318,8 +318,13 @@ class RecordValidator:
                 if hit is not None:
                     likely, words = hit
                     return self.issue(
-                        "fine-unit-suspect", row, fid, value, expected=likely,
-                        detail=words, detail_zh=words,
+                        "fine-unit-suspect",
+                        row,
+                        fid,
+                        value,
+                        expected=likely,
+                        detail=words,
+                        detail_zh=words,
                     )
         return None
 

@@ -209,6 +209,8 @@ def _calendar(conn: Connection) -> None:
         for name, sql_type in columns:
             if name not in have:
                 conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
 def _jobs(conn: Connection) -> None:
     from store.jobs import JOB_TABLES
 

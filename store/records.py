@@ -323,7 +323,9 @@ class Submission:
                 update(b)
                 .where(b.c.batch_id == self.result.batch_id)
                 .values(
-                    status=BatchStatus.RUNNING.value, finished_at=None, owner=process_owner(),
+                    status=BatchStatus.RUNNING.value,
+                    finished_at=None,
+                    owner=process_owner(),
                     heartbeat_at=now,
                 )
             )

@@ -33,7 +33,6 @@ SCOPES = {
 }
 
 
-
 @dataclass(frozen=True, slots=True)
 class IssuedReport:
     """A row of the report log."""
@@ -76,8 +75,12 @@ def issue_report(
         "as_of": today.isoformat(),
         "issued_at": issued.isoformat(),
         "log_position": profile.log_position,
-        "evaluation": grade or {"model_version": None, "grade": None,
-                                "note": "no evaluation model has graded this entity yet"},
+        "evaluation": grade
+        or {
+            "model_version": None,
+            "grade": None,
+            "note": "no evaluation model has graded this entity yet",
+        },
         "purpose": purpose,
         "counts": {s.key: len(s.records) for s in profile.sections},
         "sections": [
@@ -91,16 +94,25 @@ def issue_report(
     document = sign_document(body, key)
     digest = hashlib.sha256(canonical_json(body)).hexdigest()
     with write_transaction(store.engine) as conn:
-        conn.execute(report_log.insert().values(
-            report_id=body["report_id"], uscc=uscc, audience=scope, kid=key.kid,
-            log_position=profile.log_position, requested_by=requested_by[:200],
-            purpose=(purpose or None) and purpose[:500], digest=digest, issued_at=issued,
-        ))
+        conn.execute(
+            report_log.insert().values(
+                report_id=body["report_id"],
+                uscc=uscc,
+                audience=scope,
+                kid=key.kid,
+                log_position=profile.log_position,
+                requested_by=requested_by[:200],
+                purpose=(purpose or None) and purpose[:500],
+                digest=digest,
+                issued_at=issued,
+            )
+        )
     return document
 
 
-def report_history(engine: Engine, *, uscc: str | None = None, limit: int = 100
-                   ) -> list[IssuedReport]:
+def report_history(
+    engine: Engine, *, uscc: str | None = None, limit: int = 100
+) -> list[IssuedReport]:
     """Issued reports, newest first (optionally of one entity)."""
     query = select(report_log).order_by(report_log.c.id.desc()).limit(limit)
     if uscc is not None:
@@ -108,9 +120,16 @@ def report_history(engine: Engine, *, uscc: str | None = None, limit: int = 100
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [
-        IssuedReport(r["report_id"], r["uscc"], r["audience"], r["kid"], r["log_position"],
-                     r["requested_by"], r["purpose"], r["digest"],
-                     r["issued_at"] if r["issued_at"].tzinfo else
-                     r["issued_at"].replace(tzinfo=UTC))
+        IssuedReport(
+            r["report_id"],
+            r["uscc"],
+            r["audience"],
+            r["kid"],
+            r["log_position"],
+            r["requested_by"],
+            r["purpose"],
+            r["digest"],
+            r["issued_at"] if r["issued_at"].tzinfo else r["issued_at"].replace(tzinfo=UTC),
+        )
         for r in rows
     ]

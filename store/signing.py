@@ -36,7 +36,6 @@ from store.tables import report_keys
 ALGORITHM = "Ed25519"
 
 
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -78,27 +77,44 @@ def _new_key(conn: Any, now: datetime) -> ReportKey:
     seed = secrets.token_bytes(32)
     public = _b64(bytes(SigningKey(seed).verify_key))
     kid = f"cg-{now:%Y%m%d}-{secrets.token_hex(4)}"
-    conn.execute(report_keys.insert().values(kid=kid, seed=seed, public_key=public,
-                                             valid_from=now, valid_to=None))
+    conn.execute(
+        report_keys.insert().values(
+            kid=kid, seed=seed, public_key=public, valid_from=now, valid_to=None
+        )
+    )
     return ReportKey(kid, public, now, None, seed)
 
 
 def current_key(engine: Engine, *, now: datetime | None = None) -> ReportKey:
     """The key that signs now; the first call makes one."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(report_keys).where(report_keys.c.valid_to.is_(None))
-        ).mappings().first()
+        row = (
+            conn.execute(select(report_keys).where(report_keys.c.valid_to.is_(None)))
+            .mappings()
+            .first()
+        )
     if row is not None:
-        return ReportKey(row["kid"], row["public_key"], _utc(row["valid_from"]) or now or
-                         datetime.now(UTC), None, bytes(row["seed"]))
+        return ReportKey(
+            row["kid"],
+            row["public_key"],
+            _utc(row["valid_from"]) or now or datetime.now(UTC),
+            None,
+            bytes(row["seed"]),
+        )
     with write_transaction(engine) as conn:
-        row = conn.execute(
-            select(report_keys).where(report_keys.c.valid_to.is_(None))
-        ).mappings().first()
+        row = (
+            conn.execute(select(report_keys).where(report_keys.c.valid_to.is_(None)))
+            .mappings()
+            .first()
+        )
         if row is not None:  # another process made it first
-            return ReportKey(row["kid"], row["public_key"], _utc(row["valid_from"]) or
-                             datetime.now(UTC), None, bytes(row["seed"]))
+            return ReportKey(
+                row["kid"],
+                row["public_key"],
+                _utc(row["valid_from"]) or datetime.now(UTC),
+                None,
+                bytes(row["seed"]),
+            )
         return _new_key(conn, now or datetime.now(UTC))
 
 
@@ -106,20 +122,27 @@ def rotate_key(engine: Engine, *, now: datetime | None = None) -> ReportKey:
     """Retire the current key (it stays published) and make a new current key."""
     when = now or datetime.now(UTC)
     with write_transaction(engine) as conn:
-        conn.execute(update(report_keys).where(report_keys.c.valid_to.is_(None))
-                     .values(valid_to=when))
+        conn.execute(
+            update(report_keys).where(report_keys.c.valid_to.is_(None)).values(valid_to=when)
+        )
         return _new_key(conn, when)
 
 
 def published_keys(engine: Engine) -> list[ReportKey]:
     """Every key ever used, newest first, without seeds."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(report_keys).order_by(report_keys.c.valid_from.desc())
-        ).mappings().all()
+        rows = (
+            conn.execute(select(report_keys).order_by(report_keys.c.valid_from.desc()))
+            .mappings()
+            .all()
+        )
     return [
-        ReportKey(r["kid"], r["public_key"], _utc(r["valid_from"]) or datetime.now(UTC),
-                  _utc(r["valid_to"]))
+        ReportKey(
+            r["kid"],
+            r["public_key"],
+            _utc(r["valid_from"]) or datetime.now(UTC),
+            _utc(r["valid_to"]),
+        )
         for r in rows
     ]
 
@@ -129,8 +152,10 @@ def sign_document(body: dict[str, Any], key: ReportKey) -> dict[str, Any]:
     if key.seed is None:
         raise ValueError(f"key {key.kid} has no private part: it cannot sign")
     signature = SigningKey(key.seed).sign(canonical_json(body)).signature
-    return {"report": body,
-            "signature": {"alg": ALGORITHM, "kid": key.kid, "value": _b64(signature)}}
+    return {
+        "report": body,
+        "signature": {"alg": ALGORITHM, "kid": key.kid, "value": _b64(signature)},
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +184,9 @@ def verify_document(document: Any, keys: list[dict[str, Any]]) -> Verification:
     if key is None:
         return Verification(False, kid if isinstance(kid, str) else None, "unknown key id")
     try:
-        VerifyKey(_unb64(str(key["x"]))).verify(canonical_json(document["report"]),
-                                               _unb64(str(sig.get("value", ""))))
+        VerifyKey(_unb64(str(key["x"]))).verify(
+            canonical_json(document["report"]), _unb64(str(sig.get("value", "")))
+        )
     except (BadSignatureError, ValueError, TypeError):
         return Verification(False, kid, "the signature does not match the report")
     try:

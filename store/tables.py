@@ -174,8 +174,9 @@ report_keys = Table(
 report_log = Table(
     "report_log",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("report_id", String(64), nullable=False, unique=True),
     Column("uscc", String(18), nullable=False, index=True),
     Column("audience", String(20), nullable=False),

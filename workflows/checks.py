@@ -407,7 +407,12 @@ class CheckIndex:
         )
 
     def _incentives(
-        self, conn: Connection, code: str, scenario: str | None, today: date, listed: bool,
+        self,
+        conn: Connection,
+        code: str,
+        scenario: str | None,
+        today: date,
+        listed: bool,
         is_org: bool,
     ) -> tuple[dict[str, Any], ...]:
         """守信激励: the incentive measures a graded, honest entity gets (none for persons)."""
@@ -421,7 +426,10 @@ class CheckIndex:
         if row is None:
             return ()
         granted = self.incentives.granted(
-            grade=row.grade, dishonest=bool(row.dishonest), listed=listed, scenario=scenario,
+            grade=row.grade,
+            dishonest=bool(row.dishonest),
+            listed=listed,
+            scenario=scenario,
             day=today,
         )
         return tuple(m.to_dict() for m in granted)

@@ -130,9 +130,7 @@ class _RejectedLineError(Exception):
         self.issue = issue
 
 
-def _reject(
-    fmt: NationalFormat, at: int, code_field: str | None, issue: str, **p: Any
-) -> NoReturn:
+def _reject(fmt: NationalFormat, at: int, code_field: str | None, issue: str, **p: Any) -> NoReturn:
     zh, en = fmt.message(issue, **p)
     raise _RejectedLineError(LineIssue(at, code_field, issue, zh, en))
 
@@ -294,9 +292,7 @@ def import_national_results(
             out.append(_apply_line(store, fmt, number, cells, caller, when))
         except _RejectedLineError as rejected:
             reference = (cells or {}).get("XF_BH") or None
-            out.append(
-                LineOutcome(number, REJECTED, reference=reference, issues=(rejected.issue,))
-            )
+            out.append(LineOutcome(number, REJECTED, reference=reference, issues=(rejected.issue,)))
     return NationalReceipt(source, fmt.version, tuple(out))
 
 

@@ -138,7 +138,7 @@ def read_lines(data: bytes | str, kind: str = "auto") -> list[tuple[int, dict[st
         if isinstance(body, dict):
             body = body.get("lines", [body])
         if not isinstance(body, list):
-            raise ValueError("a JSON results file is an array of objects (or {\"lines\": […]})")
+            raise ValueError('a JSON results file is an array of objects (or {"lines": […]})')
         items = list(enumerate(body, start=1))
     return [
         (n, {str(k).strip().upper(): _text(v) for k, v in item.items()})

@@ -498,9 +498,7 @@ def _correction(
     if result.outcome is Outcome.UNCHANGED:
         raise _RefusedError([problem("correction-unchanged")])
     if result.outcome is Outcome.WITHDRAWN_KEPT:  # pragma: no cover - withdrawn meanwhile
-        raise _RefusedError(
-            [problem("correction-invalid", detail=describe(list(result.issues)))]
-        )
+        raise _RefusedError([problem("correction-invalid", detail=describe(list(result.issues)))])
     return result.seq
 
 

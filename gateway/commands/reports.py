@@ -65,8 +65,15 @@ def report(
         try:
             from gateway.routes.reports import report_grade
 
-            document = issue_report(store, code, who, today=day, requested_by=actor_of(None),
-                                    purpose=purpose, grade=report_grade(store, code, who))
+            document = issue_report(
+                store,
+                code,
+                who,
+                today=day,
+                requested_by=actor_of(None),
+                purpose=purpose,
+                grade=report_grade(store, code, who),
+            )
         except StoreError as exc:
             fail(str(exc))
     data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
@@ -74,8 +81,11 @@ def report(
         typer.echo(data.decode(), nl=False)
     else:
         out.write_bytes(data)
-        typer.echo(f"{out}: report {document['report']['report_id']} signed by "
-                   f"{document['signature']['kid']}", err=True)
+        typer.echo(
+            f"{out}: report {document['report']['report_id']} signed by "
+            f"{document['signature']['kid']}",
+            err=True,
+        )
 
 
 def _verify(file: Path, keys: str | None, db: str) -> None:

@@ -48,7 +48,11 @@ def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
     except (StoreError, ConfigurationError, ValueError) as exc:
         fail(str(exc))
     uvicorn.run(
-        application, host=host, port=port, log_level="info", server_header=False,
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        server_header=False,
         proxy_headers=False,
     )
 

@@ -73,8 +73,13 @@ def worker(
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        jobs = ExpiryScheduler(store, lambda: _today(fixed), interval_seconds=every, runner=runner,
-                               evaluate=settings.scheduled_evaluation)
+        jobs = ExpiryScheduler(
+            store,
+            lambda: _today(fixed),
+            interval_seconds=every,
+            runner=runner,
+            evaluate=settings.scheduled_evaluation,
+        )
         jobs.start()
         out.print(f"worker {runner}: expiries every {every} s on {store.url}", highlight=False)
         try:

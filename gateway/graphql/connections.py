@@ -86,9 +86,7 @@ def read_change_page(
     events = events[:first]
     hidden = store.hidden(events, audience)
     items = [
-        i
-        for e in events
-        if (i := view_event(e, audience, today=today, hidden=hidden)) is not None
+        i for e in events if (i := view_event(e, audience, today=today, hidden=hidden)) is not None
     ]
     last = events[-1].seq if events else after
     end = last if has_next else max(after, last, head)

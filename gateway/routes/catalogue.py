@@ -62,8 +62,9 @@ def summary(entry: CatalogEntry) -> dict[str, Any]:
         "natural_key": [format_key_part(p) for p in entry.natural_key],
         "publication_rule": entry.publication_rule,
         "update_frequency": entry.update_frequency,
-        "providers": [{"name_zh": p.name_zh, "name_en": p.name_en, "uscc": p.uscc}
-                      for p in entry.providers],
+        "providers": [
+            {"name_zh": p.name_zh, "name_en": p.name_en, "uscc": p.uscc} for p in entry.providers
+        ],
         "links": links(entry),
     }
 
@@ -96,9 +97,7 @@ def list_datasets(principal: Caller) -> OrjsonResponse:
     )
 
 
-@router.get(
-    "/datasets/{dataset}", summary="One catalogue entry and its fields", responses=ERRORS
-)
+@router.get("/datasets/{dataset}", summary="One catalogue entry and its fields", responses=ERRORS)
 def get_dataset(dataset: DatasetId, principal: Caller) -> OrjsonResponse:
     """The entry, its fields as the caller sees them, and whether its records are readable."""
     entry = catalogue_entry(dataset)

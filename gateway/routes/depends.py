@@ -92,7 +92,8 @@ def require_key(principal: Principal) -> None:
     """401 (with a Bearer challenge) for a caller without a key."""
     if not principal.authorised:
         raise ApiError(
-            401, "this needs an API key: send Authorization: Bearer <key>",
+            401,
+            "this needs an API key: send Authorization: Bearer <key>",
             headers={"WWW-Authenticate": "Bearer"},
         )
 

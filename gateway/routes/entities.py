@@ -48,9 +48,7 @@ def normalise_uscc(code: str) -> str:
 def get_entity(
     request: Request,
     principal: Caller,
-    uscc: str = Path(
-        pattern=USCC_PATH_PATTERN, description="统一社会信用代码 (18 characters)."
-    ),
+    uscc: str = Path(pattern=USCC_PATH_PATTERN, description="统一社会信用代码 (18 characters)."),
 ) -> OrjsonResponse:
     code = normalise_uscc(uscc)
     with store_errors():

@@ -98,7 +98,13 @@ def list_records(
     store = store_of(request)
     with store_errors():
         page = read_page(
-            store, entry, audience, today(request), after=after, limit=limit, filters=filters,
+            store,
+            entry,
+            audience,
+            today(request),
+            after=after,
+            limit=limit,
+            filters=filters,
             budget=settings.page_scan_budget,
         )
     head = page.head
@@ -126,9 +132,7 @@ def list_records(
     return OrjsonResponse(body, headers=headers)
 
 
-def _download(
-    dataset: str, request: Request, principal: Caller, kind: str
-) -> StreamingResponse:
+def _download(dataset: str, request: Request, principal: Caller, kind: str) -> StreamingResponse:
     audience = principal.audience
     entry = readable_entry(dataset, audience)
     filters = _filters(entry, request, audience)
@@ -136,7 +140,11 @@ def _download(
     with store_errors():
         head = store.head()
         pages = iter_views(
-            store, entry, audience, today(request), filters=filters,
+            store,
+            entry,
+            audience,
+            today(request),
+            filters=filters,
             budget=request.app.state.settings.page_scan_budget,
             keep_empty=True,
         )
@@ -150,8 +158,10 @@ def _download(
             yield first
         yield from (views for views in pages if views)
 
-    chunks = csv_chunks(all_pages(), columns(entry, audience)) if kind == "csv" else (
-        ndjson_chunks(all_pages())
+    chunks = (
+        csv_chunks(all_pages(), columns(entry, audience))
+        if kind == "csv"
+        else (ndjson_chunks(all_pages()))
     )
     return StreamingResponse(
         chunks,
@@ -197,18 +207,31 @@ def datapackage(dataset: DatasetId, request: Request) -> OrjsonResponse:
     entry = readable_entry(dataset, Audience.PUBLIC)
     table = PublicTable(entry)
     base = str(request.base_url).rstrip("/") + f"/api/v1/datasets/{entry.id}"
-    return OrjsonResponse({
-        "profile": "tabular-data-package",
-        "name": entry.ckan_dataset_name(),
-        "title": f"{entry.title_zh} {entry.title_en}",
-        "description": entry.description_zh,
-        "licenses": [{"name": entry.ckan.licence_id}],
-        "resources": [
-            {"name": f"{entry.id}-csv", "path": f"{base}/download.csv", "format": "csv",
-             "mediatype": CSV, "encoding": "utf-8-sig", "profile": "tabular-data-resource",
-             "schema": table.table_schema(labels="zh")},
-            {"name": f"{entry.id}-ndjson", "path": f"{base}/download.ndjson",
-             "format": "ndjson", "mediatype": NDJSON, "encoding": "utf-8",
-             "schema": table.table_schema(labels="id")},
-        ],
-    })
+    return OrjsonResponse(
+        {
+            "profile": "tabular-data-package",
+            "name": entry.ckan_dataset_name(),
+            "title": f"{entry.title_zh} {entry.title_en}",
+            "description": entry.description_zh,
+            "licenses": [{"name": entry.ckan.licence_id}],
+            "resources": [
+                {
+                    "name": f"{entry.id}-csv",
+                    "path": f"{base}/download.csv",
+                    "format": "csv",
+                    "mediatype": CSV,
+                    "encoding": "utf-8-sig",
+                    "profile": "tabular-data-resource",
+                    "schema": table.table_schema(labels="zh"),
+                },
+                {
+                    "name": f"{entry.id}-ndjson",
+                    "path": f"{base}/download.ndjson",
+                    "format": "ndjson",
+                    "mediatype": NDJSON,
+                    "encoding": "utf-8",
+                    "schema": table.table_schema(labels="id"),
+                },
+            ],
+        }
+    )

@@ -40,22 +40,32 @@ def report_grade(store: Store, uscc: str, audience: Audience) -> dict[str, Any] 
 
     public = audience is Audience.PUBLIC
     if public and not public_sees_grade():
-        return {"model_version": None, "grade": None,
-                "note": "credit grades are not published (政务共享); ask with a government key"}
+        return {
+            "model_version": None,
+            "grade": None,
+            "note": "credit grades are not published (政务共享); ask with a government key",
+        }
     return current_evaluation(store.engine, uscc, explain=not public)
 
 
 def key_set(request: Request) -> dict[str, Any]:
     """The published key set (JWKS-like, with validity periods)."""
-    return {"issuer": "creditgate", "keys": [k.published() for k in
-                                            published_keys(store_of(request).engine)]}
+    return {
+        "issuer": "creditgate",
+        "keys": [k.published() for k in published_keys(store_of(request).engine)],
+    }
 
 
 @router.get(
     "/entities/{uscc}/report",
     summary="A signed credit report of one entity (JSON, or a printable HTML page)",
-    responses={**ERRORS, 200: {"content": {"application/json": {}, "text/html": {}},
-                               "description": "The signed report."}},
+    responses={
+        **ERRORS,
+        200: {
+            "content": {"application/json": {}, "text/html": {}},
+            "description": "The signed report.",
+        },
+    },
 )
 def get_report(
     request: Request,
@@ -67,14 +77,23 @@ def get_report(
     code = normalise_uscc(uscc)
     with store_errors():
         store = store_of(request)
-        document = issue_report(store, code, principal.audience,
-                                today=today(request), requested_by=principal.actor,
-                                purpose=purpose,
-                                grade=report_grade(store, code, principal.audience))
+        document = issue_report(
+            store,
+            code,
+            principal.audience,
+            today=today(request),
+            requested_by=principal.actor,
+            purpose=purpose,
+            grade=report_grade(store, code, principal.audience),
+        )
     if format == "html":
         pretty = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
-        return render(request, "report.html", {"doc": document, "report": document["report"],
-                                               "signed_json": pretty}, page="report")
+        return render(
+            request,
+            "report.html",
+            {"doc": document, "report": document["report"], "signed_json": pretty},
+            page="report",
+        )
     name = f"credit-report-{code}-{dt.date.today():%Y%m%d}.json"
     return OrjsonResponse(document, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -83,8 +102,12 @@ def get_report(
     "/reports/verify",
     summary="Verify a signed credit report against the published keys",
     responses=ERRORS,
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"type": "object"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def verify_report(request: Request) -> OrjsonResponse:
     body = await request.body()
@@ -106,4 +129,3 @@ async def verify_report(request: Request) -> OrjsonResponse:
 )
 def keys(request: Request) -> OrjsonResponse:
     return OrjsonResponse(key_set(request), headers={"Cache-Control": "public, max-age=300"})
-

@@ -86,8 +86,7 @@ def _content_type(request: Request) -> tuple[str, str]:
     if fmt is None:
         raise ApiError(
             415,
-            f"Content-Type {media or '(none)'!r} is not accepted; send "
-            + ", ".join(FORMATS),
+            f"Content-Type {media or '(none)'!r} is not accepted; send " + ", ".join(FORMATS),
         )
     encoding = "auto"
     for param in params:
@@ -109,8 +108,14 @@ def _records_object(body: bytes) -> list[Any]:
 
 
 def _submit(
-    store: Store, dataset: str, fmt: str, encoding: str, body: bytes, principal: Principal,
-    all_or_nothing: bool, settings: Settings,
+    store: Store,
+    dataset: str,
+    fmt: str,
+    encoding: str,
+    body: bytes,
+    principal: Principal,
+    all_or_nothing: bool,
+    settings: Settings,
 ) -> Receipt:
     """Check the upload's limits (:mod:`gateway.uploads`), then submit it."""
     owner = principal.department_uscc if principal.role is Role.DEPARTMENT else None
@@ -156,8 +161,8 @@ def receipt_body(receipt: Receipt) -> tuple[int, dict[str, Any]]:
     responses={
         **ERRORS,
         408: ERRORS[400] | {"description": "The body took too long to arrive."},
-        413: ERRORS[400] | {"description": "The body, the inflated workbook, the rows or a "
-                            "cell are too large."},
+        413: ERRORS[400]
+        | {"description": "The body, the inflated workbook, the rows or a cell are too large."},
         415: ERRORS[400] | {"description": "The Content-Type is not accepted."},
         422: {"description": "Some rows were rejected: the receipt, in the error shape."},
     },
@@ -181,7 +186,14 @@ async def submit(
             raise ApiError(400, "the body is empty")
         with store_errors():
             receipt = await run_in_threadpool(
-                _submit, store, entry.id, fmt, encoding, body, principal, all_or_nothing,
+                _submit,
+                store,
+                entry.id,
+                fmt,
+                encoding,
+                body,
+                principal,
+                all_or_nothing,
                 settings,
             )
     status, payload = receipt_body(receipt)

@@ -68,8 +68,12 @@ def entity(request: Request, uscc: str) -> HTMLResponse:
             page="error",
         )
     profile = entity_profile(store_of(request), code, Audience.PUBLIC, today=today(request))
-    context = {"profile": profile, "titles": _titles(), "labels": field_label,
-               "grade": _public_grade(request, code)}
+    context = {
+        "profile": profile,
+        "titles": _titles(),
+        "labels": field_label,
+        "grade": _public_grade(request, code),
+    }
     return render(request, "entity.html", context, page="entity")
 
 

@@ -152,9 +152,13 @@ def test_record_ids_are_keyed_so_personal_keys_cannot_be_guessed() -> None:
     import catalog.keys as keys
 
     key = ["11420100MB1320102J", "武市监罚〔2024〕1号", "420102199001011237"]
-    plain = base64.b32encode(
-        hashlib.sha256("\x1f".join(["administrative-penalty", *key]).encode()).digest()
-    ).decode()[:26].lower()
+    plain = (
+        base64.b32encode(
+            hashlib.sha256("\x1f".join(["administrative-penalty", *key]).encode()).digest()
+        )
+        .decode()[:26]
+        .lower()
+    )
     default = record_id_for("administrative-penalty", key)
     assert default.partition(":")[2] != plain
     try:

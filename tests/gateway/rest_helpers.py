@@ -45,15 +45,23 @@ class Api:
         slot = (role, department_uscc)
         if slot not in self.keys:
             _, secret = create_key(
-                self.store.engine, role=role, name=f"test {role.value}",
+                self.store.engine,
+                role=role,
+                name=f"test {role.value}",
                 department_uscc=department_uscc,
             )
             self.keys[slot] = secret
         return self.keys[slot]
 
     def request(
-        self, method: str, url: str, *, role: Role | None = None, key: str | None = None,
-        department: str | None = None, **kwargs: Any,
+        self,
+        method: str,
+        url: str,
+        *,
+        role: Role | None = None,
+        key: str | None = None,
+        department: str | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         secret = key or self.key(role, department)
         headers = dict(kwargs.pop("headers", None) or {})
@@ -117,10 +125,8 @@ def fixture_records() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 def seed_store(store: Store) -> None:
     """Synthetic penalties and licences plus every fixture file (all must be accepted)."""
     for dataset, records in [
-        ("administrative-penalty", list(synthetic.penalties(150, seed=3,
-                                                              entities=REST_ENTITIES))),
-        ("administrative-licensing", list(synthetic.licences(60, seed=4,
-                                                               entities=REST_ENTITIES))),
+        ("administrative-penalty", list(synthetic.penalties(150, seed=3, entities=REST_ENTITIES))),
+        ("administrative-licensing", list(synthetic.licences(60, seed=4, entities=REST_ENTITIES))),
         *fixture_records(),
     ]:
         receipt = submit_records(store, dataset, records, actor="test:seed")

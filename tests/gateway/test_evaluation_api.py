@@ -204,8 +204,10 @@ def test_the_scheduler_runs_the_incremental_evaluation_when_asked(
     from store.evaluation import cursor_of
 
     store, code = graded
-    record = {**next(r.payload for r in store.records(DATASET) if r.uscc == code),
-              "decision_doc_no": "武市监罚〔2027〕定时1号"}
+    record = {
+        **next(r.payload for r in store.records(DATASET) if r.uscc == code),
+        "decision_doc_no": "武市监罚〔2027〕定时1号",
+    }
     assert store.submit(DATASET, rows([record]), actor="t").ok
     head = store.head()
     off = ExpiryScheduler(store, lambda: DAY, interval_seconds=3600, runner="t")

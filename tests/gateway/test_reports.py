@@ -35,8 +35,9 @@ TODAY = date(2026, 6, 1)
 def _store_with_entity(db_url: str) -> tuple[str, str]:
     with open_store(db_url) as store:
         records = [r for r in penalties(10, seed=7) if r["counterpart_category"] != "自然人"]
-        records = [r | {"decision_date": "2026-05-20", "penalty_valid_to": "2027-05-20"}
-                   for r in records]
+        records = [
+            r | {"decision_date": "2026-05-20", "penalty_valid_to": "2027-05-20"} for r in records
+        ]
         store.submit(DATASET, rows(records), actor="t")
         stored = next(r for r in store.records(DATASET) if r.uscc)
         return str(stored.uscc), str(stored.payload["legal_rep_id_no"])
@@ -55,10 +56,10 @@ def _keys(db_url: str) -> list[dict[str, Any]]:
 def test_reports_are_signed_and_verify_and_a_changed_byte_fails(db_url: str) -> None:
     code, id_no = _store_with_entity(db_url)
     with open_store(db_url) as store:
-        public = issue_report(store, code, Audience.PUBLIC, today=TODAY, requested_by="t",
-                              purpose="合同签订前核查")
-        government = issue_report(store, code, Audience.GOVERNMENT, today=TODAY,
-                                  requested_by="t")
+        public = issue_report(
+            store, code, Audience.PUBLIC, today=TODAY, requested_by="t", purpose="合同签订前核查"
+        )
+        government = issue_report(store, code, Audience.GOVERNMENT, today=TODAY, requested_by="t")
     keys = _keys(db_url)
     assert verify_document(public, keys).valid and verify_document(government, keys).valid
     assert public["report"]["scope"] == "public" and government["report"]["scope"] == "government"
@@ -80,19 +81,32 @@ def test_reports_are_signed_and_verify_and_a_changed_byte_fails(db_url: str) -> 
 def test_rotation_keeps_old_reports_valid(db_url: str) -> None:
     code, _ = _store_with_entity(db_url)
     with open_store(db_url) as store:
-        old = issue_report(store, code, Audience.PUBLIC, today=TODAY, requested_by="t",
-                           now=datetime(2026, 6, 1, 9, tzinfo=UTC))
+        old = issue_report(
+            store,
+            code,
+            Audience.PUBLIC,
+            today=TODAY,
+            requested_by="t",
+            now=datetime(2026, 6, 1, 9, tzinfo=UTC),
+        )
         rotate_key(store.engine, now=datetime(2026, 6, 2, tzinfo=UTC))
-        new = issue_report(store, code, Audience.PUBLIC, today=TODAY, requested_by="t",
-                           now=datetime(2026, 6, 3, tzinfo=UTC))
+        new = issue_report(
+            store,
+            code,
+            Audience.PUBLIC,
+            today=TODAY,
+            requested_by="t",
+            now=datetime(2026, 6, 3, tzinfo=UTC),
+        )
     keys = _keys(db_url)
     assert len(keys) == 2 and old["signature"]["kid"] != new["signature"]["kid"]
     assert verify_document(old, keys).valid and verify_document(new, keys).valid
     assert sum(1 for k in keys if k["valid_to"] is None) == 1
     # a report signed with the retired key but dated after its retirement does not verify
     with open_store(db_url) as store, store.engine.connect() as conn:
-        seed = conn.execute(select(report_keys.c.seed).where(
-            report_keys.c.kid == old["signature"]["kid"])).scalar_one()
+        seed = conn.execute(
+            select(report_keys.c.seed).where(report_keys.c.kid == old["signature"]["kid"])
+        ).scalar_one()
     retired = next(k for k in published_keys_of(db_url) if k.kid == old["signature"]["kid"])
     body = {**old["report"], "issued_at": "2026-06-05T00:00:00+00:00"}
     late = sign_document(body, replace(retired, seed=bytes(seed)))
@@ -100,9 +114,7 @@ def test_rotation_keeps_old_reports_valid(db_url: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "html"])
-def test_report_over_http_and_verify_endpoint(
-    db_url: str, fmt: str, tmp_path: Path
-) -> None:
+def test_report_over_http_and_verify_endpoint(db_url: str, fmt: str, tmp_path: Path) -> None:
     from gateway.app import create_app
     from gateway.settings import Settings
 
@@ -116,14 +128,18 @@ def test_report_over_http_and_verify_endpoint(
             assert response.status_code == 200, response.text
             assert id_no not in response.text
             if fmt == "html":
-                assert "<html lang=\"zh-CN\">" in response.text and "Ed25519" in response.text
+                assert '<html lang="zh-CN">' in response.text and "Ed25519" in response.text
                 return
             document = response.json()
             keys = (await client.get("/.well-known/creditgate-keys.json")).json()
             assert keys["keys"][0]["kid"] == document["signature"]["kid"]
             ok = await client.post("/api/v1/reports/verify", json=document)
-            assert ok.json() == {"ok": True, "valid": True, "kid": document["signature"]["kid"],
-                                 "reason": "valid"}
+            assert ok.json() == {
+                "ok": True,
+                "valid": True,
+                "kid": document["signature"]["kid"],
+                "reason": "valid",
+            }
             document["report"]["counts"]["penalties"] = 0
             bad = await client.post("/api/v1/reports/verify", json=document)
             assert bad.json()["valid"] is False
@@ -142,8 +158,21 @@ def test_cli_issues_and_verifies_offline(db_url: str, tmp_path: Path) -> None:
     code, _ = _store_with_entity(db_url)
     runner = CliRunner()
     out = tmp_path / "report.json"
-    result = runner.invoke(cli, ["report", code, "--db", db_url, "--out", str(out),
-                                 "--today", "2026-06-01", "--purpose", "招投标"])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            code,
+            "--db",
+            db_url,
+            "--out",
+            str(out),
+            "--today",
+            "2026-06-01",
+            "--purpose",
+            "招投标",
+        ],
+    )
     assert result.exit_code == 0, result.output
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"keys": _keys(db_url)}), "utf-8")

@@ -68,8 +68,7 @@ def test_keys_and_the_public_have_their_own_limits(make_api: Any) -> None:
 
 def test_limits_in_redis_are_shared_by_every_worker(make_api: Any, redis_prefix: str) -> None:
     avoid_window_edge()
-    settings = {"redis_url": REDIS_URL, "redis_prefix": redis_prefix,
-                "rate_limit_per_minute": 4}
+    settings = {"redis_url": REDIS_URL, "redis_prefix": redis_prefix, "rate_limit_per_minute": 4}
     with make_api(**settings) as first:
         key = first.key(Role.AGENCY)
         assert spend(first, 2, key=key) == [200, 200]
@@ -103,6 +102,7 @@ async def test_a_memory_window_resets_each_minute(monkeypatch: Any) -> None:
 
 # -- the audit trail ------------------------------------------------------------------------
 
+
 def test_keyed_reads_are_audited_and_public_ones_are_not(rest: Api) -> None:
     code = "91420100MA4K0A1B6L"
     rest.get(f"/api/v1/entities/{code}")
@@ -119,16 +119,20 @@ def test_keyed_reads_are_audited_and_public_ones_are_not(rest: Api) -> None:
         assert rest.get(url, role=Role.AGENCY).status_code == 200
     entries = rest.audit()
     assert [(e.action, e.target) for e in entries] == [
-        ("entity", code), ("records", PENALTY), ("download.csv", PENALTY),
-        ("download.ndjson", PENALTY), ("changes", "*"),
+        ("entity", code),
+        ("records", PENALTY),
+        ("download.csv", PENALTY),
+        ("download.ndjson", PENALTY),
+        ("changes", "*"),
     ]
     assert {e.role for e in entries} == {"agency"}
     assert all(e.log_position == head and e.key_id for e in entries)
     assert len({e.key_id for e in entries}) == 1
     admin = rest.json("/api/v1/admin/audit", role=Role.ADMIN)
     assert [e["action"] for e in admin["entries"]] == [e.action for e in entries]
-    mine = rest.json(f"/api/v1/admin/audit?key_id={entries[0].key_id}&after={entries[1].id}",
-                     role=Role.ADMIN)
+    mine = rest.json(
+        f"/api/v1/admin/audit?key_id={entries[0].key_id}&after={entries[1].id}", role=Role.ADMIN
+    )
     assert [e["id"] for e in mine["entries"]] == [e.id for e in entries[2:]]
 
 

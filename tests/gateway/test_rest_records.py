@@ -166,8 +166,9 @@ def test_downloads_of_a_big_dataset_stream_every_row(make_api: Any) -> None:
     from store import submit_records
 
     with make_api(seed=False) as api:
-        receipt = submit_records(api.store, "administrative-licensing",
-                                 synthetic.licences(2500, seed=8), actor="test")
+        receipt = submit_records(
+            api.store, "administrative-licensing", synthetic.licences(2500, seed=8), actor="test"
+        )
         assert receipt.accepted == 2500
         r = api.get("/api/v1/datasets/administrative-licensing/download.csv", role=Role.PLATFORM)
         assert r.status_code == 200
@@ -176,8 +177,11 @@ def test_downloads_of_a_big_dataset_stream_every_row(make_api: Any) -> None:
 
 def test_entity_groups_every_visible_record_by_dataset(rest: Api) -> None:
     code = "91420100MA4K0A1B6L"  # the fixture company with records in many datasets
-    for role, audience in [(None, Audience.PUBLIC), (Role.AGENCY, Audience.AGENCY),
-                           (Role.PLATFORM, Audience.GOVERNMENT)]:
+    for role, audience in [
+        (None, Audience.PUBLIC),
+        (Role.AGENCY, Audience.AGENCY),
+        (Role.PLATFORM, Audience.GOVERNMENT),
+    ]:
         body = rest.json(f"/api/v1/entities/{code.lower()}", role=role)
         want: dict[str, list[dict[str, Any]]] = {}
         for stored in rest.store.by_uscc(code):

@@ -83,15 +83,15 @@ def test_an_agency_receives_id_numbers_masked(rest: Api) -> None:
             assert number.encode() not in body, f"{number} in {where}"
         masked_seen += sum(mask_id_number(n).encode() in body for n in numbers)
     assert masked_seen > 0
-    page = rest.json("/api/v1/datasets/administrative-penalty/records?limit=1000",
-                     role=Role.AGENCY)
+    page = rest.json("/api/v1/datasets/administrative-penalty/records?limit=1000", role=Role.AGENCY)
     persons = [r for r in page["records"] if r.get("person_id_no")]
     assert persons and all(MASKED.match(r["person_id_no"]) for r in persons)
 
 
 def test_a_platform_receives_the_government_view(rest: Api) -> None:
-    page = rest.json("/api/v1/datasets/administrative-penalty/records?limit=1000",
-                     role=Role.PLATFORM)
+    page = rest.json(
+        "/api/v1/datasets/administrative-penalty/records?limit=1000", role=Role.PLATFORM
+    )
     stored = {s.record_id: s for s in rest.store.records("administrative-penalty", limit=1000)}
     assert page["audience"] == "government"
     for record in page["records"]:
@@ -108,22 +108,26 @@ def test_datasets_follow_openness(rest: Api) -> None:
         (Role.DEPARTMENT, set(Openness)),
     ]:
         department = "11420100MB1234562H" if role is Role.DEPARTMENT else None
-        listed = [d["id"] for d in rest.json("/api/v1/datasets", role=role,
-                                              department=department)["datasets"]]
+        listed = [
+            d["id"]
+            for d in rest.json("/api/v1/datasets", role=role, department=department)["datasets"]
+        ]
         assert listed == [e.id for e in catalog.values() if e.openness in opens]
     assert rest.get("/api/v1/datasets/credit-evaluation/records").status_code == 403
     agency = rest.json("/api/v1/datasets/credit-evaluation/records", role=Role.AGENCY)
     assert agency["count"] > 0
-    assert all(MASKED.match(r.get("legal_rep_id_no", "420106********0031"))
-               for r in agency["records"])
+    assert all(
+        MASKED.match(r.get("legal_rep_id_no", "420106********0031")) for r in agency["records"]
+    )
     # restricted fields never reach an agency (commitments: the handler's name)
     commitments = rest.json("/api/v1/datasets/credit-commitment/records", role=Role.AGENCY)
     assert commitments["count"] > 0
     assert all("handler_name" not in r for r in commitments["records"])
     gov = rest.json("/api/v1/datasets/credit-commitment/records", role=Role.PLATFORM)
     assert any("handler_name" in r for r in gov["records"])
-    assert rest.get("/api/v1/datasets/interview-record/records",
-                    role=Role.AGENCY).status_code == 403
+    assert (
+        rest.get("/api/v1/datasets/interview-record/records", role=Role.AGENCY).status_code == 403
+    )
     gov = rest.json("/api/v1/datasets/interview-record/records", role=Role.PLATFORM)
     assert gov["count"] > 0 and any("participants" in r for r in gov["records"])
 
@@ -144,8 +148,10 @@ def test_dataset_description_says_what_the_caller_sees(rest: Api) -> None:
     assert public["readable"] is True
     assert fields["person_id_no"]["shown"] is False and fields["uscc"]["filterable"] is True
     agency_fields = {f["id"]: f for f in agency["fields"]}
-    assert agency_fields["person_id_no"] | {"shown": True, "masked": True,
-                                            "filterable": False} == agency_fields["person_id_no"]
+    assert (
+        agency_fields["person_id_no"] | {"shown": True, "masked": True, "filterable": False}
+        == agency_fields["person_id_no"]
+    )
     closed = rest.json("/api/v1/datasets/interview-record")
     assert closed["readable"] is False and closed["openness"] == "government"
     schema = rest.get(public["links"]["schema"])

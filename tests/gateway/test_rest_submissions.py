@@ -16,8 +16,18 @@ from store import Role
 PENALTY = "administrative-penalty"
 FILES = FIXTURES / "files"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-RECEIPT = {"ok", "status", "dataset", "rows", "stored", "batch_id", "accepted", "unchanged",
-           "rejected", "issues"}
+RECEIPT = {
+    "ok",
+    "status",
+    "dataset",
+    "rows",
+    "stored",
+    "batch_id",
+    "accepted",
+    "unchanged",
+    "rejected",
+    "issues",
+}
 
 
 def penalty_json() -> list[dict[str, Any]]:
@@ -40,24 +50,36 @@ def penalty_json() -> list[dict[str, Any]]:
 )
 def test_every_format_gives_a_receipt(rest_empty: Api, name: str, content_type: str) -> None:
     body = (FILES / name).read_bytes()
-    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", content=body,
-                        headers={"content-type": content_type}, role=Role.ADMIN)
+    r = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        content=body,
+        headers={"content-type": content_type},
+        role=Role.ADMIN,
+    )
     assert r.status_code == 200, r.text
     receipt = r.json()
     assert set(receipt) == RECEIPT
     assert receipt["ok"] is True and receipt["status"] == 200 and receipt["stored"] is True
     assert receipt["rejected"] == 0 and receipt["accepted"] == receipt["rows"] > 0
     assert len(rest_empty.store.records(PENALTY)) == receipt["accepted"]
-    again = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", content=body,
-                            headers={"content-type": content_type}, role=Role.ADMIN)
+    again = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        content=body,
+        headers={"content-type": content_type},
+        role=Role.ADMIN,
+    )
     assert again.json()["unchanged"] == receipt["accepted"]
 
 
 def test_a_records_object_is_accepted_and_decimals_keep_their_text(rest_empty: Api) -> None:
     records = penalty_json()
     raw = json.dumps({"records": records}, ensure_ascii=False).replace('"0.2"', "0.2")
-    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", content=raw.encode(),
-                        headers={"content-type": "application/json"}, role=Role.ADMIN)
+    r = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        content=raw.encode(),
+        headers={"content-type": "application/json"},
+        role=Role.ADMIN,
+    )
     assert r.status_code == 200, r.text
     amounts = {s.payload.get("fine_amount_wan") for s in rest_empty.store.records(PENALTY)}
     assert "0.2" in amounts
@@ -67,8 +89,12 @@ def test_a_department_submits_only_its_own_records(rest_empty: Api) -> None:
     records = penalty_json()
     own = "11420103MB0H3T618F"
     counts = Counter(r["source_org_uscc"] for r in records)
-    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", json=records,
-                        role=Role.DEPARTMENT, department=own)
+    r = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        json=records,
+        role=Role.DEPARTMENT,
+        department=own,
+    )
     assert r.status_code == 422, r.text
     body = r.json()
     assert {"ok", "error", "errors", "status"} <= set(body) and body["ok"] is False
@@ -88,8 +114,12 @@ def test_a_department_cannot_touch_another_departments_records(rest: Api) -> Non
     changed = dict(theirs.payload, penalty_content="篡改。")
     own = "11420103MB0H3T618F"
     assert theirs.payload["source_org_uscc"] != own
-    r = rest.post(f"/api/v1/datasets/{PENALTY}/submissions", json=[changed],
-                  role=Role.DEPARTMENT, department=own)
+    r = rest.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        json=[changed],
+        role=Role.DEPARTMENT,
+        department=own,
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["code"] == "not-own-record"
     assert rest.store.get(theirs.record_id).version == theirs.version
@@ -99,8 +129,12 @@ def test_a_department_cannot_claim_another_departments_record(rest: Api) -> None
     theirs = rest.store.records(PENALTY, limit=1)[0]
     own = "11420103MB0H3T618F"
     claimed = dict(theirs.payload, penalty_content="篡改。", source_org_uscc=own)
-    r = rest.post(f"/api/v1/datasets/{PENALTY}/submissions", json=[claimed],
-                  role=Role.DEPARTMENT, department=own)
+    r = rest.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        json=[claimed],
+        role=Role.DEPARTMENT,
+        department=own,
+    )
     assert rest.store.get(theirs.record_id).payload == theirs.payload, r.text
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "not-own-record"
 
@@ -115,21 +149,27 @@ def test_all_or_nothing_stores_nothing_when_a_row_fails(rest_empty: Api) -> None
     assert body["stored"] is False and body["accepted"] == 0
     assert any(i["row"] == 3 and i["field"] == "decision_date" for i in body["errors"])
     assert rest_empty.store.records(PENALTY) == []
-    partial = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", json=records,
-                              role=Role.ADMIN)
+    partial = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions", json=records, role=Role.ADMIN
+    )
     assert partial.status_code == 422 and partial.json()["accepted"] == len(records) - 1
 
 
 def test_an_unreadable_file_is_a_400_with_its_code(rest_empty: Api) -> None:
-    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", content=b"PK\x03\x04junk",
-                        headers={"content-type": XLSX}, role=Role.ADMIN)
+    r = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions",
+        content=b"PK\x03\x04junk",
+        headers={"content-type": XLSX},
+        role=Role.ADMIN,
+    )
     assert r.status_code == 400, r.text
     assert r.json()["errors"][0]["code"]
 
 
 def test_submitted_records_reach_the_feed_with_the_actor(rest_empty: Api, tmp_path: Path) -> None:
-    r = rest_empty.post(f"/api/v1/datasets/{PENALTY}/submissions", json=penalty_json(),
-                        role=Role.ADMIN)
+    r = rest_empty.post(
+        f"/api/v1/datasets/{PENALTY}/submissions", json=penalty_json(), role=Role.ADMIN
+    )
     assert r.status_code == 200
     events = rest_empty.store.changes(0, 100)
     assert len(events) == 8 and all(e.actor.startswith("key:") for e in events)

@@ -44,8 +44,9 @@ def download_by_pages(
 def follow(api: Api, role: Role | None, rows: dict[str, dict[str, Any]], cursor: int) -> int:
     """Apply the feed after ``cursor`` until it is drained; answers the new cursor."""
     while True:
-        r = api.get(f"/api/v1/changes?after={cursor}&limit={FEED_PAGE}&dataset={PENALTY}",
-                    role=role)
+        r = api.get(
+            f"/api/v1/changes?after={cursor}&limit={FEED_PAGE}&dataset={PENALTY}", role=role
+        )
         assert r.status_code == 200, r.text
         items = [orjson.loads(line) for line in r.content.splitlines()]
         for item in items:
@@ -72,8 +73,7 @@ class Departments:
 
     def add(self, count: int) -> None:
         records = [next(self.fresh) for _ in range(count)]
-        r = self.api.post(f"/api/v1/datasets/{PENALTY}/submissions", json=records,
-                          role=Role.ADMIN)
+        r = self.api.post(f"/api/v1/datasets/{PENALTY}/submissions", json=records, role=Role.ADMIN)
         assert r.status_code == 200 and r.json()["accepted"] == count, r.text
 
     def active(self) -> list[Any]:
@@ -88,8 +88,9 @@ class Departments:
     def take_down(self, count: int, reason: str) -> list[Any]:
         taken = self.active()[-count:]
         for stored in taken:
-            assert self.api.store.withdraw(PENALTY, record_id=stored.record_id, reason=reason,
-                                           actor="test:dept")
+            assert self.api.store.withdraw(
+                PENALTY, record_id=stored.record_id, reason=reason, actor="test:dept"
+            )
         return taken
 
     def step(self) -> None:

@@ -59,7 +59,9 @@ def server(demo_db: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     proc = subprocess.Popen(
         [EXE, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", f"sqlite:///{demo_db}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         # the demo store is keyed with the development secret: serve refuses it unless told
         env={**os.environ, "CREDITGATE_ENV": "development"},
     )
@@ -99,7 +101,7 @@ def test_demo_keys_are_printed_last_and_work(tmp_path: Path) -> None:
     result = run("demo", "--no-serve", "--entities", "30", "--db", str(path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    printed = {line.split()[0]: line.split()[1] for line in lines[-len(Role):]}
+    printed = {line.split()[0]: line.split()[1] for line in lines[-len(Role) :]}
     assert set(printed) == {r.value for r in Role}
     with open_store(f"sqlite:///{path}") as store:
         for role, secret in printed.items():
@@ -113,12 +115,16 @@ def test_serve_answers_over_real_http_and_flushes_the_audit_at_shutdown(
     base, proc = server
     with open_store(f"sqlite:///{demo_db}") as store:
         _, secret = create_key(store.engine, role=Role.AGENCY, name="smoke")
-        code = next(r.uscc for r in store.records("administrative-penalty", limit=100)
-                    if r.uscc and r.uscc != "00000000000000000X")
+        code = next(
+            r.uscc
+            for r in store.records("administrative-penalty", limit=100)
+            if r.uscc and r.uscc != "00000000000000000X"
+        )
     with httpx.Client(base_url=base, timeout=30) as client:
         assert client.get("/openapi.json").json()["paths"]
-        entity = client.get(f"/api/v1/entities/{code}",
-                            headers={"authorization": f"Bearer {secret}"})
+        entity = client.get(
+            f"/api/v1/entities/{code}", headers={"authorization": f"Bearer {secret}"}
+        )
         assert entity.status_code == 200, entity.text
         assert entity.json()["uscc"] == code
         with client.stream("GET", "/api/v1/datasets/administrative-licensing/download.csv") as r:
@@ -136,8 +142,18 @@ def test_serve_answers_over_real_http_and_flushes_the_audit_at_shutdown(
 
 def test_keys_create_list_revoke(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'keys.db'}"
-    made = run("keys", "create", "--role", "department", "--name", "江汉区市场监管局",
-               "--department", "11420103MB0H3T618F", "--db", db)
+    made = run(
+        "keys",
+        "create",
+        "--role",
+        "department",
+        "--name",
+        "江汉区市场监管局",
+        "--department",
+        "11420103MB0H3T618F",
+        "--db",
+        db,
+    )
     assert made.returncode == 0, made.stderr
     secret = made.stdout.strip().splitlines()[-1]
     with open_store(db) as store:
@@ -164,10 +180,20 @@ def test_audit_command_lists_reads_and_lag(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     with open_store(db) as store:
-        record_reads(store.engine, [
-            {"key_id": "k1", "actor": "key:k1:agency", "role": "agency", "action": "entity",
-             "target": "91420100MA4K0A1B6L", "log_position": 0, "occurred_at": now},
-        ])
+        record_reads(
+            store.engine,
+            [
+                {
+                    "key_id": "k1",
+                    "actor": "key:k1:agency",
+                    "role": "agency",
+                    "action": "entity",
+                    "target": "91420100MA4K0A1B6L",
+                    "log_position": 0,
+                    "occurred_at": now,
+                },
+            ],
+        )
     result = run("audit", "--json", "--db", db)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)

@@ -25,8 +25,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ckan"
 TODAY = date(2026, 11, 28)
 READ_ACTIONS = frozenset(
-    {"package_show", "organization_show", "resource_show", "datastore_search", "status_show",
-     "datastore_info", "package_list", "organization_list"}
+    {
+        "package_show",
+        "organization_show",
+        "resource_show",
+        "datastore_search",
+        "status_show",
+        "datastore_info",
+        "package_list",
+        "organization_list",
+    }
 )
 META = ("record_version", "record_updated_at", "window_start", "window_end")
 
@@ -172,9 +180,13 @@ def ndjson_rows(data: bytes) -> dict[str, dict[str, str | None]]:
     for line in data.decode("utf-8").splitlines():
         obj = json.loads(line)
         row = {
-            k: (";".join(v) if isinstance(v, list) and all(isinstance(i, str) for i in v)
+            k: (
+                ";".join(v)
+                if isinstance(v, list) and all(isinstance(i, str) for i in v)
                 else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-                if isinstance(v, (list, dict)) else v)
+                if isinstance(v, (list, dict))
+                else v
+            )
             for k, v in obj.items()
         }
         out[str(row["record_id"])] = row
@@ -192,9 +204,7 @@ def assert_same_rows(
     for record_id, want in expected.items():
         have = actual[record_id]
         assert set(want) <= set(have), f"{where}: {record_id} lacks {set(want) - set(have)}"
-        diff = {
-            k: (have.get(k), want.get(k)) for k in have if have.get(k) != want.get(k)
-        }
+        diff = {k: (have.get(k), want.get(k)) for k in have if have.get(k) != want.get(k)}
         assert not diff, f"{where}: {record_id} differs: {diff}"
 
 
@@ -220,7 +230,9 @@ def refuse_rows(site: CkanSite, table_id: str, function: str, marker: str) -> No
     """Make the portal itself refuse rows whose ``penalty_content`` contains ``marker``
     (a DataStore trigger, as a portal-side validation would)."""
     site.api.action.datastore_function_create(
-        name=function, rettype="trigger", or_replace=True,
+        name=function,
+        rettype="trigger",
+        or_replace=True,
         definition=f"BEGIN IF NEW.penalty_content LIKE '%{marker}%' THEN "
         "RAISE EXCEPTION '门户拒收该记录 %', NEW.decision_doc_no; END IF; RETURN NEW; END;",
     )

@@ -21,17 +21,34 @@ from portal import (
 
 
 @pytest.mark.parametrize(
-    "action", ["package_show", "organization_show", "datastore_search", "datastore_info",
-               "package_list", "status_show", "datastore_search_sql"]
+    "action",
+    [
+        "package_show",
+        "organization_show",
+        "datastore_search",
+        "datastore_info",
+        "package_list",
+        "status_show",
+        "datastore_search_sql",
+    ],
 )
 def test_reads_are_reads(action: str) -> None:
     assert not is_write(action)
 
 
 @pytest.mark.parametrize(
-    "action", ["package_create", "package_patch", "resource_patch", "datastore_create",
-               "datastore_upsert", "datastore_records_delete", "dataset_purge",
-               "organization_create", "datastore_function_create"]
+    "action",
+    [
+        "package_create",
+        "package_patch",
+        "resource_patch",
+        "datastore_create",
+        "datastore_upsert",
+        "datastore_records_delete",
+        "dataset_purge",
+        "organization_create",
+        "datastore_function_create",
+    ],
 )
 def test_everything_else_is_a_write(action: str) -> None:
     assert is_write(action)
@@ -114,9 +131,10 @@ def test_calls_on_the_real_ckan_are_counted(ckan_site: CkanSite) -> None:
 
 @pytest.mark.ckan
 def test_a_bad_api_key_is_a_clear_refusal(ckan_site: CkanSite) -> None:
-    with CkanClient(ckan_site.url, "not-a-token", retries=0) as client, pytest.raises(
-        PortalRefusedError
-    ) as refused:
+    with (
+        CkanClient(ckan_site.url, "not-a-token", retries=0) as client,
+        pytest.raises(PortalRefusedError) as refused,
+    ):
         client.call("organization_create", {"name": "never-created-by-this-test"})
     assert refused.value.status == 403
     assert "not authorised" in refused.value.detail and "CKAN_API_KEY" in refused.value.detail

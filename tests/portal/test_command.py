@@ -40,11 +40,13 @@ def test_publish_prints_one_json_line_and_exits_0(
     tmp_path: Path, ckan_site: CkanSite, config: PortalConfig, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = _db(tmp_path)
-    code, first = _run(capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key,
-                       config=config)
+    code, first = _run(
+        capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key, config=config
+    )
     assert code == 0 and first["ok"] is True and first["upserted"] > 0
-    code, again = _run(capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key,
-                       config=config)
+    code, again = _run(
+        capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key, config=config
+    )
     assert code == 0 and again["writes"] == 0 and again["rows"] == 0
 
 
@@ -52,9 +54,16 @@ def test_the_human_summary_names_the_dataset(
     tmp_path: Path, ckan_site: CkanSite, config: PortalConfig
 ) -> None:
     out = Console(file=io.StringIO(), width=200)
-    code = publish_command(db_url=_db(tmp_path, 50), ckan_url=ckan_site.url,
-                           api_key=ckan_site.api_key, today=TODAY, datasets=[PENALTY],
-                           config=config, out=out, err=Console(file=io.StringIO()))
+    code = publish_command(
+        db_url=_db(tmp_path, 50),
+        ckan_url=ckan_site.url,
+        api_key=ckan_site.api_key,
+        today=TODAY,
+        datasets=[PENALTY],
+        config=config,
+        out=out,
+        err=Console(file=io.StringIO()),
+    )
     text = out.file.getvalue()  # type: ignore[attr-defined]
     assert code == 0 and f"{config.prefix}-{PENALTY}" in text and "rows/s" in text
 
@@ -63,17 +72,20 @@ def test_rows_ckan_rejects_exit_1(
     tmp_path: Path, ckan_site: CkanSite, config: PortalConfig, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = _db(tmp_path)
-    code, _ = _run(capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key,
-                   config=config)
+    code, _ = _run(
+        capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key, config=config
+    )
     table = ckan_site.resource(f"{config.prefix}-{PENALTY}", "datastore")
     refuse_rows(ckan_site, table["id"], f"{config.prefix.split('-')[0]}_cmd", "拒收")
     with open_store(db) as store:
-        shown = next(s for s in store.records(PENALTY, limit=1000)
-                     if view(s, Audience.PUBLIC, today=TODAY))
+        shown = next(
+            s for s in store.records(PENALTY, limit=1000) if view(s, Audience.PUBLIC, today=TODAY)
+        )
         submit(store, PENALTY, [dict(shown.payload, penalty_content="拒收")])
 
-    code, result = _run(capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key,
-                        config=config)
+    code, result = _run(
+        capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key, config=config
+    )
 
     assert code == 1 and result["ok"] is False and result["rejected"] == 1
     rejected = result["rejected_rows"][0]  # type: ignore[index]

@@ -45,19 +45,28 @@ def _view(i: int, **fields: Any) -> dict[str, Any]:
         "authority_uscc": "11420100MB1320102J",
         "source_org_name": "武汉市市场监督管理局",
         "source_org_uscc": "11420100MB1320102J",
-        "_meta": {"version": 1, "updated_at": "2026-05-02T01:00:00+00:00",
-                  "window_start": "2026-05-01", "window_end": "2027-05-01"},
+        "_meta": {
+            "version": 1,
+            "updated_at": "2026-05-02T01:00:00+00:00",
+            "window_start": "2026-05-01",
+            "window_end": "2027-05-01",
+        },
     }
     return base | fields
 
 
 def _package() -> dict[str, Any]:
-    return {"name": "t-wuhan-credit-administrative-penalty", "title": "行政处罚",
-            "notes": "说明", "license_id": "cc-by", "version": "1.0.0",
-            "license_title": "Creative Commons Attribution",
-            "license_url": "http://www.opendefinition.org/licenses/cc-by",
-            "tags": [{"name": "行政处罚"}],
-            "extras": [{"key": "title_en", "value": "Administrative penalty"}]}
+    return {
+        "name": "t-wuhan-credit-administrative-penalty",
+        "title": "行政处罚",
+        "notes": "说明",
+        "license_id": "cc-by",
+        "version": "1.0.0",
+        "license_title": "Creative Commons Attribution",
+        "license_url": "http://www.opendefinition.org/licenses/cc-by",
+        "tags": [{"name": "行政处罚"}],
+        "extras": [{"key": "title_en", "value": "Administrative penalty"}],
+    }
 
 
 def _names(role: Role, part: int) -> str:
@@ -147,9 +156,8 @@ def test_a_failed_stream_leaves_no_files_behind() -> None:
 
 
 _cell_text = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=";") | st.sampled_from(
-        [",", '"', "\n", "\r", "，", "“"]
-    ),
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=";")
+    | st.sampled_from([",", '"', "\n", "\r", "，", "“"]),
     min_size=1,
     max_size=40,
 )

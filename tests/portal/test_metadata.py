@@ -92,8 +92,14 @@ def test_resources_carry_their_role_and_only_real_differences_count() -> None:
     assert table["url_type"] == "datastore" and table["creditgate_role"] == "datastore"
     csv = resource_dict(entry, CONFIG, Role.CSV)
     assert csv["format"] == "CSV" and csv["name"].endswith(".csv")
-    shown = csv | {"id": "r", "url": "http://x/download/f.csv", "url_type": "upload",
-                   "hash": "sha256:0", "size": 10, "last_modified": "2026-11-28T00:00:00"}
+    shown = csv | {
+        "id": "r",
+        "url": "http://x/download/f.csv",
+        "url_type": "upload",
+        "hash": "sha256:0",
+        "size": 10,
+        "last_modified": "2026-11-28T00:00:00",
+    }
     assert resource_changes(shown, csv) == {}
     assert resource_changes(shown | {"description": "改过"}, csv) == {
         "description": csv["description"]

@@ -59,12 +59,15 @@ def _leave_a_non_public_dataset(site: CkanSite, config: PortalConfig, number: st
     assert entry.openness is not Openness.PUBLIC
     name = config.dataset_name(entry)
     pkg = site.api.action.package_create(
-        name=name, owner_org=config.org_name(entry.main_provider),
+        name=name,
+        owner_org=config.org_name(entry.main_provider),
         resources=[{"name": "table", "url_type": "datastore", "url": ""}],
     )
     site.api.action.datastore_create(
-        resource_id=pkg["resources"][0]["id"], force=True,
-        fields=[{"id": "person_id_no", "type": "text"}], records=[{"person_id_no": number}],
+        resource_id=pkg["resources"][0]["id"],
+        force=True,
+        fields=[{"id": "person_id_no", "type": "text"}],
+        records=[{"person_id_no": number}],
     )
     return name
 
@@ -96,8 +99,9 @@ def test_nothing_but_public_views_reaches_ckan(
 
     assert summary.removed == [leftover]
     catalog = load_catalog()
-    public = sorted(config.dataset_name(e) for e in catalog.values()
-                    if e.openness is Openness.PUBLIC)
+    public = sorted(
+        config.dataset_name(e) for e in catalog.values() if e.openness is Openness.PUBLIC
+    )
     ours = sorted(n for n in ckan_site.api.action.package_list() if n.startswith(config.prefix))
     assert ours == public  # a dataset per public entry (catalogue included), nothing else
     for entry in catalog.values():

@@ -107,11 +107,14 @@ def test_republish_without_changes_makes_no_write_calls(
     tmp_path: Any,
 ) -> None:
     url = (
-        f"sqlite:///{tmp_path / 's.sqlite'}" if db == "sqlite"
+        f"sqlite:///{tmp_path / 's.sqlite'}"
+        if db == "sqlite"
         else request.getfixturevalue("pg_store_url")
     )
-    with open_store(url) as store, CkanClient(ckan_site.url, ckan_site.api_key,
-                                              session=session) as client:
+    with (
+        open_store(url) as store,
+        CkanClient(ckan_site.url, ckan_site.api_key, session=session) as client,
+    ):
         submit(store, PENALTY, penalties(300))
         first = _publish(store, client, config, datasets=[PENALTY, "catalogue"])
         assert first.writes > 0 and session.writes()
@@ -132,7 +135,10 @@ def test_republish_without_changes_makes_no_write_calls(
 
 
 def test_an_update_reaches_the_table_and_the_files(
-    store: Store, client: CkanClient, session: RecordingSession, config: PortalConfig,
+    store: Store,
+    client: CkanClient,
+    session: RecordingSession,
+    config: PortalConfig,
     ckan_site: CkanSite,
 ) -> None:
     records = penalties(300)
@@ -283,8 +289,9 @@ def test_ckan_stopped_during_incremental_publish_then_resumed(
     published_head = store.head()
     name = f"{config.prefix}-{PENALTY}"
     visible = _visible(store)
-    changed = [dict(r.payload, penalty_content=f"变更后的处罚内容 {i}") for i, r in
-               enumerate(visible)]
+    changed = [
+        dict(r.payload, penalty_content=f"变更后的处罚内容 {i}") for i, r in enumerate(visible)
+    ]
     submit(store, PENALTY, changed)
     for record in visible[:40]:
         store.withdraw(PENALTY, record_id=record.record_id, reason="repaired", actor="test")
@@ -315,8 +322,9 @@ def test_a_row_ckan_rejects_is_reported_and_does_not_block_the_rest(
     table_id = ckan_site.resource(name, "datastore")["id"]
     refuse_rows(ckan_site, table_id, f"{config.prefix.split('-')[0]}_refuse", "拒收")
     visible = _visible(store)
-    good = [dict(r.payload, penalty_content=f"更正后的处罚内容 {i}") for i, r in
-            enumerate(visible[:6])]
+    good = [
+        dict(r.payload, penalty_content=f"更正后的处罚内容 {i}") for i, r in enumerate(visible[:6])
+    ]
     bad = dict(visible[6].payload, penalty_content="拒收：测试")
     submit(store, PENALTY, [*good[:3], bad, *good[3:]])
 
@@ -369,12 +377,21 @@ def test_a_table_edited_by_hand_is_repaired_by_a_full_run(
     table_id = ckan_site.resource(name, "datastore")["id"]
     visible = _visible(store)
     api = ckan_site.api.action
-    api.datastore_records_delete(resource_id=table_id, force=True,
-                                 filters={"record_id": visible[0].record_id})
-    api.datastore_upsert(resource_id=table_id, force=True, method="upsert", records=[
-        {"record_id": visible[1].record_id, "penalty_content": "被人改过"},
-        {"record_id": "administrative-penalty:zzzzzzzzzzzzzzzzzzzzzzzzzz", "counterpart_name": "x"},
-    ])
+    api.datastore_records_delete(
+        resource_id=table_id, force=True, filters={"record_id": visible[0].record_id}
+    )
+    api.datastore_upsert(
+        resource_id=table_id,
+        force=True,
+        method="upsert",
+        records=[
+            {"record_id": visible[1].record_id, "penalty_content": "被人改过"},
+            {
+                "record_id": "administrative-penalty:zzzzzzzzzzzzzzzzzzzzzzzzzz",
+                "counterpart_name": "x",
+            },
+        ],
+    )
     assert _publish(store, client, config).writes == 0  # the change log saw nothing new
 
     repaired = _publish(store, client, config, full=True)
@@ -391,9 +408,9 @@ def test_a_table_without_sync_state_is_reconciled_not_duplicated(
     _publish(store, client, config)
     name = f"{config.prefix}-{PENALTY}"
     pkg = ckan_site.package(name)
-    ckan_site.api.action.package_patch(id=pkg["id"], extras=[
-        e for e in pkg["extras"] if not e["key"].startswith("creditgate_")
-    ])  # the state lost, the rows still there
+    ckan_site.api.action.package_patch(
+        id=pkg["id"], extras=[e for e in pkg["extras"] if not e["key"].startswith("creditgate_")]
+    )  # the state lost, the rows still there
     revoked = _visible(store)[2]
     store.withdraw(PENALTY, record_id=revoked.record_id, reason="revoked", actor="test")
 

@@ -68,8 +68,14 @@ def test_an_individual_business_becomes_a_row_without_id_numbers_a_person_none(
 
 def test_lists_are_joined_objects_are_json_and_missing_values_none() -> None:
     table = PublicTable(load_catalog()["catalogue"], meta=False)
-    row = table.cells({"record_id": "catalogue:x", "id": "a", "ckan_tags": ["甲", "乙"],
-                       "disclosure_deadline_working_days": 7})
+    row = table.cells(
+        {
+            "record_id": "catalogue:x",
+            "id": "a",
+            "ckan_tags": ["甲", "乙"],
+            "disclosure_deadline_working_days": 7,
+        }
+    )
     assert row["ckan_tags"] == "甲;乙"
     assert row["disclosure_deadline_working_days"] == "7"
     assert row["title"] is None

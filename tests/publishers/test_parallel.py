@@ -24,7 +24,11 @@ DATASET = "administrative-penalty"
 TODAY = dt.date(2026, 11, 28)
 SPECS = schemas.fields(DATASET)
 SMALL: dict[str, Any] = {
-    "workers": 2, "chunk_rows": 150, "min_rows": 0, "min_bytes": 0, "today": TODAY
+    "workers": 2,
+    "chunk_rows": 150,
+    "min_rows": 0,
+    "min_bytes": 0,
+    "today": TODAY,
 }
 """Pieces of ~150 rows and no small-file shortcut: a few hundred rows make many pieces."""
 
@@ -86,14 +90,21 @@ def write_csv(
 
 def assert_same(path: Path, **kw: Any) -> Report:
     options = {**SMALL, **kw}
-    seq = validate_file(DATASET, path, format=options.get("format", "auto"),
-                        encoding=options.get("encoding", "auto"), today=TODAY)
+    seq = validate_file(
+        DATASET,
+        path,
+        format=options.get("format", "auto"),
+        encoding=options.get("encoding", "auto"),
+        today=TODAY,
+    )
     got = validate_file_parallel(DATASET, path, **options)
     if got != seq:  # show where they part
         pairs = zip(got.issues, seq.issues, strict=False)
         first = next(((a, b) for a, b in pairs if a != b), None)
-        pytest.fail(f"reports differ: {got.to_dict()['stats']} vs {seq.to_dict()['stats']}, "
-                    f"{len(got.issues)} vs {len(seq.issues)} issues, first difference {first}")
+        pytest.fail(
+            f"reports differ: {got.to_dict()['stats']} vs {seq.to_dict()['stats']}, "
+            f"{len(got.issues)} vs {len(seq.issues)} issues, first difference {first}"
+        )
     return seq
 
 
@@ -112,8 +123,14 @@ def test_csv_with_errors_equals_single_process(tmp_path: Path) -> None:
     seq = validate_file(DATASET, path, today=TODAY)
     codes = {i.code for i in seq.issues}
     # the file exercises errors, warnings and the checks beyond the schema
-    assert {"invalid-uscc", "invalid-date", "missing-value", "legacy-value", "future-date",
-            "full-width-normalised"} <= codes, codes
+    assert {
+        "invalid-uscc",
+        "invalid-date",
+        "missing-value",
+        "legacy-value",
+        "future-date",
+        "full-width-normalised",
+    } <= codes, codes
     assert 0 < seq.invalid_rows < seq.rows
     assert_same(path)
 
@@ -133,7 +150,7 @@ def test_quoted_newlines_are_never_cut(tmp_path: Path, no_fallback: None) -> Non
     rows = records(600)
     for n, record in enumerate(rows):
         if n % 3 == 0:
-            record["violation_facts"] = "第一行\n第二行\n\n\"引号\", 逗号\n"
+            record["violation_facts"] = '第一行\n第二行\n\n"引号", 逗号\n'
     path = write_csv(tmp_path / "newlines.csv", rows)
     data = path.read_bytes()
     assert data.count(b"\n") > 1.5 * len(rows)
@@ -149,9 +166,7 @@ def test_utf8_bom(tmp_path: Path, no_fallback: None) -> None:
     assert_same(write_csv(tmp_path / "bom.csv", records(400), encoding="utf-8-sig"))
 
 
-def test_ndjson_unknown_keys_bad_lines_and_line_numbers(
-    tmp_path: Path, no_fallback: None
-) -> None:
+def test_ndjson_unknown_keys_bad_lines_and_line_numbers(tmp_path: Path, no_fallback: None) -> None:
     lines = []
     for n, record in enumerate(records(700), start=1):
         if n % 50 == 0:
@@ -246,8 +261,9 @@ _CELL = st.text(alphabet=st.sampled_from('ab,"\n\r 中'), max_size=6)
     st.lists(st.lists(_CELL, min_size=1, max_size=4), min_size=1, max_size=40),
     st.integers(min_value=1, max_value=64),
 )
-def test_cuts_fall_between_records(tmp_path_factory: Any, table: list[list[str]],
-                                   piece_bytes: int) -> None:
+def test_cuts_fall_between_records(
+    tmp_path_factory: Any, table: list[list[str]], piece_bytes: int
+) -> None:
     """Well-formed CSV (as csv.writer writes it): the pieces tile the file and parsing
     them one by one gives the records of the whole file."""
     buf = io.StringIO(newline="")
@@ -262,7 +278,8 @@ def test_cuts_fall_between_records(tmp_path_factory: Any, table: list[list[str]]
     parts = [
         rec
         for p in pieces
-        for rec in csv.reader(io.StringIO(data[p.offset : p.offset + p.length].decode(),
-                                          newline=""))
+        for rec in csv.reader(
+            io.StringIO(data[p.offset : p.offset + p.length].decode(), newline="")
+        )
     ]
     assert parts == whole

@@ -52,6 +52,7 @@ def line_of(data: bytes, needle: bytes) -> int:
 
 # -- fixtures on disk ------------------------------------------------------------------------
 
+
 def test_committed_fixtures_are_what_the_generator_writes(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("make_fixtures", FILES / "make_fixtures.py")
     assert spec is not None and spec.loader is not None
@@ -75,6 +76,7 @@ def _zip_parts(data: bytes) -> dict[str, bytes]:
 
 
 # -- CSV encodings -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("name", "encoding"),
@@ -103,8 +105,9 @@ def test_every_export_of_the_penalties_reads_the_same_cells(name: str) -> None:
 
 
 def test_headers_are_the_schema_labels_without_a_bom() -> None:
-    plain, bom, gbk = (fixture(n) for n in ("penalty-utf8.csv", "penalty-utf8-bom.csv",
-                                            "penalty-gbk.csv"))
+    plain, bom, gbk = (
+        fixture(n) for n in ("penalty-utf8.csv", "penalty-utf8-bom.csv", "penalty-gbk.csv")
+    )
     assert plain.headers is not None and set(plain.headers) <= PENALTY_TITLES
     assert bom.headers == plain.headers == gbk.headers
     assert not bom.headers[0].startswith("\ufeff")
@@ -174,8 +177,11 @@ def test_late_decode_errors_surface_in_every_text_format(tmp_path: Path, format:
     elif format == "ndjson":
         text = "".join(json.dumps({"name": n}, ensure_ascii=False) + "\n" for n in [*names, late])
     else:
-        text = "[" + ",\n".join(json.dumps({"name": n}, ensure_ascii=False)
-                                for n in [*names, late]) + "]"
+        text = (
+            "["
+            + ",\n".join(json.dumps({"name": n}, ensure_ascii=False) for n in [*names, late])
+            + "]"
+        )
     head, tail = text.split(late, 1)
     data = head.encode() + late.encode("gbk") + tail.encode()
     offset = len(head.encode())
@@ -214,7 +220,8 @@ def test_latin1_that_decodes_as_gb18030_is_still_undecidable() -> None:
     assert error.code == "encoding-undecidable"
     assert "--encoding" in error.message
     assert read_error(open_table, FILES / "latin1-garbage.csv", encoding="utf-8").code == (
-        "decode-error")
+        "decode-error"
+    )
 
 
 def test_utf8_and_gbk_mixed_within_the_sample_name_the_line() -> None:
@@ -269,6 +276,7 @@ def test_looks_chinese_measures_common_hanzi() -> None:
 
 # -- CSV structure -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("delimiter", [",", "\t", ";", "|"])
 def test_the_delimiter_is_sniffed_from_the_header(delimiter: str) -> None:
     buffer = io.StringIO()
@@ -289,7 +297,7 @@ def test_a_quoted_cell_with_line_breaks_is_one_row() -> None:
 
 
 def test_empty_rows_are_counted_but_not_yielded() -> None:
-    data = b"\n  \nname,code\n a ,1\n\n,\n\"\",\"\"\nb,2\n  ,  \n"
+    data = b'\n  \nname,code\n a ,1\n\n,\n"",""\nb,2\n  ,  \n'
     table = open_bytes(data, format="csv")
     assert table.headers == ["name", "code"]
     # 1: " a ",  2: blank line, 3: ",", 4: '"",""', 5: "b",  6: spaces are not empty
@@ -320,6 +328,7 @@ def test_rows_can_be_read_twice_and_abandoned(tmp_path: Path) -> None:
 
 
 # -- errors ------------------------------------------------------------------------------------
+
 
 def test_a_zero_byte_file_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
@@ -370,7 +379,8 @@ def test_unsupported_formats(name: str, data: bytes, format: Any) -> None:
 def test_an_unknown_encoding_is_refused() -> None:
     bad: Any = "latin-1"
     assert read_error(open_bytes, b"a\n1\n", format="csv", encoding=bad).code == (
-        "unsupported-encoding")
+        "unsupported-encoding"
+    )
 
 
 @pytest.mark.parametrize(
@@ -396,6 +406,7 @@ def test_the_upload_name_decides_before_the_content() -> None:
 
 
 # -- XLSX --------------------------------------------------------------------------------------
+
 
 def test_xlsx_has_the_csv_cells_with_dates_and_numbers_typed() -> None:
     table = fixture("penalty.xlsx")
@@ -423,8 +434,13 @@ def test_xlsx_has_the_csv_cells_with_dates_and_numbers_typed() -> None:
         assert all(cells[i] is None or type(cells[i]) in (int, float) for i in amounts)
 
 
-def _workbook(tmp_path: Path, rows_: list[list[Any]], *, formats: dict[str, str] | None = None,
-              name: str = "book.xlsx") -> Path:
+def _workbook(
+    tmp_path: Path,
+    rows_: list[list[Any]],
+    *,
+    formats: dict[str, str] | None = None,
+    name: str = "book.xlsx",
+) -> Path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     for row in rows_:
@@ -439,15 +455,29 @@ def _workbook(tmp_path: Path, rows_: list[list[Any]], *, formats: dict[str, str]
 def test_xlsx_dates_versus_datetimes(tmp_path: Path) -> None:
     path = _workbook(
         tmp_path,
-        [["日期", "时间", "零点时间", "文本日期", "布尔", "整数"],
-         [dt.datetime(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), dt.datetime(2024, 3, 5),
-          "2024/03/05", True, 12]],
+        [
+            ["日期", "时间", "零点时间", "文本日期", "布尔", "整数"],
+            [
+                dt.datetime(2024, 3, 5),
+                dt.datetime(2024, 3, 5, 14, 30),
+                dt.datetime(2024, 3, 5),
+                "2024/03/05",
+                True,
+                12,
+            ],
+        ],
         formats={"A2": "yyyy-mm-dd", "B2": "yyyy-mm-dd hh:mm", "C2": "yyyy-mm-dd hh:mm:ss"},
     )
     [(number, cells)] = rows(open_table(path))
     assert number == 1
-    assert cells == [dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30),
-                     dt.datetime(2024, 3, 5), "2024/03/05", True, 12]
+    assert cells == [
+        dt.date(2024, 3, 5),
+        dt.datetime(2024, 3, 5, 14, 30),
+        dt.datetime(2024, 3, 5),
+        "2024/03/05",
+        True,
+        12,
+    ]
     assert type(cells[0]) is dt.date and type(cells[2]) is dt.datetime
 
 
@@ -465,8 +495,9 @@ def test_xlsx_with_a_wrong_dimension_still_reads_every_row(tmp_path: Path) -> No
         for info in src.infolist():
             content = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                content, count = re.subn(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"',
-                                         content)
+                content, count = re.subn(
+                    rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', content
+                )
                 assert count == 1
             dst.writestr(info, content)
     table = open_bytes(buffer.getvalue(), format="xlsx")
@@ -492,19 +523,24 @@ def test_broken_workbooks(tmp_path: Path) -> None:
 
 # -- JSON and NDJSON ---------------------------------------------------------------------------
 
+
 def test_json_array_and_ndjson_carry_the_same_objects() -> None:
     array, lines = fixture("penalty.json"), fixture("penalty.ndjson")
     assert (array.format, array.headers, lines.format, lines.headers) == (
-        "json", None, "ndjson", None)
+        "json",
+        None,
+        "ndjson",
+        None,
+    )
     got = rows(array)
     assert got == rows(lines)
     assert [n for n, _ in got] == list(range(1, 9))
     first = got[0][1]
-    assert first["fine_amount_wan"] == Decimal("0.2") and isinstance(first["fine_amount_wan"],
-                                                                      Decimal)
+    assert first["fine_amount_wan"] == Decimal("0.2") and isinstance(
+        first["fine_amount_wan"], Decimal
+    )
     assert first["penalty_categories"] == ["警告", "罚款"]
-    expected = json.loads((FILES / "penalty.json").read_text(encoding="utf-8"),
-                          parse_float=Decimal)
+    expected = json.loads((FILES / "penalty.json").read_text(encoding="utf-8"), parse_float=Decimal)
     assert [obj for _, obj in got] == expected
 
 
@@ -559,13 +595,17 @@ def test_empty_json_array_and_blank_ndjson() -> None:
 
 
 json_scalars = (
-    st.none() | st.booleans() | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -597,9 +637,14 @@ def test_json_array_streaming_matches_json_loads(
 
 # -- memory ------------------------------------------------------------------------------------
 
+
 def _big_file(path: Path, format: str, target: int) -> int:
-    record = {"counterpart_name": "武汉市江汉区某某餐饮有限公司", "uscc": "91420103MA4K2R7U7H",
-              "violation_facts": "当事人销售超过保质期的食品，" * 20, "fine_amount_wan": 0.2}
+    record = {
+        "counterpart_name": "武汉市江汉区某某餐饮有限公司",
+        "uscc": "91420103MA4K2R7U7H",
+        "violation_facts": "当事人销售超过保质期的食品，" * 20,
+        "fine_amount_wan": 0.2,
+    }
     line = json.dumps(record, ensure_ascii=False)
     count = 0
     with path.open("w", encoding="utf-8") as out:
@@ -607,8 +652,10 @@ def _big_file(path: Path, format: str, target: int) -> int:
         while out.tell() < target:
             count += 1
             if format == "csv":
-                out.write(f"武汉市江汉区某某餐饮有限公司{count},91420103MA4K2R7U7H,"
-                          f"\"{record['violation_facts']}\",0.2\n")
+                out.write(
+                    f"武汉市江汉区某某餐饮有限公司{count},91420103MA4K2R7U7H,"
+                    f'"{record["violation_facts"]}",0.2\n'
+                )
             else:
                 out.write(("," if format == "json" and count > 1 else "") + line + "\n")
         out.write("]\n" if format == "json" else "")
@@ -634,6 +681,7 @@ def test_memory_stays_flat_on_a_20mb_file(tmp_path: Path, format: str) -> None:
 
 
 # -- round trip --------------------------------------------------------------------------------
+
 
 def _gb2312_alphabet() -> list[str]:
     chars = []

@@ -86,8 +86,9 @@ def test_every_key_is_different(st: Store) -> None:
 
 
 def test_department_keys_carry_their_department(st: Store) -> None:
-    key, secret = create_key(st.engine, role=Role.DEPARTMENT, name="市场监管局",
-                             department_uscc=DEPARTMENT)
+    key, secret = create_key(
+        st.engine, role=Role.DEPARTMENT, name="市场监管局", department_uscc=DEPARTMENT
+    )
     assert key.department_uscc == DEPARTMENT
     assert authenticate(st.engine, secret) == key
     with pytest.raises(InvalidQueryError, match="department"):
@@ -144,8 +145,9 @@ def test_acknowledgements_never_move_back_and_report_lag(st: Store) -> None:
     assert (lag[agency.key_id].seq, lag[agency.key_id].lag) == (10, 0)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cursors=st_.lists(st_.integers(min_value=0, max_value=8), min_size=1, max_size=12))
 def test_the_acknowledged_position_is_the_running_maximum(
     tmp_path_factory: pytest.TempPathFactory, cursors: list[int]

@@ -183,9 +183,7 @@ def test_view_event_feed_matches_views(mixed: Store) -> None:
     for audience in Audience:
         applied: dict[str, dict[str, Any]] = {}
         for event in mixed.iter_changes():
-            item = view_event(
-                event, audience, today=today, hidden=mixed.hidden([event], audience)
-            )
+            item = view_event(event, audience, today=today, hidden=mixed.hidden([event], audience))
             if item is None:
                 # natural persons' records are not the public's (Order 272, store.subjects)
                 payload = event.payload or mixed.get(event.record_id).payload

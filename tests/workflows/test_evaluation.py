@@ -402,8 +402,13 @@ def test_the_grade_fall_alert_reads_the_evaluation_history(store: Store) -> None
 
     _population(store)
     evaluate_all(store, today=DAY, now=NOW)
-    _submit(store, "serious-dishonesty-list",
-            [list_entry(1, listing_date=date(2027, 9, 10), valid_to=date(2029, 9, 1))])
+    _submit(
+        store,
+        "serious-dishonesty-list",
+        [list_entry(1, listing_date=date(2027, 9, 10), valid_to=date(2029, 9, 1))],
+    )
     evaluate_incremental(store, today=date(2027, 9, 15))
     assert [(p.as_of, p.grade) for p in grade_history(store, uscc(1))] == [
-        (DAY, "A"), (date(2027, 9, 15), "D")]
+        (DAY, "A"),
+        (date(2027, 9, 15), "D"),
+    ]
