@@ -121,6 +121,7 @@ def commitments(
 @router.post(
     "/commitments",
     summary="Publish the hash of a seed before the draw",
+    status_code=201,
     responses={**ERRORS, **REFUSED},
 )
 def commit(request: Request, principal: Caller, body: CommitBody) -> Response:
@@ -156,6 +157,7 @@ def draws(
 @router.post(
     "/draws",
     summary="Draw and publish (the seed's hash must be committed before)",
+    status_code=201,
     responses={**ERRORS, **REFUSED},
 )
 async def create_draw(request: Request, principal: Caller, body: DrawBody) -> Response:
