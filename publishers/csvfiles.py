@@ -46,6 +46,12 @@ def csv_records(text: IO[str]) -> tuple[str, list[str] | None, Iterator[list[str
     return delimiter, None, reader
 
 
+MAX_CELL_CHARS = 131_072
+"""The longest CSV cell read (csv's own default field limit), enforced here because a library
+imported into the same process (frictionless) raises :func:`csv.field_size_limit` for
+everyone."""
+
+
 def csv_rows(source: _Source, encoding: str, requested: str) -> Iterator[tuple[int, Any]]:
     """Stream ``(row number, cells)``; raises ReadError where the text cannot be read."""
     with source.text(encoding, newline="") as text:
@@ -53,6 +59,8 @@ def csv_rows(source: _Source, encoding: str, requested: str) -> Iterator[tuple[i
         try:
             _, _, reader = csv_records(text)
             for record in reader:
+                if record and max(map(len, record)) > MAX_CELL_CHARS:
+                    raise csv.Error(f"field larger than field limit ({MAX_CELL_CHARS})")
                 number += 1
                 if any(record):
                     yield number, record
