@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import Connection
 
 from store.db import is_postgresql
+from store.outbox import enqueue
 from store.tables import CHANGE_COLUMNS, RECORD_COLUMNS
 
 EXISTING_COLUMNS = (
@@ -112,8 +113,13 @@ class Bulk:
 
     # -- writes --------------------------------------------------------------------------
     def insert_changes(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Append change-log rows (seq already assigned)."""
+        """Append change-log rows (seq already assigned), and owe them to the webhook
+        subscriptions of their datasets in the same transaction (:mod:`store.outbox`)."""
+        if not rows:
+            return
         self._insert("changes", CHANGE_COLUMNS, rows)
+        seqs = [row[0] for row in rows]
+        enqueue(self.conn, min(seqs), max(seqs))
 
     def insert_records(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert current-state rows of records not stored before."""

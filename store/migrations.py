@@ -277,6 +277,12 @@ def _release_claims(conn: Connection) -> None:
     )
 
 
+def _webhooks(conn: Connection) -> None:
+    from store.outbox import OUTBOX_TABLES
+
+    tables.metadata.create_all(conn, tables=list(OUTBOX_TABLES), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: batches, changes, records", _initial),
     Migration(2, "access: api_keys, audit_log, feed_acks", _access),
@@ -310,6 +316,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
     ),
     Migration(18, "workflows: release cases left claimed by a crashed step", _release_claims),
+    Migration(
+        20,
+        "webhooks: webhook_subscriptions, webhook_datasets, webhook_outbox (push delivery)",
+        _webhooks,
+    ),
 )
 """Every step, oldest first; append new steps, never edit an applied one."""
 
