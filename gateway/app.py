@@ -26,12 +26,17 @@ API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公�
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    scheduler: bool = False,
+    delivery: bool = False,
 ) -> FastAPI:
     """Build the application; opens (and migrates) the store unless one is given.
 
     ``scheduler=True`` (``creditgate serve`` passes ``settings.scheduler``) runs the expiries
-    job (:mod:`gateway.scheduler`) from the lifespan's start to its end."""
+    job (:mod:`gateway.scheduler`) from the lifespan's start to its end; ``delivery=True``
+    (``settings.webhook_delivery``) the webhook deliverer (:mod:`gateway.delivery`)."""
     settings = settings or Settings()
     apply_identity_secret(settings)
     install_log_filters()
@@ -53,10 +58,21 @@ def create_app(
             )
             jobs.start()
         application.state.scheduler = jobs
+        pushes = None
+        if delivery:
+            from gateway.delivery import delivery_service
+
+            pushes = delivery_service(
+                the_store, settings, lambda: today_of(application), worker=f"serve:{os.getpid()}"
+            )
+            pushes.start()
+        application.state.delivery = pushes
         install_log_filters()  # after uvicorn configured logging
         try:
             yield
         finally:
+            if pushes is not None:
+                pushes.stop()
             if jobs is not None:
                 jobs.stop()
             if owned:

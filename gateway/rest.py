@@ -12,6 +12,8 @@
 ``GET  /api/v1/entities/{uscc}``                        everything visible about one entity
 ``GET  /api/v1/changes?after=&limit=``                  the change feed (NDJSON)
 ``POST /api/v1/changes/ack``                            acknowledge the feed
+``GET  /api/v1/changes/stream``                         the feed pushed (server-sent events)
+``GET|POST|DELETE /api/v1/webhooks…``                   partners: webhook subscriptions
 ``GET  /api/v1/alerts``, ``POST …/{id}/ack|close``      departments: risk alerts (风险预警)
 ``GET  /api/v1/admin/audit|acks|keys``                  admin: audit trail, lag, keys
 ``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
@@ -55,7 +57,9 @@ from gateway.routes import (
     reports,
     rules,
     sampling,
+    stream,
     submissions,
+    webhooks,
 )
 from gateway.routes.depends import DATASET_ID_PATTERN, ERRORS
 from store import StoreError
@@ -81,6 +85,8 @@ ROUTERS = (
     evaluation,
     reports,
     changes,
+    stream,
+    webhooks,
     submissions,
     batches,
     alerts,

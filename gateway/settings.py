@@ -93,6 +93,43 @@ class Settings(BaseSettings):
     scheduled_evaluation: bool = False
     """After each expiries pass the scheduler also runs the incremental credit evaluation
     (grades, history and the ``public-credit-evaluation`` dataset; docs/evaluation.md)."""
+    webhook_delivery: bool = True
+    """``creditgate serve`` delivers webhooks itself (as ``creditgate worker`` does); set false
+    when workers do it. Several deliverers may run at once: each message goes out once."""
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    """Posts one deliverer has in flight at once."""
+    webhook_per_endpoint: int = Field(default=4, ge=1, le=256)
+    """Posts one subscription may have in flight in one round (one while it is failing)."""
+    webhook_max_attempts: int = Field(default=12, ge=1, le=100)
+    """Failed attempts after which a message is dead-lettered (replayable)."""
+    webhook_backoff_seconds: float = Field(default=5.0, gt=0)
+    """First retry delay; doubles with each failed attempt (equal jitter)."""
+    webhook_backoff_max_seconds: float = Field(default=21_600.0, gt=0)
+    """Longest retry delay (a receiver's Retry-After is honoured up to it)."""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long a receiver may take to answer one post."""
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    """How long a claimed message is held by its deliverer (at least twice the timeout)."""
+    webhook_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    """How often an idle deliverer looks for due messages."""
+    webhook_allow_private_urls: bool = False
+    """Allow webhook URLs on loopback, private and link-local addresses (tests, intranets)."""
+    webhook_allow_http: bool = False
+    """Allow plain ``http://`` webhook URLs (tests, intranets); otherwise HTTPS only."""
+    webhook_max_per_key: int = Field(default=10, ge=1, le=1000)
+    """Webhook subscriptions one key may hold."""
+    webhook_max_replay_events: int = Field(default=100_000, ge=1)
+    """Most change events one replay (or a subscription's backfill) may span."""
+    webhook_retention_days: int = Field(default=7, ge=1)
+    """Delivered messages are kept this long (dead letters until replayed or deleted)."""
+    stream_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    """How often a process looks at the head of the log for its SSE streams and GraphQL
+    subscriptions (one read per process, whatever the number of streams)."""
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0, le=3600)
+    """Idle SSE streams send a comment line this often (keeps proxies from closing them)."""
+    stream_max_per_caller: int = Field(default=4, ge=1, le=1000)
+    """Open SSE streams and GraphQL subscriptions one key (or public address) may hold in
+    one process."""
     today: str | None = None
     """Fixed date (YYYY-MM-DD) for publication windows; tests and demos only."""
 

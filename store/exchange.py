@@ -28,7 +28,7 @@ from store.subjects import hidden_record_ids
 from store.tables import records as records_table
 from store.takedowns import SweepResult, sweep, withdraw
 from store.timeliness import TimelinessSummary
-from store.views import Audience, feed_lines
+from store.views import Audience, feed_lines, view_event
 
 
 def open_store(url: str, *, migrate_schema: bool = True) -> Store:
@@ -185,6 +185,24 @@ class Store:
                 return
             remaining -= lines.count(b"\n")  # orjson escapes newlines inside strings
             cursor = rows[-1][0]
+
+    def feed_items(
+        self,
+        after: int,
+        limit: int,
+        datasets: Sequence[str] | None,
+        audience: Audience | str,
+        *,
+        today: date,
+    ) -> tuple[list[dict[str, Any]], int, bool]:
+        """One page of feed items (:func:`store.view_event`) for pushing channels:
+        ``(items, last_seq_read, more)``; the cursor moves past events the audience has no
+        item for, and ``more`` says the page was full (read again at once)."""
+        events = read_changes(self.engine, after, limit, datasets)
+        hidden = self.hidden(events, audience)
+        items = [view_event(e, audience, today=today, hidden=hidden) for e in events]
+        last = events[-1].seq if events else after
+        return [i for i in items if i is not None], last, len(events) == limit
 
     def _hidden_rows(self, rows: Sequence[Any], audience: Audience | str) -> frozenset[str]:
         # change rows: record_id is column 2, payload column 8 (None for a take-down)

@@ -13,6 +13,7 @@ from gateway.commands import (
     rules,
     sampling,
     service,
+    webhooks,
     worker,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "rules",
     "sampling",
     "service",
+    "webhooks",
     "worker",
 ]

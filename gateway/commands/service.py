@@ -44,7 +44,9 @@ def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
         settings = Settings(db=db)
         if not demo:
             apply_identity_secret(settings, serving=True)
-        application = create_app(settings, scheduler=settings.scheduler)
+        application = create_app(
+            settings, scheduler=settings.scheduler, delivery=settings.webhook_delivery
+        )
     except (StoreError, ConfigurationError, ValueError) as exc:
         fail(str(exc))
     uvicorn.run(

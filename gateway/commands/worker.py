@@ -1,9 +1,11 @@
-"""The worker: expiries without a person, outside the HTTP service.
+"""The worker: expiries and webhook deliveries without a person, outside the HTTP service.
 
 ``creditgate worker`` runs the same expiries job as ``serve`` (:mod:`gateway.scheduler`): at
 start and every ``--interval`` seconds until interrupted; ``--once`` runs one pass and exits
 (for cron or a systemd timer). Several workers and gateways may run against one store: the
-job lock lets exactly one of them do each pass.
+job lock lets exactly one of them do each pass. Unless ``webhook_delivery`` is off, the
+running worker also delivers webhooks (:mod:`gateway.delivery`; each message is claimed by one
+process); ``creditgate webhooks deliver`` drains them once.
 """
 
 from __future__ import annotations
@@ -81,9 +83,21 @@ def worker(
             evaluate=settings.scheduled_evaluation,
         )
         jobs.start()
-        out.print(f"worker {runner}: expiries every {every} s on {store.url}", highlight=False)
+        pushes = None
+        if settings.webhook_delivery:
+            from gateway.delivery import delivery_service
+
+            pushes = delivery_service(store, settings, lambda: _today(fixed), worker=runner)
+            pushes.start()
+        out.print(
+            f"worker {runner}: expiries every {every} s"
+            f"{', webhooks' if pushes else ''} on {store.url}",
+            highlight=False,
+        )
         try:
             stop.wait()
         finally:
+            if pushes is not None:
+                pushes.stop()
             jobs.stop()
             out.print("worker stopped", highlight=False)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import cast
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from gateway.audit import audit_of
 from gateway.auth import Principal
+from gateway.clients import client_address
 from gateway.clock import today_of
 from gateway.errors import ApiError
 from gateway.graphql.errors import AuditUnavailableError
@@ -44,7 +47,14 @@ class GatewayContext(BaseContext):
         self.today = today
         self.settings = settings
         self.app = request.app
+        self.client = client_address(request)
+        self._shared = shared
         self.entities = entity_loader(shared, principal.audience, today)
+
+    def become(self, principal: Principal) -> None:
+        """Act for another caller (a WebSocket's ``connection_init`` key); loaders follow."""
+        self.principal = principal
+        self.entities = entity_loader(self._shared, principal.audience, self.today)
 
     def audit(self, action: str, target: str, log_position: int) -> None:
         """Note an authorised read in the audit trail (public reads name nobody: skipped)."""
@@ -60,7 +70,9 @@ def context_getter(settings: Settings) -> Callable[..., Awaitable[GatewayContext
     """The FastAPI dependency that builds a :class:`GatewayContext`."""
     shared: SharedReads | None = None  # of the app's store (one per app)
 
-    async def get_context(request: Request) -> GatewayContext:
+    async def get_context(connection: HTTPConnection) -> GatewayContext:
+        # a WebSocket upgrade has the headers, client and app a request has
+        request = cast(Request, connection)
         principal = await caller(request)
 
         nonlocal shared

@@ -7,6 +7,8 @@ Tree::
       ForbiddenError    403  FORBIDDEN        the caller's role may not use this field
       AuditUnavailableError
                         503  AUDIT_UNAVAILABLE the read cannot be audited, so it is not served
+      TooManyStreamsError
+                        429  RATE_LIMITED     too many open subscriptions for the caller
 
 Anything else raised while resolving (a bug, the store going away) is replaced by
 ``Unexpected error.`` by :class:`gateway.graphql.limits.MaskUnexpectedErrors` and only logged.
@@ -50,3 +52,10 @@ class AuditUnavailableError(RequestError):
 
     code = "AUDIT_UNAVAILABLE"
     status = 503
+
+
+class TooManyStreamsError(RequestError):
+    """The caller already holds as many subscriptions and streams as it may."""
+
+    code = "RATE_LIMITED"
+    status = 429

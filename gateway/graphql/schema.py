@@ -7,20 +7,29 @@ the same, so the SDL is too).
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.unset import UnsetType
 
+from gateway.auth import Principal
 from gateway.graphql.context import GatewayContext, context_getter
 from gateway.graphql.documents import DocumentLimits
 from gateway.graphql.limits import limit_extensions, should_mask_error
+from gateway.graphql.loaders import in_thread
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.national import NationalQuery
 from gateway.graphql.resolvers import Query
+from gateway.graphql.subscriptions import Subscription
 from gateway.settings import Settings
+from store import authenticate
 
 
 class GatewaySchema(strawberry.Schema):
@@ -40,6 +49,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return GatewaySchema(
         query=merge_types("Query", (Query, NationalQuery)),
         mutation=Mutation,
+        subscription=Subscription,
         extensions=limit_extensions(
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
@@ -62,11 +72,37 @@ class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
+        """A key in the ``connection_init`` payload (``{"authorization": "Bearer KEY"}``) for
+        clients that cannot set headers on the upgrade; an unknown key closes with 4403."""
+        params: Any = context.connection_params
+        given = params.get("authorization") if isinstance(params, dict) else None
+        if not given:
+            return None  # acknowledged without a payload
+        scheme, _, secret = str(given).partition(" ")
+        key = None
+        if scheme.lower() == "bearer" and secret.strip():
+            key = await in_thread(authenticate, context.store.engine, secret.strip())
+        if key is None:
+            raise ConnectionRejectionError({"message": "unknown or revoked API key"})
+        context.become(
+            Principal(
+                role=key.role,
+                name=key.name,
+                key_id=key.key_id,
+                department_uscc=key.department_uscc,
+            )
+        )
+        return None
+
 
 def graphql_router(settings: Settings) -> GraphQLRouter[GatewayContext, None]:
-    """The ``/graphql`` router: POST (and GET for queries), GraphiQL if enabled."""
+    """The ``/graphql`` router: POST (and GET for queries), GraphiQL if enabled, and
+    subscriptions over ``graphql-transport-ws`` on the same path."""
     return GatewayGraphQLRouter(
         build_schema(settings),
         context_getter=context_getter(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=settings.stream_max_per_caller,
     )

@@ -22,6 +22,7 @@ from gateway.auth import Principal, require_role
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, MAX_INT, Caller, require_key, store_errors, store_of
 from store import Role, acknowledgements, list_keys, list_runs, read_audit
+from store.outbox import backlogs
 
 router = APIRouter(prefix="/admin", tags=["admin 管理"], default_response_class=OrjsonResponse)
 
@@ -69,7 +70,16 @@ def get_acks(request: Request, principal: Caller) -> OrjsonResponse:
     with store_errors():
         acks = acknowledgements(store.engine)
         head = store.head()
-    return OrjsonResponse({"ok": True, "head": head, "acks": [_plain(a) for a in acks]})
+        hooks = backlogs(store.engine, by="key")
+    return OrjsonResponse(
+        {
+            "ok": True,
+            "head": head,
+            "acks": [_plain(a) for a in acks],
+            # what each key's webhooks are still owed: undelivered is lag too
+            "webhooks": {key: _plain(backlog) for key, backlog in sorted(hooks.items())},
+        }
+    )
 
 
 @router.get("/keys", summary="Every API key (never a secret)", responses=ERRORS)

@@ -3,7 +3,7 @@
 The monitoring (:mod:`workflows.monitor`): the month's ranking of departments and district units
 with trend and 12-month figures, the overdue items and who must act, the monthly report as
 XLSX/HTML/JSON; records published per week, partners' feed lag and the take-downs they have
-not yet acknowledged, CKAN publication state, the working-day calendar, the audit trail with
+not yet acknowledged, what their webhooks are still owed, CKAN publication state, the working-day calendar, the audit trail with
 filters, API keys (issue, revoke) and the workflow queues.
 Sign-in is the workspace's (:mod:`gateway.web.session`); any other role gets 403.
 """
@@ -36,6 +36,7 @@ from store import (
     revoke_key,
 )
 from store.figures import published_per_week
+from store.outbox import backlogs
 from store.tables import changes
 from workflows import list_objections, list_repairs
 from workflows.monitor import month_of, previous_month, render_html, render_xlsx
@@ -70,6 +71,41 @@ def _pending_takedowns(store: Any, after: int) -> int:
     query = select(func.count()).where(changes.c.seq > after, changes.c.op == "delete")
     with store.engine.connect() as conn:
         return int(conn.execute(query).scalar() or 0)
+
+
+def partner_rows(store: Any) -> list[dict[str, Any]]:
+    """Per partner key: how far it acknowledged the feed (lag, take-downs it has not applied)
+    and what its webhooks are still owed (undelivered messages, undelivered take-downs, dead
+    letters) — a partner on webhooks lags by what has not been delivered."""
+    hooks = backlogs(store.engine, by="key")
+    rows: list[dict[str, Any]] = []
+    for ack in acknowledgements(store.engine):
+        rows.append(
+            {
+                "name": ack.name,
+                "role": ack.role,
+                "seq": ack.seq,
+                "lag": ack.lag,
+                "takedowns": _pending_takedowns(store, ack.seq),
+                "when": ack.acknowledged_at,
+                "hooks": hooks.pop(ack.key_id, None),
+            }
+        )
+    names = {k.key_id: k for k in list_keys(store.engine)} if hooks else {}
+    for key_id, backlog in sorted(hooks.items()):
+        key = names.get(key_id)
+        rows.append(
+            {
+                "name": key.name if key else key_id,
+                "role": key.role.value if key else "",
+                "seq": None,
+                "lag": None,
+                "takedowns": None,
+                "when": None,
+                "hooks": backlog,
+            }
+        )
+    return rows
 
 
 def ckan_state(request: Request) -> dict[str, Any]:
@@ -131,10 +167,7 @@ def console(
     monitor = report_for(request, chosen, "government")
     departments, districts = monitor["departments"], monitor["districts"]
     weekly = published_per_week(store.engine, weeks=12, today=day)
-    partners = [
-        {"ack": ack, "takedowns": _pending_takedowns(store, ack.seq)}
-        for ack in acknowledgements(store.engine)
-    ]
+    partners = partner_rows(store)
     objections = [o for o in list_objections(store) if o.due is not None]
     repairs = [r for r in list_repairs(store) if r.decided_at is None]
     calendar = calendar_status(day)
