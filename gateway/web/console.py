@@ -3,8 +3,9 @@
 The monitoring (:mod:`workflows.monitor`): the month's ranking of departments and district units
 with trend and 12-month figures, the overdue items and who must act, the monthly report as
 XLSX/HTML/JSON; records published per week, partners' feed lag and the take-downs they have
-not yet acknowledged, what their webhooks are still owed, CKAN publication state, the working-day calendar, the audit trail with
-filters, API keys (issue, revoke) and the workflow queues.
+not yet acknowledged, what their webhooks are still owed, CKAN publication state, the
+working-day calendar, the audit trail with filters, API keys (issue, revoke) and the workflow
+queues.
 Sign-in is the workspace's (:mod:`gateway.web.session`); any other role gets 403.
 """
 

@@ -99,7 +99,7 @@ def test_the_signature_is_the_standard_webhooks_test_vector() -> None:
     # the published example of the Standard Webhooks specification
     when = datetime.fromtimestamp(1614265330, UTC)
     headers = signed_headers(
-        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
         b'{"test": 2432232314}', when,
     )  # fmt: skip
     assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
