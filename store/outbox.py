@@ -359,8 +359,11 @@ class Backlog:
     delivered: int = 0
 
 
-def backlogs(engine: Engine, *, by: str = "subscription") -> dict[str, Backlog]:
-    """Counts by ``subscription`` id or by ``key`` id, over live subscriptions."""
+def backlogs(
+    engine: Engine, *, by: str = "subscription", conn: Connection | None = None
+) -> dict[str, Backlog]:
+    """Counts by ``subscription`` id or by ``key`` id, over live subscriptions (read on
+    ``conn`` when given: inside the caller's transaction)."""
     o, s = webhook_outbox, webhook_subscriptions
     group = s.c.id if by == "subscription" else s.c.key_id
     pending = o.c.status == PENDING
@@ -376,5 +379,9 @@ def backlogs(engine: Engine, *, by: str = "subscription") -> dict[str, Backlog]:
         .where(s.c.deleted_at.is_(None))
         .group_by(group)
     )
-    with engine.connect() as conn:
-        return {row[0]: Backlog(*(int(v) for v in row[1:])) for row in conn.execute(query)}
+    if conn is not None:
+        rows = conn.execute(query).all()
+    else:
+        with engine.connect() as own:
+            rows = own.execute(query).all()
+    return {row[0]: Backlog(*(int(v) for v in row[1:])) for row in rows}

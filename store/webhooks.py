@@ -200,7 +200,8 @@ def create_subscription(
                         f"{url} is already subscribed ({row.id}) with other datasets; "
                         "delete that subscription first"
                     )
-                return _get(conn, row.id), row.secret, False
+                owed = backlogs(engine, conn=conn).get(row.id)
+                return replace(_get(conn, row.id), backlog=owed or Backlog()), row.secret, False
         if len(live) >= max_per_key:
             raise InvalidQueryError(f"a key may hold at most {max_per_key} subscriptions")
         latest = int(conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one())
@@ -219,7 +220,8 @@ def create_subscription(
         )
         if start < latest:
             replay(conn, sub_id, start, latest)
-        return _get(conn, sub_id), secret, True
+        owed = backlogs(engine, conn=conn).get(sub_id)
+        return replace(_get(conn, sub_id), backlog=owed or Backlog()), secret, True
 
 
 def _dataset_map(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
