@@ -125,7 +125,7 @@ def _now() -> datetime:
 
 
 def _count(rowcount: int | None) -> int:
-    # psycopg reports -1 for an INSERT … SELECT that wrote nothing
+    # a driver may report -1 when it does not know
     return max(int(rowcount or 0), 0)
 
 
@@ -159,17 +159,16 @@ _COLUMNS = ("subscription_id", "seq", "priority", "status", "attempts", "next_at
             "created_at")  # fmt: skip
 
 
-def enqueue(conn: Connection, first: int, last: int) -> int:
+def enqueue(conn: Connection, first: int, last: int) -> None:
     """Owe the events ``first..last`` (just appended, in this transaction) to every live
-    subscription of their dataset; the number of outbox rows written."""
+    subscription of their dataset."""
     live = conn.execute(
         select(webhook_subscriptions.c.id).where(webhook_subscriptions.c.deleted_at.is_(None))
     ).first()
-    if live is None:  # no subscriber: the ingest pays one indexed probe per batch
-        return 0
+    if live is None:  # no subscriber: the ingest pays one small probe per batch
+        return
     query = _owed(first - 1, last, _now())
-    result = conn.execute(webhook_outbox.insert().from_select(_COLUMNS, query))
-    return _count(result.rowcount)
+    conn.execute(webhook_outbox.insert().from_select(_COLUMNS, query))
 
 
 @contextmanager
@@ -313,7 +312,7 @@ def replay(conn: Connection, subscription_id: str, after: int, until: int) -> in
     added. Runs in the caller's write transaction; the number of messages now pending."""
     now = _now()
     o = webhook_outbox
-    reset = conn.execute(
+    conn.execute(
         update(o)
         .where(o.c.subscription_id == subscription_id, o.c.seq > after, o.c.seq <= until)
         .values(status=PENDING, attempts=0, next_attempt_at=now, lease_until=None,
@@ -324,13 +323,20 @@ def replay(conn: Connection, subscription_id: str, after: int, until: int) -> in
         .where(webhook_datasets.c.subscription_id == subscription_id)
         .where(~exists().where(o.c.subscription_id == subscription_id, o.c.seq == changes.c.seq))
     )
-    added = conn.execute(o.insert().from_select(_COLUMNS, query))
+    conn.execute(o.insert().from_select(_COLUMNS, query))
     conn.execute(
         update(webhook_subscriptions)
         .where(webhook_subscriptions.c.id == subscription_id)
         .values(failures=0, retry_at=None)
     )
-    return _count(reset.rowcount) + _count(added.rowcount)
+    # counted, not summed from rowcounts: psycopg reports -1 for an INSERT … SELECT
+    owed = select(func.count()).where(
+        o.c.subscription_id == subscription_id,
+        o.c.seq > after,
+        o.c.seq <= until,
+        o.c.status == PENDING,
+    )
+    return int(conn.execute(owed).scalar_one())
 
 
 def drop_pending(conn: Connection, subscription_id: str) -> int:

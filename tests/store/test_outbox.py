@@ -85,6 +85,9 @@ def test_a_batch_is_owed_in_its_own_transaction_to_subscribed_datasets_only(
     )  # fmt: skip
     assert (again.id, secret2, created2) == (sub.id, secret, False)
     assert {s.id for s in list_subscriptions(store.engine, key_id=key)} == {sub.id, other.id}
+    # a replay from before the start adds what was never owed (counted on every backend)
+    assert replay_subscription(store.engine, sub.id, 0, max_events=100) == 5 + 12 + 1
+    assert backlogs(store.engine)[sub.id].pending == 18
 
 
 def test_claims_take_downs_first_lease_once_retry_then_dead_letter(store: Store) -> None:
