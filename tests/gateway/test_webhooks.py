@@ -16,10 +16,12 @@ from typing import Any
 import orjson
 import pytest
 from receiver import Receiver, receiving
-from rest_helpers import REST_ENTITIES, REST_TODAY, Api
+from rest_helpers import NO_LIMITS, REST_ENTITIES, REST_TODAY, Api, serving
 from standardwebhooks.webhooks import Webhook
 
-from gateway.delivery import Deliverer, DeliveryConfig, backoff, delivery_service, signed_headers
+from gateway.app import create_app
+from gateway.delivery import Deliverer, DeliveryConfig, backoff, signed_headers
+from gateway.settings import Settings
 from publishers import synthetic
 from store import Role, open_store
 
@@ -178,15 +180,15 @@ def test_retry_after_a_500_then_dead_letter_and_replay(api: Api, receiver: Recei
     assert verified(secret, last)["data"]["seq"] == head
 
 
-def test_a_running_deliverer_brings_a_take_down_in_seconds(api: Api, receiver: Receiver) -> None:
-    writers = Penalties(api)
-    writers.add(2)
-    _, secret = subscribe(api, receiver.url)
-    service = delivery_service(
-        api.store, api.app.state.settings, lambda: REST_TODAY, worker="test:service"
-    )
-    service.start()
-    try:
+def test_serve_delivers_a_take_down_in_seconds(db_url: str, receiver: Receiver) -> None:
+    """The app's own deliverer (``serve`` runs it, setting ``webhook_delivery``)."""
+    settings = Settings(db=db_url, today=REST_TODAY.isoformat(), **NO_LIMITS, **HOOKS)
+    app = create_app(settings, store=open_store(db_url), delivery=True)
+    with serving(app) as api:
+        assert app.state.delivery.running
+        writers = Penalties(api)
+        writers.add(2)
+        _, secret = subscribe(api, receiver.url)
         started = time.monotonic()
         gone = writers.take_down()
         arrived = receiver.wait_for(lambda posts: any(p.json()["data"]["seq"] == gone
@@ -195,9 +197,7 @@ def test_a_running_deliverer_brings_a_take_down_in_seconds(api: Api, receiver: R
         took = receiver.posts[-1].at - started
         print(f"take-down delivered {took:.3f} s after it was written")
         assert verified(secret, receiver.posts[-1])["data"]["reason"] == "repaired"
-    finally:
-        service.stop()
-    assert not service.running
+    assert not app.state.delivery.running  # stopped with the app
 
 
 def test_registration_is_for_partners_with_safe_urls(

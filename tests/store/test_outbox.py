@@ -3,6 +3,7 @@ only, never twice, claimed by one deliverer at a time, retried, dead-lettered an
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -141,3 +142,28 @@ def test_deleting_drops_what_was_owed_and_revoked_keys_are_owed_nothing(store: S
     store.submit(DATASET, rows(penalties(3, start=200)), actor="dept")
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(webhook_outbox)).scalar() == 0
+
+
+def test_concurrent_deliverers_claim_disjoint_messages(store: Store) -> None:
+    key = _agency(store)
+    create_subscription(
+        store.engine, key_id=key, audience=Audience.AGENCY, url="https://example.org/hook"
+    )
+    store.submit(DATASET, rows(penalties(120)), actor="dept")
+    taken: dict[str, list[int]] = {}
+
+    def deliverer(name: str) -> None:
+        mine = taken.setdefault(name, [])
+        while True:
+            got = claim(store.engine, worker=name, limit=7, lease=LEASE, per_subscription=7)
+            if not got:
+                return
+            mine.extend(c.seq for c in got)
+
+    threads = [threading.Thread(target=deliverer, args=(f"d{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [seq for seqs in taken.values() for seq in seqs]
+    assert sorted(every) == list(range(1, 121))  # each message once, none left behind
