@@ -237,15 +237,16 @@ class Deliverer:
         poll interval. Errors are logged and the loop goes on."""
         async with self._client() as client:
             while not stop.is_set():
-                done = 0
+                done, pause = 0, self.config.poll_seconds
                 try:
                     done = await self.round(client)
                     await self._maybe_prune()
                 except Exception:
                     log.exception("webhook delivery round failed; retried shortly")
+                    pause = max(pause, 5.0)  # the store is likely away: do not spin
                 if done == 0:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.config.poll_seconds)
+                        await asyncio.wait_for(stop.wait(), pause)
 
     async def drain(self, *, max_rounds: int = 1000) -> Counter[str]:
         """Rounds until nothing is due (``creditgate webhooks deliver``); the counts."""
