@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -173,6 +174,13 @@ def test_retry_after_a_500_then_dead_letter_and_replay(api: Api, receiver: Recei
     assert r.status_code == 200 and r.json()["owed"] == 1, r.text
     acks = api.json("/api/v1/admin/acks", role=Role.ADMIN)["webhooks"]
     assert [b["pending"] for b in acks.values()] == [1]  # undelivered: the lag shown
+    # … and in the console's partners table (undelivered, take-downs undelivered, dead)
+    signed = api.post("/workspace/login", data={"key": api.key(Role.ADMIN)})
+    assert signed.status_code == 303, signed.text
+    page = api.get("/console")  # the client keeps the sign-in cookie
+    assert page.status_code == 200, page.text
+    row = next(r for r in page.text.split("<tr>") if "test agency" in r)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[-3:] == ["1", "0", "0"], row
     before = len(receiver.posts)
     assert deliver(api) == {"delivered": 1}
     last = receiver.posts[before]
