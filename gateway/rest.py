@@ -58,6 +58,7 @@ from gateway.routes import (
     submissions,
 )
 from gateway.routes.depends import DATASET_ID_PATTERN, ERRORS
+from gateway.slots import slots_of
 from store import StoreError
 
 
@@ -70,6 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await run_in_threadpool(trail.close)
         await limiter_of(app).close()
+        await slots_of(app).close()
 
 
 api = APIRouter(prefix="/api/v1")
