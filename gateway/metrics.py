@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from prometheus_client import (
@@ -36,6 +37,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,7 +46,7 @@ from gateway.auth import require_role
 from gateway.clients import client_address, in_networks
 from gateway.errors import ApiError
 from gateway.ratelimit import authenticated
-from store import Role, Store, acknowledgements, job_summaries
+from store import Role, Store, StoreError, acknowledgements, job_summaries
 
 ROUTE_STATE = "creditgate.route"
 """Where the route template of a request is left (``scope["state"]``) for the histogram."""
@@ -185,15 +187,21 @@ def exposition(store: Store) -> bytes:
 router = APIRouter(tags=["service"])
 
 
+def _error(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 @router.get(
     "/metrics",
     summary="Prometheus metrics (admin key, or a client within metrics_networks)",
     response_class=Response,
     responses={
         200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "The text exposition format"},
-        401: {"description": "A key is needed (or a client address within metrics_networks)."},
-        403: {"description": "The key is not an admin key."},
-        429: {"description": "Too many failed authentications from this address."},
+        401: _error("A key is needed (or a client address within metrics_networks)."),
+        403: _error("The key is not an admin key."),
+        429: _error("Too many failed authentications from this address."),
+        503: _error("The store does not answer."),
     },
 )
 async def metrics(request: Request) -> Response:
@@ -209,5 +217,8 @@ async def metrics(request: Request) -> Response:
             "metrics_networks",
             headers={"WWW-Authenticate": 'Bearer realm="creditgate"'},
         )
-    body = await run_in_threadpool(exposition, request.app.state.store)
+    try:
+        body = await run_in_threadpool(exposition, request.app.state.store)
+    except (StoreError, SQLAlchemyError) as exc:
+        raise ApiError(503, f"the store does not answer: {type(exc).__name__}") from None
     return Response(body, media_type=CONTENT_TYPE_LATEST)
