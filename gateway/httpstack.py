@@ -263,7 +263,8 @@ class HeaderMiddleware:
     def _hashable(headers: list[tuple[bytes, bytes]]) -> bool:
         present = _names(headers)
         return (
-            b"etag" not in present
+            b"content-length" in present  # a one-piece body (a stream is never held back)
+            and b"etag" not in present
             and b"set-cookie" not in present
             and b"no-store" not in present.get(b"cache-control", b"")
         )

@@ -17,6 +17,7 @@
 ``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
 ``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
 ``GET  /healthz``                                       liveness and the head of the log
+``GET  /metrics``                                       Prometheus (:mod:`gateway.metrics`)
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
 
