@@ -211,6 +211,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
+    if status in (204, 304):  # no body, whatever the headers say
+        return status, b""
     if length is not None:
         return status, await reader.readexactly(length)
     parts = []

@@ -16,10 +16,13 @@ from fastapi import FastAPI
 
 from gateway.bodies import BodyLimitMiddleware
 from gateway.clock import today_of
+from gateway.conditional import install_conditional
 from gateway.errors import install_error_handlers
+from gateway.httpstack import install_http_stack
 from gateway.logs import install_log_filters
 from gateway.openapi import openapi_document
 from gateway.settings import Settings, apply_identity_secret
+from gateway.spool import spool_of
 from store import Store, next_year_warning, open_store
 
 API_TITLE = "creditgate — Wuhan public credit open-data gateway (武汉市公共信用信息开放与交换网关)"
@@ -31,12 +34,16 @@ def create_app(
     store: Store | None = None,
     scheduler: bool = False,
     delivery: bool = False,
+    http_stack: bool = True,
 ) -> FastAPI:
     """Build the application; opens (and migrates) the store unless one is given.
 
     ``scheduler=True`` (``creditgate serve`` passes ``settings.scheduler``) runs the expiries
     job (:mod:`gateway.scheduler`) from the lifespan's start to its end; ``delivery=True``
-    (``settings.webhook_delivery``) the webhook deliverer (:mod:`gateway.delivery`)."""
+    (``settings.webhook_delivery``) the webhook deliverer (:mod:`gateway.delivery`).
+    ``http_stack=False``
+    leaves out the HTTP layers of :mod:`gateway.httpstack` (only ``bench/http_overhead.py``
+    does, to measure what they cost)."""
     settings = settings or Settings()
     apply_identity_secret(settings)
     install_log_filters()
@@ -75,6 +82,7 @@ def create_app(
                 pushes.stop()
             if jobs is not None:
                 jobs.stop()
+            spool_of(application).close()
             if owned:
                 the_store.close()
 
@@ -93,19 +101,27 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
+    install_conditional(app)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_request_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         timeout=settings.upload_timeout_seconds,
     )
+    if http_stack:
+        install_http_stack(app, settings)
 
-    from gateway import graphql, rest  # they import routes that import this package's helpers
+    from gateway import (
+        graphql,
+        metrics,
+        rest,
+    )  # they import routes that import this package's helpers
     from gateway.routes import workflows as workflow_routes
     from gateway.web import install_web
 
     app.include_router(rest.router)
     app.include_router(workflow_routes.router)
+    app.include_router(metrics.router)
     app.include_router(graphql.graphql_router(settings), prefix="/graphql")
     install_web(app)
     warning = next_year_warning(today_of(app))

@@ -53,6 +53,12 @@ class Principal:
 PUBLIC = Principal(role=Role.PUBLIC, name="public")
 
 
+def challenge(error: str | None = None) -> dict[str, str]:
+    """The ``WWW-Authenticate`` header of a 401 (RFC 6750: the Bearer scheme, and why)."""
+    detail = f', error="{error}"' if error else ""
+    return {"WWW-Authenticate": f'Bearer realm="creditgate"{detail}'}
+
+
 def principal_from_request(request: Request) -> Principal:
     """Resolve the caller (cached on the request); 401 for an unknown or revoked key."""
     cached = getattr(request.state, "principal", None)
@@ -63,10 +69,12 @@ def principal_from_request(request: Request) -> Principal:
     if header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise ApiError(401, "Authorization must be 'Bearer <key>'")
+            raise ApiError(
+                401, "Authorization must be 'Bearer <key>'", headers=challenge("invalid_request")
+            )
         key = authenticate(request.app.state.store.engine, secret.strip())
         if key is None:
-            raise ApiError(401, "unknown or revoked API key")
+            raise ApiError(401, "unknown or revoked API key", headers=challenge("invalid_token"))
         principal = Principal(
             role=key.role, name=key.name, key_id=key.key_id, department_uscc=key.department_uscc
         )

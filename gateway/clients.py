@@ -49,3 +49,9 @@ def client_address(request: Request) -> str:
         if not _trusted(hop, networks):
             return hop
     return hops[0] if hops else peer
+
+
+def in_networks(address: str, setting: str | None) -> bool:
+    """Whether ``address`` lies in one of the networks of a setting (``10.0.0.0/8,::1``)."""
+    networks = trusted_networks(setting)
+    return bool(networks) and _trusted(address, networks)

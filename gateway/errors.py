@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -64,4 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body(500, "internal error"), 500)
+        # answered outside the middleware: name the request here (gateway.httpstack)
+        request_id = correlation_id.get()
+        headers = {"X-Request-ID": request_id, "Cache-Control": "no-store"} if request_id else None
+        return JSONResponse(error_body(500, "internal error"), 500, headers=headers)

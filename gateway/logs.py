@@ -14,10 +14,15 @@ Starlette log it as an ``Exception in ASGI application`` with a traceback.
 
 :func:`install_log_filters` puts both on the uvicorn loggers and the gateway's own
 (idempotent; called when the app starts, after uvicorn configured logging).
+
+:func:`uvicorn_log_config` is uvicorn's logging configuration with the request's
+``X-Request-ID`` (:mod:`gateway.httpstack`) at the end of every access line and in every
+gateway log line — ``creditgate serve`` runs with it.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from typing import Any
@@ -105,3 +110,34 @@ def install_log_filters() -> None:
             _add(logger)
         for handler in logger.handlers:
             _add(handler)
+
+
+ACCESS_FORMAT = (
+    '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s rid=%(correlation_id)s'
+)
+GATEWAY_FORMAT = "%(levelprefix)s %(name)s: %(message)s rid=%(correlation_id)s"
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's ``LOGGING_CONFIG`` with the request id in access lines and gateway lines."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {
+        "request_id": {"()": "asgi_correlation_id.CorrelationIdFilter", "default_value": "-"}
+    }
+    config["formatters"]["access"]["fmt"] = ACCESS_FORMAT
+    config["formatters"]["gateway"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": GATEWAY_FORMAT,
+    }
+    for handler in config["handlers"].values():
+        handler["filters"] = ["request_id"]
+    config["handlers"]["gateway"] = {
+        "formatter": "gateway",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+        "filters": ["request_id"],
+    }
+    config["loggers"]["creditgate"] = {"handlers": ["gateway"], "level": "INFO", "propagate": False}
+    return config

@@ -11,6 +11,8 @@ once, for every route (present and future):
   answer ``413`` (too large) or ``408`` (too slow): declared on every such operation;
 - a page size bounded by a setting (``limit`` of ``/records``, at most ``max_page_size``)
   declares that setting's value as its ``maximum``;
+- every GET may answer ``304`` to a conditional request (``If-None-Match``,
+  ``If-Modified-Since``; :mod:`gateway.conditional`, :mod:`gateway.httpstack`);
 - the bearer key is optional at the door — without one the caller reads the public view,
   and a route that needs a key answers 401 — so every operation's security requirement
   gets the empty alternative ``{}`` ("no key is also accepted").
@@ -27,6 +29,7 @@ BODY_METHODS = frozenset({"post", "put", "patch"})
 PAGE_SIZE_PARAMETERS = {("/api/v1/datasets/{dataset}/records", "limit")}
 """(path, query parameter) bounded by the ``max_page_size`` setting."""
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+NOT_MODIFIED = "Not modified: the copy named by If-None-Match (or If-Modified-Since) is current."
 _BODY_ERRORS = {
     "400": "The request is malformed (bad parameter, filter or body).",
     "408": "The body did not arrive within upload_timeout_seconds.",
@@ -44,6 +47,8 @@ def honest_operation(method: str, operation: dict[str, Any]) -> None:
     if "HTTPValidationError" in repr(responses.get("422")):  # FastAPI's, not a route's own
         del responses["422"]
         responses.setdefault("400", _error(_BODY_ERRORS["400"]))
+    if method == "get":
+        responses.setdefault("304", {"description": NOT_MODIFIED})
     if method in BODY_METHODS:
         for status, description in _BODY_ERRORS.items():
             responses.setdefault(status, _error(description))

@@ -10,6 +10,15 @@ With ``redis_url`` set, counters live in Redis (``INCR`` + ``EXPIRE`` in one rou
 every worker and every replica shares them; keys are ``<redis_prefix>:rl:<caller>:<window>``.
 Without it, or while Redis cannot be reached, counters live in this process (logged once a
 minute while Redis is down): a Redis outage loosens the limits, it never takes the API down.
+
+Every limited response carries the caller's quota (``RateLimit-Limit``, ``RateLimit-Remaining``,
+``RateLimit-Reset``, ``RateLimit-Policy``): :func:`check_rate` leaves it in the request's state
+and :mod:`gateway.httpstack` writes the headers, on REST and GraphQL answers alike.
+
+Failed authentications are counted the same way, per client address
+(``<prefix>:rl:authfail:<address>:<window>``), so the block they lead to is shared too: before
+a key is looked up, the address's count in the current window is read (a local note of a block
+saves the round trip while it lasts).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import logging
 import math
 import threading
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -35,10 +45,53 @@ WINDOW_SECONDS = 60
 _MAKING = threading.Lock()
 
 
-class Limiter(Protocol):
-    """Counts one request of a caller; answers the seconds to wait, or None when allowed."""
+QUOTA_STATE = "creditgate.ratelimit"
+"""Where :func:`check_rate` leaves the caller's :class:`Quota` (``scope["state"]``)."""
 
-    async def hit(self, caller: str, limit: int) -> float | None: ...
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """A caller's use of the current window, after one more request was counted."""
+
+    limit: int
+    count: int
+    reset: float
+    """Seconds until the window ends."""
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def reset_seconds(self) -> int:
+        """Whole seconds until the window ends (at least 1): ``Retry-After``,
+        ``RateLimit-Reset``."""
+        return max(1, math.ceil(self.reset))
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The ``RateLimit-*`` response headers (draft-ietf-httpapi-ratelimit-headers)."""
+        return [
+            (b"ratelimit-limit", str(self.limit).encode()),
+            (b"ratelimit-remaining", str(self.remaining).encode()),
+            (b"ratelimit-reset", str(self.reset_seconds).encode()),
+            (b"ratelimit-policy", f"{self.limit};w={WINDOW_SECONDS}".encode()),
+        ]
+
+
+class Limiter(Protocol):
+    """Counts requests of callers in fixed windows."""
+
+    async def hit(self, caller: str, limit: int) -> Quota:
+        """Count one request of ``caller``; its quota afterwards."""
+        ...
+
+    async def count(self, caller: str) -> int:
+        """How many requests ``caller`` made in the current window (nothing counted)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -55,7 +108,7 @@ class MemoryLimiter:
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
 
-    async def hit(self, caller: str, limit: int) -> float | None:
+    async def hit(self, caller: str, limit: int) -> Quota:
         number, left = _window(time.time())
         window, count = self._counts.get(caller, (number, 0))
         if window != number:
@@ -64,7 +117,12 @@ class MemoryLimiter:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] == number}
         count += 1
         self._counts[caller] = (number, count)
-        return left if count > limit else None
+        return Quota(limit, count, left)
+
+    async def count(self, caller: str) -> int:
+        number, _ = _window(time.time())
+        window, count = self._counts.get(caller, (number, 0))
+        return count if window == number else 0
 
     async def close(self) -> None:
         self._counts.clear()
@@ -79,7 +137,12 @@ class RedisLimiter:
         self.fallback = MemoryLimiter()
         self._warned = 0.0
 
-    async def hit(self, caller: str, limit: int) -> float | None:
+    def _down(self, exc: Exception) -> None:
+        if time.monotonic() - self._warned > WINDOW_SECONDS:
+            self._warned = time.monotonic()
+            log.warning("rate limits: Redis unavailable (%s); counting in this process", exc)
+
+    async def hit(self, caller: str, limit: int) -> Quota:
         number, left = _window(time.time())
         key = f"{self.prefix}:rl:{caller}:{number}"
         try:
@@ -88,11 +151,18 @@ class RedisLimiter:
                 pipe.expire(key, WINDOW_SECONDS * 2)
                 count, _ = await pipe.execute()
         except (RedisError, OSError) as exc:
-            if time.monotonic() - self._warned > WINDOW_SECONDS:
-                self._warned = time.monotonic()
-                log.warning("rate limits: Redis unavailable (%s); counting in this process", exc)
+            self._down(exc)
             return await self.fallback.hit(caller, limit)
-        return left if int(count) > limit else None
+        return Quota(limit, int(count), left)
+
+    async def count(self, caller: str) -> int:
+        number, _ = _window(time.time())
+        try:
+            value = await self.client.get(f"{self.prefix}:rl:{caller}:{number}")
+        except (RedisError, OSError) as exc:
+            self._down(exc)
+            return await self.fallback.count(caller)
+        return int(value or 0)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -118,7 +188,8 @@ def limiter_of(app: FastAPI) -> Limiter:
 
 
 async def check_rate(request: Request, principal: Principal) -> None:
-    """429 with ``Retry-After`` when the caller has used up its window."""
+    """Count the request; 429 with ``Retry-After`` when the caller has used up its window.
+    The quota is left in the request's state for the ``RateLimit-*`` headers."""
     settings = request.app.state.settings
     if principal.authorised:
         caller, limit = f"key:{principal.key_id}", settings.rate_limit_per_minute
@@ -126,9 +197,10 @@ async def check_rate(request: Request, principal: Principal) -> None:
         caller, limit = f"ip:{client_address(request)}", settings.public_rate_limit_per_minute
     if limit <= 0:
         return
-    wait = await limiter_of(request.app).hit(caller, limit)
-    if wait is not None:
-        seconds = max(1, math.ceil(wait))
+    quota = await limiter_of(request.app).hit(caller, limit)
+    request.scope.setdefault("state", {})[QUOTA_STATE] = quota
+    if quota.exceeded:
+        seconds = quota.reset_seconds
         raise ApiError(
             429,
             f"rate limit of {limit} requests per minute reached; retry in {seconds} s",
@@ -145,35 +217,60 @@ def _auth_refusal(seconds: float) -> ApiError:
     )
 
 
+async def _blocked_for(request: Request, address: str, limit: int) -> float | None:
+    """Seconds the address is still blocked for, or None: this process's note first, else the
+    shared count of the window (one Redis read with ``redis_url``)."""
+    blocked = _blocks(request)
+    now = time.time()
+    until = blocked.get(address)
+    if until is not None:
+        if until > now:
+            return until - now
+        del blocked[address]
+    if await limiter_of(request.app).count(f"authfail:{address}") <= limit:
+        return None
+    _, left = _window(now)
+    _note_block(blocked, address, now + left)
+    return left
+
+
+def _blocks(request: Request) -> dict[str, float]:
+    """This process's notes of blocked addresses (address → end of the block)."""
+    blocked: dict[str, float] | None = getattr(request.app.state, "auth_blocked", None)
+    if blocked is None:
+        blocked = request.app.state.auth_blocked = {}
+    return blocked
+
+
+def _note_block(blocked: dict[str, float], address: str, until: float) -> None:
+    if len(blocked) > 100_000:
+        blocked.clear()
+    blocked[address] = until
+
+
 async def authenticated(request: Request) -> Principal:
     """The keyed caller, throttling failed authentications per client address.
 
     ``failed_auth_per_minute`` failures (401) from one address in a minute make every
-    further keyed request from it a 429 until the minute ends (counted like the rate limits;
-    the block itself is kept in this process).
+    further keyed request from it a 429 until the minute ends — in every worker when the
+    counters are in Redis.
     """
     limit = request.app.state.settings.failed_auth_per_minute
     address = client_address(request)
-    blocked: dict[str, float] | None = getattr(request.app.state, "auth_blocked", None)
-    if blocked is None:
-        blocked = request.app.state.auth_blocked = {}
-    until = blocked.get(address)
-    if until is not None:
-        if until > time.time():
-            raise _auth_refusal(until - time.time())
-        del blocked[address]
+    if limit > 0 and getattr(request.state, "principal", None) is None:
+        wait = await _blocked_for(request, address, limit)
+        if wait is not None:
+            raise _auth_refusal(wait)
     try:
         return await run_in_threadpool(principal_from_request, request)
     except ApiError as exc:
         if exc.status != 401 or limit <= 0:
             raise
-        wait = await limiter_of(request.app).hit(f"authfail:{address}", limit)
-        if wait is None:
+        quota = await limiter_of(request.app).hit(f"authfail:{address}", limit)
+        if not quota.exceeded:
             raise
-        if len(blocked) > 100_000:
-            blocked.clear()
-        blocked[address] = time.time() + wait
-        raise _auth_refusal(wait) from None
+        _note_block(_blocks(request), address, time.time() + quota.reset)
+        raise _auth_refusal(quota.reset) from None
 
 
 async def caller(request: Request) -> Principal:

@@ -19,6 +19,7 @@
 ``GET  /api/v1/monitor/ranking|overdue|report|public``  monitoring and ranking (监测与排名)
 ``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
 ``GET  /healthz``                                       liveness and the head of the log
+``GET  /metrics``                                       Prometheus (:mod:`gateway.metrics`)
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
 =====================================================  ==========================================
 
@@ -62,6 +63,7 @@ from gateway.routes import (
     webhooks,
 )
 from gateway.routes.depends import DATASET_ID_PATTERN, ERRORS
+from gateway.slots import slots_of
 from store import StoreError
 
 
@@ -74,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await run_in_threadpool(trail.close)
         await limiter_of(app).close()
+        await slots_of(app).close()
 
 
 api = APIRouter(prefix="/api/v1")

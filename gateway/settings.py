@@ -61,10 +61,32 @@ class Settings(BaseSettings):
     """Longest time a submission body may take to arrive (slower ones get 408)."""
     max_concurrent_uploads: int = 2
     """Submissions one key may have in progress at once (more get 429)."""
+    upload_slot_lease_seconds: int = Field(default=900, ge=10)
+    """How long an upload slot held in Redis lasts at most (a worker killed while holding one
+    frees it after this)."""
     failed_auth_per_minute: int = 20
     """Failed authentications per client address per minute before 429 (0: no limit)."""
     trusted_proxies: str | None = None
     """Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed."""
+    cors_origins: str = "*"
+    """Origins whose pages may read the public GETs (comma-separated, ``*`` any, empty none)."""
+    cache_max_age_seconds: int = Field(default=0, ge=0, le=86_400)
+    """``max-age`` of public API responses (0: ``no-cache``, every use revalidated)."""
+    etag_head_ttl_seconds: float = Field(default=1.0, ge=0, le=60)
+    """How long the change-log head behind ETags of unconditional requests may be reused."""
+    compression: bool = True
+    """Compress responses (zstd, Brotli, gzip) as ``Accept-Encoding`` asks."""
+    compression_minimum_bytes: int = Field(default=500, ge=0)
+    """Smallest one-piece body that is compressed (streams always are)."""
+    gzip_level: int = Field(default=4, ge=1, le=9)
+    """gzip level (1 fastest … 9 smallest); Brotli quality and zstd level follow it."""
+    download_cache_dir: str | None = None
+    """Directory of finished downloads kept for Range requests (unset: a temporary one per
+    process)."""
+    download_cache_bytes: int = Field(default=1024**3, ge=0)
+    """Most bytes of downloads kept for Range requests (0: none kept, Range ignored)."""
+    metrics_networks: str | None = None
+    """Client networks that may read ``/metrics`` without a key (admin keys always may)."""
     audit_flush_seconds: float = 1.0
     """How often queued audit entries are written to the store."""
     audit_max_pending: int = 100_000

@@ -5,7 +5,7 @@ Order of the checks on ``POST /api/v1/datasets/{id}/submissions``:
 1. the key (a route dependency: a wrong key is a 401 before one byte of the body is read);
 2. the key's role, the dataset and the ``Content-Type``;
 3. :func:`upload_slot` — at most ``max_concurrent_uploads`` submissions per key at once
-   (429 with ``Retry-After``);
+   (429 with ``Retry-After``), in every worker when ``redis_url`` is set (:mod:`gateway.slots`);
 4. :func:`read_body` — ``Content-Length`` and the bytes read against ``max_upload_bytes``
    (413, without reading on), the whole body within ``upload_timeout_seconds`` (408);
 5. :func:`check_archive` — an XLSX's members, uncompressed, against
@@ -32,30 +32,30 @@ from starlette.requests import ClientDisconnect
 from gateway.auth import Principal
 from gateway.errors import ApiError
 from gateway.settings import Settings
+from gateway.slots import slots_of
 from publishers import ReadError, Table
 
 
 @asynccontextmanager
 async def upload_slot(request: Request, principal: Principal) -> AsyncIterator[None]:
-    """Hold one of the key's upload slots for the block; 429 when they are all taken."""
+    """Hold one of the key's upload slots for the block (shared through Redis when
+    ``redis_url`` is set, :mod:`gateway.slots`); 429 when they are all taken."""
     limit = request.app.state.settings.max_concurrent_uploads
-    running: dict[str, int] | None = getattr(request.app.state, "uploads_running", None)
-    if running is None:
-        running = request.app.state.uploads_running = {}
-    key = principal.key_id or "public"
-    if limit > 0 and running.get(key, 0) >= limit:
+    if limit <= 0:
+        yield
+        return
+    slots = slots_of(request.app)
+    slot = await slots.take(principal.key_id or "public", limit)
+    if slot is None:
         raise ApiError(
             429,
             f"this key already has {limit} submission(s) in progress; retry when one is done",
             headers={"Retry-After": "5"},
         )
-    running[key] = running.get(key, 0) + 1
     try:
         yield
     finally:
-        running[key] -= 1
-        if running[key] <= 0:
-            del running[key]
+        await slots.give_back(slot)
 
 
 def _too_large(limit: int) -> ApiError:

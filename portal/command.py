@@ -9,6 +9,7 @@ goes to stderr when it is a terminal; with ``as_json`` stdout gets exactly one J
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -27,9 +28,11 @@ from portal.errors import PortalError
 from portal.naming import PortalConfig
 from portal.summary import PublishSummary
 from portal.sync import DEFAULT_BATCH_ROWS, publish
-from store import StoreError, open_store
+from store import StoreError, open_store, run_job
 
 EXIT_OK, EXIT_REJECTED, EXIT_CANNOT_RUN = 0, 1, 2
+PUBLISH_JOB = "publish-ckan"
+"""The job name of publish runs in ``job_runs`` (store/jobs.py)."""
 
 
 class TerminalProgress:
@@ -103,35 +106,40 @@ def publish_command(
         store = open_store(db_url)
     except StoreError as exc:
         return cannot_run(f"store: {exc}", 503)
-    try:
+    summaries: list[PublishSummary] = []
+
+    def run() -> dict[str, Any]:
         with CkanClient(ckan_url, api_key, retries=retries) as ckan:
+            options: dict[str, Any] = {
+                "today": today,
+                "config": config,
+                "batch_rows": batch_rows,
+                "datasets": datasets,
+                "full": full,
+            }
             if err.is_terminal:
                 with TerminalProgress(err) as bar:
-                    summary = publish(
-                        store,
-                        ckan,
-                        today=today,
-                        config=config,
-                        progress=bar,
-                        batch_rows=batch_rows,
-                        datasets=datasets,
-                        full=full,
-                    )
+                    summaries.append(publish(store, ckan, progress=bar, **options))
             else:
-                summary = publish(
-                    store,
-                    ckan,
-                    today=today,
-                    config=config,
-                    batch_rows=batch_rows,
-                    datasets=datasets,
-                    full=full,
-                )
+                summaries.append(publish(store, ckan, **options))
+        done = summaries[0].as_json()
+        return {k: done[k] for k in ("rows", "upserted", "deleted", "rejected", "files_uploaded")}
+
+    try:
+        # recorded in job_runs (one publisher at a time), where /metrics counts the runs
+        recorded = run_job(
+            store.engine, PUBLISH_JOB, run, today=today, runner=f"publish:{os.getpid()}"
+        )
+        if not summaries:
+            return cannot_run(f"not published: {recorded.why}", 409)
+        summary = summaries[0]
     except PortalError as exc:
         partial = exc.summary if isinstance(exc.summary, PublishSummary) else None
         return cannot_run(exc.detail, exc.status, partial)
     except (CatalogError, KeyError) as exc:
         return cannot_run(str(exc), 404)
+    except StoreError as exc:
+        return cannot_run(f"store: {exc}", 503)
     finally:
         store.close()
     if as_json:

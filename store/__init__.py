@@ -57,7 +57,7 @@ from store.errors import (
 )
 from store.events import ChangeEvent, Op, RecordState, StoredRecord
 from store.exchange import Store, open_store
-from store.jobs import JobRun, list_runs, run_job
+from store.jobs import JobRun, JobSummary, job_summaries, list_runs, run_job
 from store.marks import (
     OBJECTION_CLEARED,
     OBJECTION_MARK,
@@ -139,6 +139,7 @@ __all__ = [
     "InvalidQueryError",
     "IssuedReport",
     "JobRun",
+    "JobSummary",
     "MigrationError",
     "Op",
     "Outcome",
@@ -195,6 +196,7 @@ __all__ = [
     "get_record_in",
     "import_year",
     "issue_report",
+    "job_summaries",
     "list_alerts",
     "list_commitments",
     "list_draws",

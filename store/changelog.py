@@ -11,6 +11,7 @@ and a page of 50,000 events costs little more than SQLite or PostgreSQL take to 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, Select, any_, bindparam, func, select
 
 from store.db import RawRead
 from store.errors import InvalidQueryError, UnknownRecordError
-from store.events import EVENT_COLUMNS, ChangeEvent
+from store.events import EVENT_COLUMNS, ChangeEvent, utc
 from store.tables import changes
 
 MAX_LIMIT = 50_000
@@ -62,6 +63,9 @@ _PAGE = RawRead(_page)
 _ONE_DATASET_PAGE = RawRead(_one_dataset_page)
 _DATASETS_PAGE = RawRead(_datasets_page)
 _HEAD = RawRead(lambda _d: select(func.coalesce(func.max(changes.c.seq), 0)))
+_HEAD_MARK = RawRead(
+    lambda _d: select(changes.c.seq, changes.c.occurred_at).order_by(changes.c.seq.desc()).limit(1)
+)
 
 
 def change_rows(
@@ -120,6 +124,15 @@ def iter_changes(
 def head(engine: Engine) -> int:
     """The latest seq (0 for an empty log)."""
     return int(_HEAD.rows(engine)[0][0])
+
+
+def head_mark(engine: Engine) -> tuple[int, datetime | None]:
+    """The latest seq and when it was written ((0, None) for an empty log): together they name
+    one state of the log even across a restore from a backup, where a seq may come again."""
+    rows = _HEAD_MARK.rows(engine)
+    if not rows:
+        return 0, None
+    return int(rows[0][0]), utc(rows[0][1])
 
 
 def history(engine: Engine, record_id: str) -> list[ChangeEvent]:

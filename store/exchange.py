@@ -16,7 +16,15 @@ from sqlalchemy import Engine, case, func, inspect, select
 
 from store.batches import mark_interrupted
 from store.calendar_db import calendar_days, load_imported
-from store.changelog import MAX_LIMIT, change_rows, head, history, iter_changes, read_changes
+from store.changelog import (
+    MAX_LIMIT,
+    change_rows,
+    head,
+    head_mark,
+    history,
+    iter_changes,
+    read_changes,
+)
 from store.db import make_engine, safe_url
 from store.errors import InvalidQueryError
 from store.events import ChangeEvent, StoredRecord
@@ -224,6 +232,10 @@ class Store:
     def head(self) -> int:
         """The latest seq (0 when the log is empty)."""
         return head(self.engine)
+
+    def head_mark(self) -> tuple[int, datetime | None]:
+        """The latest seq and when it was written (:func:`store.changelog.head_mark`)."""
+        return head_mark(self.engine)
 
     def history(self, record_id: str) -> list[ChangeEvent]:
         """Every version and take-down of a record, oldest first."""

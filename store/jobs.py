@@ -42,6 +42,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
     text,
     update,
@@ -289,3 +290,37 @@ def list_runs(engine: Engine, *, job: str | None = None, limit: int = 50) -> lis
         query = query.where(job_runs.c.job == job)
     with engine.connect() as conn:
         return [_from_row(r) for r in conn.execute(query).mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """What monitoring needs of one job: runs by status and the last successful run."""
+
+    job: str
+    runs: dict[str, int]
+    last_done: JobRun | None
+
+    @property
+    def last_seconds(self) -> float | None:
+        """How long the last successful run took."""
+        done = self.last_done
+        if done is None or done.finished_at is None:
+            return None
+        return (done.finished_at - done.started_at).total_seconds()
+
+
+def job_summaries(engine: Engine) -> list[JobSummary]:
+    """Every job that ever ran: its runs counted by status, and its last successful run."""
+    r = job_runs.c
+    counts: dict[str, dict[str, int]] = {}
+    with engine.connect() as conn:
+        for job, status, n in conn.execute(
+            select(r.job, r.status, func.count()).group_by(r.job, r.status)
+        ):
+            counts.setdefault(job, {})[status] = int(n)
+        last_ids = select(func.max(r.id)).where(r.status == DONE).group_by(r.job)
+        last = {
+            row["job"]: _from_row(row)
+            for row in conn.execute(select(job_runs).where(r.id.in_(last_ids))).mappings()
+        }
+    return [JobSummary(job, counts[job], last.get(job)) for job in sorted(counts)]

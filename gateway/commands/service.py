@@ -49,10 +49,13 @@ def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
         )
     except (StoreError, ConfigurationError, ValueError) as exc:
         fail(str(exc))
+    from gateway.logs import uvicorn_log_config
+
     uvicorn.run(
         application,
         host=host,
         port=port,
+        log_config=uvicorn_log_config(),  # the request id in every access line
         log_level="info",
         server_header=False,
         proxy_headers=False,

@@ -19,7 +19,7 @@ from catalog.keys import format_key_part
 from gateway.downloads import SHOWN
 from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
 from gateway.responses import OrjsonResponse
-from gateway.routes.depends import ERRORS, Caller, DatasetId
+from gateway.routes.depends import ERRORS, Caller, DatasetId, versioned
 from store import Audience, may_see_dataset
 from store.subjects import OPENNESS_FOR, subject_rules
 
@@ -84,7 +84,12 @@ def _field(spec: schemas.FieldSpec, audience: Audience) -> dict[str, Any]:
     }
 
 
-@router.get("/datasets", summary="Datasets open to the caller (可读数据集)", responses=ERRORS)
+@router.get(
+    "/datasets",
+    summary="Datasets open to the caller (可读数据集)",
+    responses=ERRORS,
+    dependencies=[versioned("catalogue", log=False)],
+)
 def list_datasets(principal: Caller) -> OrjsonResponse:
     """Catalogue entries whose records the caller's audience may read, in catalogue order."""
     audience = principal.audience
@@ -97,7 +102,12 @@ def list_datasets(principal: Caller) -> OrjsonResponse:
     )
 
 
-@router.get("/datasets/{dataset}", summary="One catalogue entry and its fields", responses=ERRORS)
+@router.get(
+    "/datasets/{dataset}",
+    summary="One catalogue entry and its fields",
+    responses=ERRORS,
+    dependencies=[versioned("catalogue", log=False)],
+)
 def get_dataset(dataset: DatasetId, principal: Caller) -> OrjsonResponse:
     """The entry, its fields as the caller sees them, and whether its records are readable."""
     entry = catalogue_entry(dataset)

@@ -34,6 +34,7 @@ from starlette.responses import StreamingResponse
 
 from gateway.audit import audit_of
 from gateway.auth import require_role
+from gateway.httpstack import is_head
 from gateway.pages import readable_entry, visible_datasets
 from gateway.responses import NDJSON, OrjsonResponse
 from gateway.routes.depends import (
@@ -44,6 +45,7 @@ from gateway.routes.depends import (
     store_errors,
     store_of,
     today,
+    versioned,
 )
 from store import Audience, Role, acknowledge
 from store.access import pending_takedowns
@@ -71,6 +73,7 @@ def feed_datasets(requested: Sequence[str] | None, audience: Audience) -> list[s
     summary="The change feed as NDJSON, after a log position",
     responses={**ERRORS, 200: {"content": {NDJSON: {}}, "description": "NDJSON feed items"}},
     response_class=StreamingResponse,
+    dependencies=[versioned("changes")],
 )
 def list_changes(
     request: Request,
@@ -88,6 +91,8 @@ def list_changes(
 
     with store_errors():
         head = store.head()  # read first: every event up to it is in what follows
+        if is_head(request):  # headers only: read no event
+            return StreamingResponse(iter(()), media_type=NDJSON, headers=_headers(head, after))
         chunks = store.feed_ndjson(after, limit, datasets, audience, today=day, chunk=CHUNK)
         first = next(chunks, b"")  # a failing first read is still an error response
     audit_of(request.app).note(principal, "changes", ",".join(dataset or ()) or "*", head)
@@ -97,11 +102,11 @@ def list_changes(
         with store_errors():
             yield from chunks
 
-    return StreamingResponse(
-        lines(),
-        media_type=NDJSON,
-        headers={"X-Creditgate-Head": str(head), "X-Creditgate-After": str(after)},
-    )
+    return StreamingResponse(lines(), media_type=NDJSON, headers=_headers(head, after))
+
+
+def _headers(head: int, after: int) -> dict[str, str]:
+    return {"X-Creditgate-Head": str(head), "X-Creditgate-After": str(after)}
 
 
 PARTNERS = (Role.PLATFORM, Role.AGENCY)

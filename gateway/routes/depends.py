@@ -13,8 +13,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from catalog import UnknownDatasetError
-from gateway.auth import Principal
+from gateway.audit import audit_of
+from gateway.auth import Principal, challenge
 from gateway.clock import today_of
+from gateway.conditional import (
+    NotModified,
+    head_cache,
+    is_conditional,
+    not_modified,
+    remember,
+    validators_for,
+)
 from gateway.errors import ApiError
 from gateway.ratelimit import caller
 from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
@@ -51,6 +60,34 @@ async def keyed_caller(
 
 Caller = Annotated[Principal, Depends(keyed_caller)]
 """The principal of a rate-limited request."""
+
+
+def versioned(action: str, *, log: bool = True) -> Any:
+    """A route dependency giving a GET answer its validators (:mod:`gateway.conditional`),
+    and answering 304 — before the route builds anything — when the client's copy is current.
+
+    ``log``: the answer follows the change log (records, entities, the feed); False for
+    answers fixed by the deployment (the catalogue). A keyed caller's 304 is audited as
+    ``<action>.not-modified`` (it confirms the copy the caller holds)."""
+
+    async def validate(request: Request, principal: Caller) -> None:
+        if request.method != "GET":
+            return
+        conditional = is_conditional(request)
+        with store_errors():
+            mark = (
+                await head_cache(request.app).mark(request.app, fresh=conditional) if log else None
+            )
+        validators = validators_for(request, principal, mark)
+        remember(request, validators)
+        if conditional and not_modified(request, validators):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            audit_of(request.app).note(
+                principal, f"{action}.not-modified", target, mark[0] if mark else 0
+            )
+            raise NotModified(validators)
+
+    return Depends(validate)
 
 
 class ErrorBody(BaseModel):
@@ -94,7 +131,7 @@ def require_key(principal: Principal) -> None:
         raise ApiError(
             401,
             "this needs an API key: send Authorization: Bearer <key>",
-            headers={"WWW-Authenticate": "Bearer"},
+            headers=challenge(),
         )
 
 

@@ -22,6 +22,7 @@ from gateway.routes.depends import (
     store_errors,
     store_of,
     today,
+    versioned,
 )
 from store.profiles import entity_profile
 
@@ -44,6 +45,7 @@ def normalise_uscc(code: str) -> str:
     "/entities/{uscc}",
     summary="Everything visible about one entity (by USCC), grouped by dataset",
     responses=ERRORS,
+    dependencies=[versioned("entity")],
 )
 def get_entity(
     request: Request,

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
-from gateway.audit import audit_of
 from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
@@ -36,6 +35,7 @@ from gateway.routes.depends import (
     today,
 )
 from gateway.routes.workflows import _caller, workflow_errors
+from gateway.spool import RANGE_RESPONSES, Download, serve_download
 from gateway.uploads import read_body
 from publishers import SafeWriter
 from store import Role, national_header, national_pages
@@ -66,34 +66,43 @@ def national_csv(header: list[str], pages: Iterator[list[dict[str, str]]]) -> It
     summary="The dataset in the national 双公示 field codes (platform keys), streamed",
     description="Columns are the 2021 双公示 codes of the dataset's schema (`CF_*`, `XK_*`), "
     "then `DFBM` and `SJC`; dates `YYYY/MM/DD`; the government view. Platform and admin keys.",
-    responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "CSV file"}},
+    responses={
+        **ERRORS,
+        **RANGE_RESPONSES,
+        200: {"content": {"text/csv": {}}, "description": "CSV file"},
+    },
     response_class=StreamingResponse,
 )
-def download_national(dataset: DatasetId, request: Request, principal: Caller) -> StreamingResponse:
+def download_national(dataset: DatasetId, request: Request, principal: Caller) -> Response:
     require_key(principal)
     require_role(principal, *PLATFORM_ROLES)
     entry = catalogue_entry(dataset)
     store = store_of(request)
     with store_errors():
         header = national_header(entry.id)
-        head = store.head()
-        pages = national_pages(store, entry.id, today=today(request))
-        first = next(pages, None)
-    audit_of(request.app).note(principal, "download.national", entry.id, head)
+        mark = store.head_mark()
 
-    def all_pages() -> Iterator[list[dict[str, str]]]:
-        if first is not None:
-            yield first
-            yield from pages
+    def chunks() -> Iterator[bytes]:
+        with store_errors():
+            pages = national_pages(store, entry.id, today=today(request))
+            first = next(pages, None)
 
-    return StreamingResponse(
-        national_csv(header, all_pages()),
+        def all_pages() -> Iterator[list[dict[str, str]]]:
+            if first is not None:
+                yield first
+                yield from pages
+
+        return national_csv(header, all_pages())
+
+    download = Download(
+        kind="national.csv",
         media_type=CSV,
-        headers={
-            POSITION: str(head),
-            "Content-Disposition": f'attachment; filename="{entry.id}.national.csv"',
-        },
+        filename=f"{entry.id}.national.csv",
+        action="download.national",
+        target=entry.id,
+        chunks=chunks,
     )
+    return serve_download(request, principal, download, mark)
 
 
 @router.post(

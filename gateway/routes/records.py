@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from catalog import CatalogEntry
 from gateway.audit import audit_of
@@ -38,7 +38,9 @@ from gateway.routes.depends import (
     store_errors,
     store_of,
     today,
+    versioned,
 )
+from gateway.spool import RANGE_RESPONSES, Download, serve_download
 from portal.table import PublicTable
 from store import Audience
 
@@ -72,6 +74,7 @@ def _refusal(exc: PagingError) -> ApiError:
     "to the dataset, the filters and the caller's audience: with anything else it is a 400."
     + FILTER_HELP,
     responses=ERRORS,
+    dependencies=[versioned("records")],
 )
 def list_records(
     dataset: DatasetId,
@@ -132,45 +135,47 @@ def list_records(
     return OrjsonResponse(body, headers=headers)
 
 
-def _download(dataset: str, request: Request, principal: Caller, kind: str) -> StreamingResponse:
+def _download(dataset: str, request: Request, principal: Caller, kind: str) -> Response:
     audience = principal.audience
     entry = readable_entry(dataset, audience)
     filters = _filters(entry, request, audience)
     store = store_of(request)
     with store_errors():
-        head = store.head()
-        pages = iter_views(
-            store,
-            entry,
-            audience,
-            today(request),
-            filters=filters,
-            budget=request.app.state.settings.page_scan_budget,
-            keep_empty=True,
-        )
-        # read the first page (one window) now, so a store error is an error response, not a
-        # broken stream
-        first = next(pages, None)
-    audit_of(request.app).note(principal, f"download.{kind}", entry.id, head)
+        mark = store.head_mark()  # read first: every event up to it is in the file
 
-    def all_pages() -> Iterator[list[dict[str, Any]]]:
-        if first:
-            yield first
-        yield from (views for views in pages if views)
+    def chunks() -> Iterator[bytes]:
+        with store_errors():
+            pages = iter_views(
+                store,
+                entry,
+                audience,
+                today(request),
+                filters=filters,
+                budget=request.app.state.settings.page_scan_budget,
+                keep_empty=True,
+            )
+            # read the first page (one window) now, so a store error is an error response,
+            # not a broken stream
+            first = next(pages, None)
 
-    chunks = (
-        csv_chunks(all_pages(), columns(entry, audience))
-        if kind == "csv"
-        else (ndjson_chunks(all_pages()))
-    )
-    return StreamingResponse(
-        chunks,
+        def all_pages() -> Iterator[list[dict[str, Any]]]:
+            if first:
+                yield first
+            yield from (views for views in pages if views)
+
+        if kind == "csv":
+            return csv_chunks(all_pages(), columns(entry, audience))
+        return ndjson_chunks(all_pages())
+
+    download = Download(
+        kind=kind,
         media_type=CSV if kind == "csv" else NDJSON,
-        headers={
-            POSITION: str(head),
-            "Content-Disposition": f'attachment; filename="{entry.id}.{kind}"',
-        },
+        filename=f"{entry.id}.{kind}",
+        action=f"download.{kind}",
+        target=entry.id,
+        chunks=chunks,
     )
+    return serve_download(request, principal, download, mark)
 
 
 @router.get(
@@ -178,10 +183,14 @@ def _download(dataset: str, request: Request, principal: Caller, kind: str) -> S
     summary="The whole dataset as CSV (UTF-8 with BOM, Chinese headers), streamed",
     description="Columns: 记录标识 (record_id), the fields the caller sees, version and window."
     + FILTER_HELP,
-    responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "CSV file"}},
+    responses={
+        **ERRORS,
+        **RANGE_RESPONSES,
+        200: {"content": {"text/csv": {}}, "description": "CSV file"},
+    },
     response_class=StreamingResponse,
 )
-def download_csv(dataset: DatasetId, request: Request, principal: Caller) -> StreamingResponse:
+def download_csv(dataset: DatasetId, request: Request, principal: Caller) -> Response:
     return _download(dataset, request, principal, "csv")
 
 
@@ -189,10 +198,14 @@ def download_csv(dataset: DatasetId, request: Request, principal: Caller) -> Str
     "/datasets/{dataset}/download.ndjson",
     summary="The whole dataset as NDJSON (one view per line), streamed",
     description="Each line is a record view, as `/records` pages carry." + FILTER_HELP,
-    responses={**ERRORS, 200: {"content": {NDJSON: {}}, "description": "NDJSON file"}},
+    responses={
+        **ERRORS,
+        **RANGE_RESPONSES,
+        200: {"content": {NDJSON: {}}, "description": "NDJSON file"},
+    },
     response_class=StreamingResponse,
 )
-def download_ndjson(dataset: DatasetId, request: Request, principal: Caller) -> StreamingResponse:
+def download_ndjson(dataset: DatasetId, request: Request, principal: Caller) -> Response:
     return _download(dataset, request, principal, "ndjson")
 
 

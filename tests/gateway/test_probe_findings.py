@@ -24,6 +24,7 @@ from rest_helpers import FIXTURES, Api
 from sqlalchemy import func, select
 
 from gateway.settings import ConfigurationError, Settings, apply_identity_secret
+from gateway.slots import slots_of
 from publishers import neutralise
 from store import Role, tables
 
@@ -307,10 +308,12 @@ def test_uploads_per_key_are_limited(make_api: Callable[..., Any]) -> None:
 
         key = authenticate(api.store.engine, secret or "")
         assert key is not None
-        api.app.state.uploads_running = {key.key_id: 1}  # one upload in progress
+        slots = slots_of(api.app)
+        held = api.portal.call(slots.take, key.key_id, 1)  # one upload in progress
+        assert held is not None
         body = refused(submit(api, b"[]", "application/json"), 429)
         assert "in progress" in body["error"]
-        api.app.state.uploads_running = {}
+        api.portal.call(slots.give_back, held)
         refused(submit(api, b"[]", "application/json"), 400)  # the slot is free again
 
 

@@ -140,7 +140,7 @@ def test_every_failure_has_the_one_shape(
 def test_a_missing_key_is_a_bearer_challenge(rest: Api) -> None:
     r = rest.post("/api/v1/changes/ack", json={"cursor": 0})
     assert r.status_code == 401
-    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.headers["www-authenticate"] == 'Bearer realm="creditgate"'
 
 
 def test_a_revoked_key_is_refused(rest: Api) -> None:

@@ -94,10 +94,14 @@ async def test_a_memory_window_resets_each_minute(monkeypatch: Any) -> None:
     now = [WINDOW_SECONDS * 1000 + 10.0]
     monkeypatch.setattr("gateway.ratelimit.time.time", lambda: now[0])
     limiter = MemoryLimiter()
-    assert [await limiter.hit("ip:x", 2) for _ in range(2)] == [None, None]
-    assert await limiter.hit("ip:x", 2) == pytest.approx(WINDOW_SECONDS - 10.0)
+    assert [(await limiter.hit("ip:x", 2)).exceeded for _ in range(2)] == [False, False]
+    third = await limiter.hit("ip:x", 2)
+    assert third.exceeded and third.remaining == 0
+    assert third.reset == pytest.approx(WINDOW_SECONDS - 10.0)
+    assert await limiter.count("ip:x") == 3
     now[0] += WINDOW_SECONDS
-    assert await limiter.hit("ip:x", 2) is None
+    fresh = await limiter.hit("ip:x", 2)
+    assert not fresh.exceeded and fresh.remaining == 1
 
 
 # -- the audit trail ------------------------------------------------------------------------

@@ -137,6 +137,7 @@ OPERATIONS = [
     ("GET", "/api/v1/records/{record_id}/timeline"),
     ("GET", "/.well-known/creditgate-keys.json"),
     ("GET", "/healthz"),
+    ("GET", "/metrics"),
     ("GET", "/schemas/{name}.schema.json"),
 ]
 

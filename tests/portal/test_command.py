@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,9 @@ from portal_helpers import TODAY, CkanSite, penalties, refuse_rows, submit
 from rich.console import Console
 
 from portal import PortalConfig, publish_command
-from store import Audience, open_store, view
+from store import Audience, list_runs, open_store, view
+from store.db import write_transaction
+from store.jobs import job_runs
 
 pytestmark = pytest.mark.ckan
 
@@ -48,6 +52,32 @@ def test_publish_prints_one_json_line_and_exits_0(
         capsys, db_url=db, ckan_url=ckan_site.url, api_key=ckan_site.api_key, config=config
     )
     assert code == 0 and again["writes"] == 0 and again["rows"] == 0
+
+
+def test_publish_runs_are_recorded_and_one_runs_at_a_time(
+    tmp_path: Path, ckan_site: CkanSite, config: PortalConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _db(tmp_path, 20)
+    site = {"db_url": db, "ckan_url": ckan_site.url, "api_key": ckan_site.api_key}
+    code, first = _run(capsys, config=config, **site)
+    assert code == 0, first
+    with open_store(db) as store:
+        (run,) = list_runs(store.engine, job="publish-ckan")
+        assert run.status == "done" and run.counts["upserted"] == first["upserted"]
+        with write_transaction(store.engine) as conn:  # another publisher is running
+            conn.execute(
+                job_runs.insert().values(
+                    job="publish-ckan",
+                    status="running",
+                    today=TODAY,
+                    started_at=datetime.now(UTC),
+                    runner="other",
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                )
+            )
+    code, refused = _run(capsys, config=config, **site)
+    assert code == 2 and refused["ok"] is False and "is running" in refused["error"]
 
 
 def test_the_human_summary_names_the_dataset(

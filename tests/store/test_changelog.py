@@ -151,3 +151,14 @@ def test_invariants_hold_after_any_sequence(
         assert replay == {r.record_id: r.version for r in st.records(DATASET, state="all")}
     finally:
         st.close()
+
+
+def test_the_head_mark_names_the_head_and_when_it_was_written(st: Store) -> None:
+    assert st.head_mark() == (0, None)
+    st.submit(DATASET, rows(penalties(2)), actor="dept")
+    seq, written = st.head_mark()
+    assert seq == st.head() == 2
+    assert written is not None and written.tzinfo is not None
+    with st.engine.connect() as conn:
+        stored = conn.execute(select(changes.c.occurred_at).where(changes.c.seq == 2)).scalar_one()
+    assert written.replace(tzinfo=None) == stored.replace(tzinfo=None) or written == stored

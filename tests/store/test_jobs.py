@@ -91,3 +91,34 @@ def test_a_failed_run_is_recorded_and_a_dead_claim_is_abandoned(st: Store) -> No
     run = run_job(st.engine, "expiries", dict, today=DAY, runner="b")
     assert run.status == "done"
     assert [r.status for r in list_runs(st.engine)] == ["done", "abandoned"]
+
+
+def test_job_summaries_count_runs_and_name_the_last_success(st: Store) -> None:
+    from store import job_summaries
+
+    assert job_summaries(st.engine) == []
+    clock = iter(datetime(2027, 6, 4, 8, 0, s, tzinfo=UTC) for s in range(0, 60, 3))
+    for _ in range(2):
+        run_job(
+            st.engine,
+            "expiries",
+            lambda: {"n": 1},
+            today=DAY,
+            runner="t",
+            clock=lambda: next(clock),
+        )
+
+    def broken() -> dict[str, int]:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        run_job(st.engine, "publish-ckan", broken, today=DAY, runner="t")
+    by_job = {s.job: s for s in job_summaries(st.engine)}
+    assert by_job["expiries"].runs == {"done": 2}
+    last = by_job["expiries"].last_done
+    assert last is not None and last.id == max(
+        r.id or 0 for r in list_runs(st.engine, job="expiries")
+    )
+    assert by_job["expiries"].last_seconds == 3.0
+    assert by_job["publish-ckan"].runs == {"failed": 1}
+    assert by_job["publish-ckan"].last_done is None and by_job["publish-ckan"].last_seconds is None
