@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["catalog", "schemas", "publishers", "store", "workflows", "portal", "gateway"]
+PACKAGES = ["catalog", "schemas", "publishers", "store", "workflows", "portal", "gateway", "demo"]
 
 
 def _isort_key(name: str) -> tuple[int, str]:
