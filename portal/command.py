@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import date
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -86,15 +88,7 @@ def publish_command(
     """
     out = out or Console(soft_wrap=True)
     err = err or Console(stderr=True, soft_wrap=True)
-
-    def cannot_run(message: str, status: int = 500, summary: PublishSummary | None = None) -> int:
-        if as_json:
-            payload = summary.as_json() if summary else {}
-            _emit({**payload, "ok": False, "error": message, "status": status})
-        else:
-            err.print(f"[bold red]error:[/] {message}", highlight=False)
-        return EXIT_CANNOT_RUN
-
+    cannot_run = partial(_cannot_run, err if not as_json else None)
     if not ckan_url:
         return cannot_run("no CKAN URL: set CKAN_URL or pass --ckan-url", 400)
     if not api_key:
@@ -104,32 +98,21 @@ def publish_command(
     except StoreError as exc:
         return cannot_run(f"store: {exc}", 503)
     try:
-        with CkanClient(ckan_url, api_key, retries=retries) as ckan:
-            if err.is_terminal:
-                with TerminalProgress(err) as bar:
-                    summary = publish(
-                        store,
-                        ckan,
-                        today=today,
-                        config=config,
-                        progress=bar,
-                        batch_rows=batch_rows,
-                        datasets=datasets,
-                        full=full,
-                    )
-            else:
-                summary = publish(
-                    store,
-                    ckan,
-                    today=today,
-                    config=config,
-                    batch_rows=batch_rows,
-                    datasets=datasets,
-                    full=full,
-                )
+        bar = TerminalProgress(err) if err.is_terminal else None
+        with CkanClient(ckan_url, api_key, retries=retries) as ckan, bar or nullcontext():
+            summary = publish(
+                store,
+                ckan,
+                today=today,
+                config=config,
+                progress=bar,
+                batch_rows=batch_rows,
+                datasets=datasets,
+                full=full,
+            )
     except PortalError as exc:
-        partial = exc.summary if isinstance(exc.summary, PublishSummary) else None
-        return cannot_run(exc.detail, exc.status, partial)
+        done = exc.summary if isinstance(exc.summary, PublishSummary) else None
+        return cannot_run(exc.detail, exc.status, done)
     except (CatalogError, KeyError) as exc:
         return cannot_run(str(exc), 404)
     finally:
@@ -139,6 +122,19 @@ def publish_command(
     else:
         _print_summary(out, summary)
     return EXIT_OK if summary.ok else EXIT_REJECTED
+
+
+def _cannot_run(
+    err: Console | None, message: str, status: int = 500, summary: PublishSummary | None = None
+) -> int:
+    """Say why the run cannot go on — one line on ``err``, or (``err`` None: ``--json``) the
+    JSON line with what was done so far — and answer exit code 2."""
+    if err is None:
+        payload = summary.as_json() if summary else {}
+        _emit({**payload, "ok": False, "error": message, "status": status})
+    else:
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return EXIT_CANNOT_RUN
 
 
 def _emit(payload: dict[str, Any]) -> None:
