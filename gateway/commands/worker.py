@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from gateway.clikit import DEFAULT_DB, DbOpt, JsonOpt, app, emit_json, fail, open_store_or_fail, out
-from store import StoreError
+from store import Store, StoreError
 
 
 def _today(fixed: str | None) -> dt.date:
@@ -42,7 +42,6 @@ def worker(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the expiries (window sweep, list and ban ends, overdue flags) on a schedule."""
-    from gateway.scheduler import ExpiryScheduler, run_once
     from gateway.settings import Settings
 
     settings = Settings(db=db)
@@ -57,33 +56,44 @@ def worker(
     store = open_store_or_fail(db)
     with store:
         if once:
-            try:
-                run, report = run_once(store, _today(fixed), runner=runner)
-            except StoreError as exc:
-                fail(str(exc))
-            payload: dict[str, Any] = run.to_dict()
-            if report is not None:
-                payload["report"] = report.to_dict()
-            if as_json:
-                emit_json(payload)
-            else:
-                out.print(f"expiries {run.today}: {run.status} {run.why or run.counts}",
-                          highlight=False)  # fmt: skip
-            return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        jobs = ExpiryScheduler(
-            store,
-            lambda: _today(fixed),
-            interval_seconds=every,
-            runner=runner,
-            evaluate=settings.scheduled_evaluation,
-        )
-        jobs.start()
-        out.print(f"worker {runner}: expiries every {every} s on {store.url}", highlight=False)
-        try:
-            stop.wait()
-        finally:
-            jobs.stop()
-            out.print("worker stopped", highlight=False)
+            _run_once(store, fixed, runner, as_json)
+        else:
+            _run_until_stopped(store, fixed, runner, every, settings.scheduled_evaluation)
+
+
+def _run_once(store: Store, fixed: str | None, runner: str, as_json: bool) -> None:
+    """One pass, its outcome printed (``--once``)."""
+    from gateway.scheduler import run_once
+
+    try:
+        run, report = run_once(store, _today(fixed), runner=runner)
+    except StoreError as exc:
+        fail(str(exc))
+    payload: dict[str, Any] = run.to_dict()
+    if report is not None:
+        payload["report"] = report.to_dict()
+    if as_json:
+        emit_json(payload)
+    else:
+        out.print(f"expiries {run.today}: {run.status} {run.why or run.counts}", highlight=False)
+
+
+def _run_until_stopped(
+    store: Store, fixed: str | None, runner: str, every: int, evaluate: bool
+) -> None:
+    """Passes every ``every`` seconds until SIGINT or SIGTERM."""
+    from gateway.scheduler import ExpiryScheduler
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    jobs = ExpiryScheduler(
+        store, lambda: _today(fixed), interval_seconds=every, runner=runner, evaluate=evaluate
+    )
+    jobs.start()
+    out.print(f"worker {runner}: expiries every {every} s on {store.url}", highlight=False)
+    try:
+        stop.wait()
+    finally:
+        jobs.stop()
+        out.print("worker stopped", highlight=False)
