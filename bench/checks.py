@@ -54,7 +54,7 @@ AUTHORITIES = (
 
 
 def _entities(count: int, seed: int = 5) -> list[str]:
-    from publishers.synthetic import make_uscc
+    from demo import make_uscc
 
     rng = random.Random(seed)
     codes: dict[str, None] = {}

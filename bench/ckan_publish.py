@@ -32,11 +32,11 @@ from typing import Any
 
 import ckanapi
 
+import demo
 from bench.common import OUT, Results, console
 from catalog import get_entry
 from portal import CkanClient, PortalConfig, PublicTable, publish
 from portal.metadata import organisation_dict
-from publishers import synthetic
 from store import Audience, Store, open_store, view
 
 DATASET = "administrative-penalty"
@@ -64,7 +64,7 @@ def _ckan() -> tuple[str, str]:
 def _fill(store: Store, rows: int) -> list[dict[str, Any]]:
     """Submit generated penalties (about ``rows`` of them visible today); answer the DataStore
     rows of the public view, in record-id order — exactly what the publisher will send."""
-    records = synthetic.penalties(
+    records = demo.penalties(
         int(rows / VISIBLE_SHARE) + 50,
         seed=3,
         since=dt.date(2026, 1, 1),

@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from publishers.synthetic import Entities, penalties
+from demo import Entities, penalties
 from schemas import USCC_CHARSET, fields
 
 DATASET = "administrative-penalty"

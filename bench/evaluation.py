@@ -42,7 +42,7 @@ DEFAULT_ROWS = 60_000
 QUICK_ROWS = 3_000
 DEFAULT_CHANGES = 20
 RECORDS_PER_ENTITY = 5.8
-"""About how many records the demo mix makes per entity (publishers.synthetic_catalogue)."""
+"""About how many records the demo mix makes per entity (demo.datasets)."""
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 TODAY = date(2027, 9, 1)
 SKIP = ("catalogue", "punishment-measures", "public-credit-evaluation")
@@ -51,7 +51,7 @@ SKIP = ("catalogue", "punishment-measures", "public-credit-evaluation")
 def _load(url: str, rows: int) -> tuple[float, int]:
     """Build the store; returns (seconds, records stored)."""
     from catalog import load_catalog
-    from publishers.synthetic_catalogue import generate, population, sizes
+    from demo import generate, population, sizes
     from store import open_store
 
     entities = max(50, int(rows / RECORDS_PER_ENTITY))

@@ -83,8 +83,8 @@ async def _pages(app: Any, queries: list[tuple[str, str, str]]) -> list[float]:
 def run(rows: int | None = None, *, quick: bool = False, out: Path = OUT) -> Results:
     from sqlalchemy import text
 
+    from demo import build_demo
     from gateway.app import create_app
-    from gateway.demo import build_demo
     from gateway.settings import Settings
     from store import EntityIndex, open_store
 

@@ -1,7 +1,7 @@
 """Serving throughput: creditgate's REST and GraphQL entity lookups against datasette's table
 filter JSON on the same SQLite file, in one run; the change feed and CSV downloads.
 
-1. A demo store is generated (:func:`gateway.demo.build_demo`, ``--rows`` extra licences for
+1. A demo store is generated (:func:`demo.build_demo`, ``--rows`` extra licences for
    the export figures) under ``bench/out/data``.
 2. creditgate (:func:`gateway.app.create_app`, rate limits off) and datasette (its default
    settings, the ``records`` table) are each served by uvicorn in their own process — one
@@ -74,8 +74,7 @@ fragment R on RecordView { recordId dataset version updatedAt windowStart window
 
 def build_store(entities: int, extra: int, out: Path) -> tuple[Path, list[str], dict[str, str]]:
     """The demo store (rebuilt each run), lookup codes, and keys by role."""
-    from gateway.demo import build_demo
-    from publishers.synthetic import Entities, licences
+    from demo import Entities, build_demo, licences
     from store import Role, create_key, open_store, submit_records
 
     path = out / "data" / f"serve-demo-{entities}-{extra}.db"

@@ -132,6 +132,32 @@ def _root(directory: str | os.PathLike[str] | None) -> Traversable:
     return resources.files("catalog") if directory is None else Path(directory)
 
 
+def _read_entries(
+    files: list[Traversable], validator: Draft202012Validator, problems: list[str]
+) -> dict[str, tuple[str, CatalogEntry]]:
+    """The entries that read and check cleanly, by id with their file; the others' problems
+    are added to ``problems``."""
+    loaded: dict[str, tuple[str, CatalogEntry]] = {}
+    for file in files:
+        label = str(file)
+        if file.name.startswith(".") or file.name == "__pycache__":
+            continue
+        if not file.name.endswith(".yaml"):
+            problems.append(f"{label}: not a .yaml file; entries are entries/<id>.yaml")
+            continue
+        readable, raw = _read_yaml(file, label, problems)
+        if not readable:
+            continue
+        found = list(_schema_problems(validator, raw, label))
+        if not found:
+            found = list(_entry_problems(raw, file.name.removesuffix(".yaml"), label))
+        if found:
+            problems.extend(found)
+            continue
+        loaded[raw["id"]] = (label, CatalogEntry.from_raw(raw))
+    return loaded
+
+
 def read_catalog(directory: str | os.PathLike[str] | None = None) -> Catalog:
     """Read and check a catalogue directory (the package's own when ``directory`` is None).
 
@@ -149,29 +175,11 @@ def read_catalog(directory: str | os.PathLike[str] | None = None) -> Catalog:
         problems.extend(manifest_problems)
         manifest_ok = not manifest_problems
 
-    loaded: dict[str, tuple[str, CatalogEntry]] = {}
     entries_dir = root / ENTRIES
     files = sorted(entries_dir.iterdir(), key=lambda f: f.name) if entries_dir.is_dir() else []
     if not files:
         problems.append(f"{entries_dir}: no catalogue entries found")
-    for file in files:
-        label = str(file)
-        if file.name.startswith(".") or file.name == "__pycache__":
-            continue
-        if not file.name.endswith(".yaml"):
-            problems.append(f"{label}: not a .yaml file; entries are entries/<id>.yaml")
-            continue
-        readable, raw = _read_yaml(file, label, problems)
-        if not readable:
-            continue
-        schema_problems = list(_schema_problems(entry_validator, raw, label))
-        if not schema_problems:
-            schema_problems = list(_entry_problems(raw, file.name.removesuffix(".yaml"), label))
-        if schema_problems:
-            problems.extend(schema_problems)
-            continue
-        loaded[raw["id"]] = (label, CatalogEntry.from_raw(raw))
-
+    loaded = _read_entries(files, entry_validator, problems)
     if manifest_ok:
         listed = manifest["datasets"]
         stems = {f.name.removesuffix(".yaml") for f in files if f.name.endswith(".yaml")}

@@ -133,40 +133,12 @@ class CkanClient:
         while True:
             for spec in (files or {}).values():
                 spec[1].seek(0)  # a retried upload must send the whole file again
-            self._status = None
             try:
-                return self._remote.call_action(
-                    action,
-                    dict(data or {}),
-                    files=dict(files) if files else None,
-                    requests_kwargs={"timeout": self.timeout},
-                )
-            except NotFound:
-                raise
-            except ValidationError as exc:
-                if validation_errors:
-                    raise
-                raise PortalRefusedError(
-                    f"CKAN at {self.url} refused {action}: {_brief(exc)}", status=409
-                ) from exc
-            except NotAuthorized as exc:
-                raise PortalRefusedError(
-                    f"CKAN at {self.url} refused {action}: not authorised ({exc}); "
-                    "check CKAN_API_KEY (a sysadmin or organisation-admin token is needed)",
-                    status=403,
-                ) from exc
-            except (requests.RequestException, CKANAPIError) as exc:
-                status = self._status
-                transient = isinstance(exc, requests.RequestException) or (
-                    status is None or status in _RETRY_STATUSES
-                )
-                if not transient:
-                    raise PortalRefusedError(
-                        f"CKAN at {self.url} refused {action} (HTTP {status}): {_brief(exc)}",
-                        status=status or 409,
-                    ) from exc
+                return self._attempt(action, data, files, validation_errors)
+            except _TransientError as failure:
                 if attempt >= self.retries:
                     elapsed = time.monotonic() - started
+                    exc, status = failure.exc, failure.status
                     what = f"HTTP {status}" if status else type(exc).__name__
                     raise PortalUnavailableError(
                         f"CKAN at {self.url} is unavailable: {action} failed {attempt + 1} "
@@ -180,12 +152,63 @@ class CkanClient:
                 attempt += 1
                 self.retried += 1
 
+    def _attempt(
+        self,
+        action: str,
+        data: Mapping[str, Any] | None,
+        files: Mapping[str, FileSpec] | None,
+        validation_errors: bool,
+    ) -> Any:
+        """One try: the result; ``NotFound`` as it is; a refusal as
+        :class:`PortalRefusedError`; a failure worth retrying as :class:`_TransientError`."""
+        self._status = None
+        try:
+            return self._remote.call_action(
+                action,
+                dict(data or {}),
+                files=dict(files) if files else None,
+                requests_kwargs={"timeout": self.timeout},
+            )
+        except NotFound:
+            raise
+        except ValidationError as exc:
+            if validation_errors:
+                raise
+            raise PortalRefusedError(
+                f"CKAN at {self.url} refused {action}: {_brief(exc)}", status=409
+            ) from exc
+        except NotAuthorized as exc:
+            raise PortalRefusedError(
+                f"CKAN at {self.url} refused {action}: not authorised ({exc}); "
+                "check CKAN_API_KEY (a sysadmin or organisation-admin token is needed)",
+                status=403,
+            ) from exc
+        except (requests.RequestException, CKANAPIError) as exc:
+            status = self._status
+            transient = isinstance(exc, requests.RequestException) or (
+                status is None or status in _RETRY_STATUSES
+            )
+            if not transient:
+                raise PortalRefusedError(
+                    f"CKAN at {self.url} refused {action} (HTTP {status}): {_brief(exc)}",
+                    status=status or 409,
+                ) from exc
+            raise _TransientError(exc, status) from exc
+
     def show(self, action: str, **data: Any) -> Any | None:
         """A read that answers None instead of raising ``NotFound``."""
         try:
             return self.call(action, data)
         except NotFound:
             return None
+
+
+class _TransientError(Exception):
+    """A failure of one try that a retry may cure (connection lost, CKAN 5xx or 429)."""
+
+    def __init__(self, exc: BaseException, status: int | None) -> None:
+        super().__init__(str(exc))
+        self.exc, self.status = exc, status
 
 
 def _brief(exc: BaseException, limit: int = 300) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import date
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -89,15 +91,7 @@ def publish_command(
     """
     out = out or Console(soft_wrap=True)
     err = err or Console(stderr=True, soft_wrap=True)
-
-    def cannot_run(message: str, status: int = 500, summary: PublishSummary | None = None) -> int:
-        if as_json:
-            payload = summary.as_json() if summary else {}
-            _emit({**payload, "ok": False, "error": message, "status": status})
-        else:
-            err.print(f"[bold red]error:[/] {message}", highlight=False)
-        return EXIT_CANNOT_RUN
-
+    cannot_run = partial(_cannot_run, err if not as_json else None)
     if not ckan_url:
         return cannot_run("no CKAN URL: set CKAN_URL or pass --ckan-url", 400)
     if not api_key:
@@ -109,19 +103,20 @@ def publish_command(
     summaries: list[PublishSummary] = []
 
     def run() -> dict[str, Any]:
-        with CkanClient(ckan_url, api_key, retries=retries) as ckan:
-            options: dict[str, Any] = {
-                "today": today,
-                "config": config,
-                "batch_rows": batch_rows,
-                "datasets": datasets,
-                "full": full,
-            }
-            if err.is_terminal:
-                with TerminalProgress(err) as bar:
-                    summaries.append(publish(store, ckan, progress=bar, **options))
-            else:
-                summaries.append(publish(store, ckan, **options))
+        bar = TerminalProgress(err) if err.is_terminal else None
+        with CkanClient(ckan_url, api_key, retries=retries) as ckan, bar or nullcontext():
+            summaries.append(
+                publish(
+                    store,
+                    ckan,
+                    today=today,
+                    config=config,
+                    progress=bar,
+                    batch_rows=batch_rows,
+                    datasets=datasets,
+                    full=full,
+                )
+            )
         done = summaries[0].as_json()
         return {k: done[k] for k in ("rows", "upserted", "deleted", "rejected", "files_uploaded")}
 
@@ -134,8 +129,8 @@ def publish_command(
             return cannot_run(f"not published: {recorded.why}", 409)
         summary = summaries[0]
     except PortalError as exc:
-        partial = exc.summary if isinstance(exc.summary, PublishSummary) else None
-        return cannot_run(exc.detail, exc.status, partial)
+        done = exc.summary if isinstance(exc.summary, PublishSummary) else None
+        return cannot_run(exc.detail, exc.status, done)
     except (CatalogError, KeyError) as exc:
         return cannot_run(str(exc), 404)
     except StoreError as exc:
@@ -147,6 +142,19 @@ def publish_command(
     else:
         _print_summary(out, summary)
     return EXIT_OK if summary.ok else EXIT_REJECTED
+
+
+def _cannot_run(
+    err: Console | None, message: str, status: int = 500, summary: PublishSummary | None = None
+) -> int:
+    """Say why the run cannot go on — one line on ``err``, or (``err`` None: ``--json``) the
+    JSON line with what was done so far — and answer exit code 2."""
+    if err is None:
+        payload = summary.as_json() if summary else {}
+        _emit({**payload, "ok": False, "error": message, "status": status})
+    else:
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return EXIT_CANNOT_RUN
 
 
 def _emit(payload: dict[str, Any]) -> None:

@@ -105,16 +105,38 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _summary_sheet(book: Any) -> Any:
+    """The 问题汇总 sheet: one line per issue, bold header, readable widths."""
+    summary = book.create_sheet("问题汇总")
+    summary.append(SUMMARY_HEADER)
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    for width_col, width in ((1, 8), (2, 8), (3, 18), (4, 24), (5, 9), (6, 50), (7, 50), (8, 24)):
+        summary.column_dimensions[get_column_letter(width_col)].width = width
+    return summary
+
+
+def _place(
+    issue: Mapping[str, Any], columns: dict[str, int], headers: list[str], header_row: int
+) -> tuple[str, str]:
+    """The cell an issue belongs to (its row and field's column; the first column when the
+    field is not in the file, the header row when the issue has no row) and its column label."""
+    row, field = issue.get("row"), issue.get("field")
+    position = columns.get(field) if isinstance(field, str) else None
+    sheet_row = header_row + row if isinstance(row, int) else header_row
+    column = position if position is not None else 0
+    ref = f"{get_column_letter(column + 1)}{sheet_row}"
+    label = headers[position] if position is not None and position < len(headers) else field
+    return ref, label or ""
+
+
 def annotate(
     body: bytes, *, name: str, schema_id: str, issues: Iterable[Mapping[str, Any]]
 ) -> bytes:
     """The annotated workbook (XLSX bytes) of an upload and its receipt's issues."""
     book, sheet, headers, header_row = _data_sheet(body, name)
     columns = _columns(headers, schema_id)
-    summary = book.create_sheet("问题汇总")
-    summary.append(SUMMARY_HEADER)
-    for cell in summary[1]:
-        cell.font = Font(bold=True)
+    summary = _summary_sheet(book)
     notes: dict[str, list[str]] = {}
     fills: dict[str, PatternFill] = {}
     count = 0
@@ -122,14 +144,7 @@ def annotate(
         count += 1
         if count > MAX_ANNOTATED:
             continue
-        row, field = issue.get("row"), issue.get("field")
-        position = columns.get(field) if isinstance(field, str) else None
-        sheet_row = header_row + row if isinstance(row, int) else header_row
-        column = position if position is not None else 0
-        ref = f"{get_column_letter(column + 1)}{sheet_row}"
-        label = (
-            headers[position] if position is not None and position < len(headers) else (field or "")
-        )
+        ref, label = _place(issue, columns, headers, header_row)
         severity = str(issue.get("severity") or "error")
         notes.setdefault(ref, []).append(
             f"[{issue.get('code')}] {issue.get('message_zh') or ''}\n{issue.get('message') or ''}"
@@ -137,35 +152,18 @@ def annotate(
         if severity == "error" or ref not in fills:
             fills[ref] = ERROR_FILL if severity == "error" else WARNING_FILL
         summary.append(
-            [
-                row,
-                ref,
-                label,
-                issue.get("code"),
-                severity,
-                issue.get("message_zh"),
-                issue.get("message"),
-                issue.get("value"),
-            ]
-        )
+            [issue.get("row"), ref, label, issue.get("code"), severity, issue.get("message_zh"),
+             issue.get("message"), issue.get("value")]
+        )  # fmt: skip
     if count > MAX_ANNOTATED:
         summary.append(
-            [
-                None,
-                None,
-                None,
-                "truncated",
-                "warning",
-                f"另有 {count - MAX_ANNOTATED} 个问题未标注",
-                "more issues not annotated",
-            ]
-        )
+            [None, None, None, "truncated", "warning",
+             f"另有 {count - MAX_ANNOTATED} 个问题未标注", "more issues not annotated"]
+        )  # fmt: skip
     for ref, texts in notes.items():
         cell = sheet[ref]
         cell.fill = fills[ref]
         cell.comment = Comment("\n".join(texts)[:30_000], "creditgate")
-    for width_col, width in ((1, 8), (2, 8), (3, 18), (4, 24), (5, 9), (6, 50), (7, 50), (8, 24)):
-        summary.column_dimensions[get_column_letter(width_col)].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

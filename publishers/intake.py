@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,10 @@ class _Column:
     is_multi: bool
     aliases: Mapping[str, str] | None
     label: str
+
+
+_Special = tuple[int, str, Callable[[Any], Any], bool, bool, Mapping[str, str] | None, _Column]
+"""A column that needs more than stripping, unpacked once (the loop runs per cell)."""
 
 
 class Intake:
@@ -123,10 +127,6 @@ class Intake:
         width = max((c.pos for c in cols), default=-1) + 1
         padding = [""] * width
         skip = frozenset(colmap.missing)
-        fatal = colmap.fatal
-        check = self.validator.check
-        report = self.report
-        see = self.keys.see
         by_pos = {c.pos: c for c in cols}
         for rowno, cells in rows:
             formulas: list[Issue] | None = None
@@ -140,62 +140,73 @@ class Intake:
                     row_skip = skip | {i.field for i in formulas if i.field}
             if len(cells) < width:
                 cells = [*cells, *padding[len(cells) :]]
-            record: dict[str, Any] = {}
-            for pos, fid in plain:
-                raw = cells[pos]
-                if raw.__class__ is str:
-                    if raw:
-                        raw = raw.strip()
-                        if raw:
-                            record[fid] = raw
-                elif raw is not None:
-                    value = text(raw)
-                    if value is not None:
-                        record[fid] = value
-            warnings: list[Issue] = []
-            for pos, fid, normalise, is_code, is_multi, aliases, col in special:
-                raw = cells[pos]
-                if raw is None or raw == "":
-                    continue
-                value = normalise(raw)
-                if value is None:
-                    continue
-                if is_code and value != raw and raw.__class__ is str and value != raw.strip():
-                    warnings.append(self._warn("full-width-normalised", rowno, fid, raw))
-                # most cells hold a current value: skip the call when no alias can apply
-                if aliases and (value.__class__ is not str or value in aliases):
-                    value = self._alias(value, col, rowno, warnings)
-                if is_multi and fid in record and isinstance(value, list):
-                    record[fid] = record[fid] + value
-                else:
-                    record[fid] = value
-            if self._undecided:
-                self._decide(record, rowno, warnings)
-            issues = check(record, row=rowno, skip=row_skip)
-            if warnings:
-                issues = warnings + issues
+            record = _plain_values(cells, plain)
+            warnings = self._special_values(cells, special, record, rowno)
             if formulas:
-                issues = formulas + issues
-            valid = not fatal and not (issues and any(i.severity == "error" for i in issues))
-            if valid:
-                dup = see(record, tuple(cells), rowno)
-                if dup is not None:
-                    valid = self._duplicate(dup, rowno, issues)
-            report.rows += 1
-            if valid:
-                report.valid_rows += 1
+                warnings = formulas + warnings
+            yield self._judge(record, tuple(cells), rowno, warnings, row_skip, fatal=colmap.fatal)
+
+    def _special_values(
+        self, cells: list[Any], special: list[_Special], record: dict[str, Any], rowno: int
+    ) -> list[Issue]:
+        """Normalise the cells of the columns that need it into ``record``; the warnings."""
+        warnings: list[Issue] = []
+        for pos, fid, normalise, is_code, is_multi, aliases, col in special:
+            raw = cells[pos]
+            if raw is None or raw == "":
+                continue
+            value = normalise(raw)
+            if value is None:
+                continue
+            if is_code and value != raw and raw.__class__ is str and value != raw.strip():
+                warnings.append(self._warn("full-width-normalised", rowno, fid, raw))
+            # most cells hold a current value: skip the call when no alias can apply
+            if aliases and (value.__class__ is not str or value in aliases):
+                value = self._alias(value, col, rowno, warnings)
+            if is_multi and fid in record and isinstance(value, list):
+                record[fid] = record[fid] + value
             else:
-                report.invalid_rows += 1
-            if issues:
-                report.issues.extend(issues)
-            yield ValidatedRow(rowno, record, issues, valid)
+                record[fid] = value
+        return warnings
+
+    def _judge(
+        self,
+        record: dict[str, Any],
+        content: Hashable,
+        rowno: int,
+        found: list[Issue],
+        skip: frozenset[str],
+        *,
+        fatal: bool,
+    ) -> ValidatedRow:
+        """Validate a normalised row (``found``: its formula and normalisation issues so
+        far), look for an earlier row with the same natural key (``content`` tells a repeated
+        row from a conflicting one), count it in the report."""
+        if self._undecided:
+            self._decide(record, rowno, found)
+        issues = self.validator.check(record, row=rowno, skip=skip)
+        if found:
+            issues = found + issues
+        valid = not fatal and not (issues and any(i.severity == "error" for i in issues))
+        if valid:
+            dup = self.keys.see(record, content, rowno)
+            if dup is not None:
+                valid = self._duplicate(dup, rowno, issues)
+        report = self.report
+        report.rows += 1
+        if valid:
+            report.valid_rows += 1
+        else:
+            report.invalid_rows += 1
+        if issues:
+            report.issues.extend(issues)
+        return ValidatedRow(rowno, record, issues, valid)
 
     # -- JSON objects ---------------------------------------------------------------------
     def records(self, items: Iterable[Any]) -> Iterator[ValidatedRow]:
         """Validate JSON objects (``(row, obj)`` pairs or bare objects, numbered from 1)."""
         key_cache: dict[str, FieldSpec | None] = {}
         reported: set[str] = set()
-        check = self.validator.check
         report = self.report
         for number, item in enumerate(items, start=1):
             rowno, obj = item if isinstance(item, tuple) and len(item) == 2 else (number, item)
@@ -228,22 +239,8 @@ class Intake:
                     )
                     value = self._alias(value, col, rowno, warnings)
                 record[spec.id] = value
-            if self._undecided:
-                self._decide(record, rowno, warnings)
-            issues = warnings + check(record, row=rowno)
-            valid = not any(i.severity == "error" for i in issues)
-            if valid:
-                content = repr(sorted(record.items()))
-                dup = self.keys.see(record, content, rowno)
-                if dup is not None:
-                    valid = self._duplicate(dup, rowno, issues)
-            report.rows += 1
-            if valid:
-                report.valid_rows += 1
-            else:
-                report.invalid_rows += 1
-            report.issues.extend(issues)
-            yield ValidatedRow(rowno, record, issues, valid)
+            content = repr(sorted(record.items()))
+            yield self._judge(record, content, rowno, warnings, frozenset(), fatal=False)
         self._finish()
 
     def _normaliser(self, spec: FieldSpec) -> Normaliser:
@@ -379,3 +376,20 @@ def validate_file(
         if progress is not None and count % 10_000 == 0:
             progress(count)
     return intake.report
+
+
+def _plain_values(cells: list[Any], plain: list[tuple[int, str]]) -> dict[str, Any]:
+    """The record's plain text fields: stripped, empty ones left out."""
+    record: dict[str, Any] = {}
+    for pos, fid in plain:
+        raw = cells[pos]
+        if raw.__class__ is str:
+            if raw:
+                raw = raw.strip()
+                if raw:
+                    record[fid] = raw
+        elif raw is not None:
+            value = text(raw)
+            if value is not None:
+                record[fid] = value
+    return record

@@ -20,18 +20,16 @@ from store.access import (
     record_reads,
     revoke_key,
 )
-from store.alerts import (
+from store.alert_handling import (
     Alert,
     AlertEvent,
-    AlertState,
-    Finding,
-    FindingOutcome,
     acknowledge_alert,
     alert_history,
     close_alert,
     get_alert,
     list_alerts,
 )
+from store.alerts import AlertState, Finding, FindingOutcome
 from store.batches import mark_interrupted, read_batch
 from store.calendar_db import DeadlineChange, import_year, load_imported
 from store.calendar_files import CalendarIssue, CalendarYear, ParsedCalendar, parse_calendar

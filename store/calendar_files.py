@@ -96,9 +96,7 @@ def _issue(line: int | None, fld: str | None, code: str, en: str, zh: str) -> Ca
 
 def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
     """Parse and validate one year's calendar CSV (see the module doc); never raises."""
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))  # a bare CR ends a row
-    issues: list[CalendarIssue] = []
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))  # a bare CR ends a row
     header = next(reader, None)
     if header is None or tuple(h.strip().lower() for h in header) != HEADER:
         got = ",".join(header or [])
@@ -114,65 +112,49 @@ def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
                 ),
             ),
         )
-    holidays: dict[date, str] = {}
-    workdays: dict[date, str] = {}
-    seen: dict[date, int] = {}
+    reading = _Reading(year)
     for line, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) not in (2, 3):
-            issues.append(
-                _issue(
-                    line,
-                    None,
-                    "calendar-columns",
-                    f"expected 3 columns date,kind,name, got {len(row)}",
-                    f"应为 3 列 date,kind,name，实际 {len(row)} 列",
-                )
-            )
-            continue
-        raw_day, kind = row[0].strip(), row[1].strip().lower()
-        name = row[2].strip() if len(row) == 3 else ""
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            issues.append(
-                _issue(
-                    line,
-                    "date",
-                    "calendar-date",
-                    f"{raw_day!r} is not a date YYYY-MM-DD",
-                    f"{raw_day!r} 不是 YYYY-MM-DD 格式的日期",
-                )
-            )
-            continue
-        if year is None:
-            year = day.year
-        if day.year != year:
-            issues.append(
-                _issue(
-                    line,
-                    "date",
-                    "calendar-other-year",
-                    f"{day} is outside the declared year {year}",
-                    f"{day} 不在声明的年份 {year} 内",
-                )
-            )
-            continue
-        if day in seen:
-            issues.append(
-                _issue(
-                    line,
-                    "date",
-                    "calendar-duplicate",
-                    f"{day} is listed twice (first on line {seen[day]})",
-                    f"{day} 重复出现（首次在第 {seen[day]} 行）",
-                )
-            )
-            continue
-        seen[day] = line
+        if any(cell.strip() for cell in row):
+            reading.add(line, row)
+    issues = reading.issues
+    if reading.year is None:
+        issues.append(
+            _issue(None, None, "calendar-empty", "the file lists no days", "文件未列出任何日期")
+        )
+        return ParsedCalendar(None, tuple(issues))
+    if not issues:
+        issues.extend(_completeness(reading.year, reading.holidays))
+    if issues:
+        return ParsedCalendar(None, tuple(issues))
+    return ParsedCalendar(CalendarYear(reading.year, reading.holidays, reading.workdays), ())
+
+
+@dataclass
+class _Reading:
+    """The rows read so far: the days by kind, where each day was first listed, the issues.
+    The declared year is the argument, else the year of the first dated row."""
+
+    year: int | None
+    holidays: dict[date, str] = field(default_factory=dict)
+    workdays: dict[date, str] = field(default_factory=dict)
+    seen: dict[date, int] = field(default_factory=dict)
+    issues: list[CalendarIssue] = field(default_factory=list)
+
+    def add(self, line: int, row: list[str]) -> None:
+        """Check one non-blank row; keep its day or record why not."""
+        day = self._day(line, row)
+        if day is None:
+            return
+        if self.year is None:
+            self.year = day.year
+        placed = self._placed(line, day)
+        if placed is not None:
+            self.issues.append(placed)
+            return
+        self.seen[day] = line
+        kind, name = row[1].strip().lower(), row[2].strip() if len(row) == 3 else ""
         if kind not in KINDS:
-            issues.append(
+            self.issues.append(
                 _issue(
                     line,
                     "kind",
@@ -182,7 +164,7 @@ def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
                 )
             )
         elif kind == "workday" and day.weekday() < 5:
-            issues.append(
+            self.issues.append(
                 _issue(
                     line,
                     "kind",
@@ -191,20 +173,56 @@ def parse_calendar(text: str, *, year: int | None = None) -> ParsedCalendar:
                     f"{day} 是工作日；只有周六、周日才能是调休上班日",
                 )
             )
-        elif kind == "workday":
-            workdays[day] = name
         else:
-            holidays[day] = name
-    if year is None:
-        issues.append(
-            _issue(None, None, "calendar-empty", "the file lists no days", "文件未列出任何日期")
-        )
-        return ParsedCalendar(None, tuple(issues))
-    if not issues:
-        issues.extend(_completeness(year, holidays))
-    if issues:
-        return ParsedCalendar(None, tuple(issues))
-    return ParsedCalendar(CalendarYear(year, holidays, workdays), ())
+            (self.workdays if kind == "workday" else self.holidays)[day] = name
+
+    def _day(self, line: int, row: list[str]) -> date | None:
+        """The row's date, or None with the issue recorded (wrong column count, not a date)."""
+        if len(row) not in (2, 3):
+            self.issues.append(
+                _issue(
+                    line,
+                    None,
+                    "calendar-columns",
+                    f"expected 3 columns date,kind,name, got {len(row)}",
+                    f"应为 3 列 date,kind,name，实际 {len(row)} 列",
+                )
+            )
+            return None
+        raw = row[0].strip()
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.issues.append(
+                _issue(
+                    line,
+                    "date",
+                    "calendar-date",
+                    f"{raw!r} is not a date YYYY-MM-DD",
+                    f"{raw!r} 不是 YYYY-MM-DD 格式的日期",
+                )
+            )
+            return None
+
+    def _placed(self, line: int, day: date) -> CalendarIssue | None:
+        """Why ``day`` cannot be listed here: outside the declared year, or listed twice."""
+        if day.year != self.year:
+            return _issue(
+                line,
+                "date",
+                "calendar-other-year",
+                f"{day} is outside the declared year {self.year}",
+                f"{day} 不在声明的年份 {self.year} 内",
+            )
+        if day in self.seen:
+            return _issue(
+                line,
+                "date",
+                "calendar-duplicate",
+                f"{day} is listed twice (first on line {self.seen[day]})",
+                f"{day} 重复出现（首次在第 {self.seen[day]} 行）",
+            )
+        return None
 
 
 def _completeness(year: int, holidays: dict[date, str]) -> list[CalendarIssue]:

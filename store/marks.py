@@ -79,47 +79,13 @@ def _write_mark(
 ) -> ChangeEvent:
     """Append the mark event and move the record to its version; caller holds the lock."""
     bulk = Bulk(conn)
-    seq = bulk.max_seq() + 1
-    version = int(row["version"]) + 1
-    bulk.insert_changes(
-        [
-            (
-                seq,
-                row["dataset"],
-                row["record_id"],
-                version,
-                Op.UPSERT.value,
-                reason,
-                row["hash"],
-                row["payload"],
-                row["state"],
-                bulk.flag(row["publishable"]),
-                bulk.day(row["window_start"]),
-                bulk.day(row["window_end"]),
-                bulk.ts(now),
-                None,
-                actor,
-                note,
-            )
-        ]
-    )
-    conn.execute(
-        update(records)
-        .where(records.c.record_id == row["record_id"])
-        .values(
-            version=version,
-            seq=seq,
-            updated_at=now,
-            objection_version=version if marked else None,
-        )
-    )
-    return ChangeEvent(
-        seq=seq,
+    event = ChangeEvent(
+        seq=bulk.max_seq() + 1,
         dataset=row["dataset"],
         record_id=row["record_id"],
         op=Op.UPSERT,
         reason=reason,
-        version=version,
+        version=int(row["version"]) + 1,
         hash=row["hash"],
         occurred_at=now,
         payload=payloads.load(row["payload"]),
@@ -131,6 +97,23 @@ def _write_mark(
         window_start=row["window_start"],
         window_end=row["window_end"],
     )
+    change = (
+        event.seq, event.dataset, event.record_id, event.version, Op.UPSERT.value, reason,
+        event.hash, row["payload"], row["state"], bulk.flag(event.publishable),
+        bulk.day(event.window_start), bulk.day(event.window_end), bulk.ts(now), None, actor, note,
+    )  # fmt: skip
+    bulk.insert_changes([change])
+    conn.execute(
+        update(records)
+        .where(records.c.record_id == event.record_id)
+        .values(
+            version=event.version,
+            seq=event.seq,
+            updated_at=now,
+            objection_version=event.version if marked else None,
+        )
+    )
+    return event
 
 
 def mark_objection(

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from schemas import is_valid_uscc
 from store.db import write_transaction
-from store.evaluation.bodies import SOE, load_public_bodies
+from store.evaluation.bodies import SOE, PublicBodies, load_public_bodies
 from store.events import utc
 from store.tables_evaluation import (
     PUBLIC_DISHONESTY_TABLES,
@@ -88,12 +88,55 @@ def record_public_dishonesty(
 ) -> Recorded:
     """Record a body's (or, with ``staff_name``, a staff member's) dishonesty and create its
     notices (idempotent; see the module doc for the rules)."""
+    bodies = load_public_bodies()
+    code, body_type = _public_body(bodies, body_uscc, kind, declared_soe)
+    subject = "staff" if staff_name else "body"
+    if subject == "body" and not superior_unit:
+        raise PublicDishonestyError("a body's 通报 goes to its superior unit: name it")
+    row = {
+        "subject": subject, "body_uscc": code, "body_name": body_name, "body_type": body_type,
+        "staff_name": staff_name, "staff_position": staff_position, "kind": kind,
+        "facts": facts, "basis_doc_no": basis_doc_no, "decided_by": decided_by,
+        "occurred_on": occurred_on, "superior_unit": superior_unit,
+        "recorded_by": recorded_by, "recorded_at": now or datetime.now(UTC),
+    }  # fmt: skip
+    col = public_dishonesty.c
+    key = (col.body_uscc == code) & (col.subject == subject) & (col.kind == kind)
+    key &= col.basis_doc_no == basis_doc_no
+    key &= col.staff_name == staff_name if staff_name else col.staff_name.is_(None)
+    with write_transaction(engine) as conn:
+        found = conn.scalar(select(col.id).where(key))
+        if found is not None:
+            return Recorded(int(found), False)
+        pk = conn.execute(insert(public_dishonesty).values(**row)).inserted_primary_key
+        assert pk is not None
+        new_id = int(pk[0])
+        recipients = bodies.staff_recipients if subject == "staff" else bodies.body_recipients
+        notices = [
+            {
+                "dishonesty_id": new_id,
+                "recipient_role": r.role,
+                "recipient_name": (
+                    r.name or (body_name if r.role == "staff-unit" else superior_unit) or r.zh
+                ),
+                "state": "pending",
+            }
+            for r in recipients
+        ]
+        conn.execute(insert(public_dishonesty_notices), notices)
+    return Recorded(new_id, True)
+
+
+def _public_body(
+    bodies: PublicBodies, body_uscc: str, kind: str, declared_soe: bool
+) -> tuple[str, str]:
+    """The body's code and which kind of public body it is; :class:`PublicDishonestyError`
+    when the code is not valid, the kind unknown, or the subject no public body."""
     code = body_uscc.strip().upper()
     if not is_valid_uscc(code):
         raise PublicDishonestyError(f"{body_uscc!r} is not a valid USCC")
     if kind not in KINDS:
         raise PublicDishonestyError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    bodies = load_public_bodies()
     body_type = bodies.body_type(code)
     if body_type is None and declared_soe and code[:2] == "91":
         body_type = SOE
@@ -102,59 +145,7 @@ def record_public_dishonesty(
             f"{code} is not a public body (机关/事业单位 by its registration code, or a "
             "state-owned enterprise): 政务失信 applies to public bodies only"
         )
-    subject = "staff" if staff_name else "body"
-    if subject == "body" and not superior_unit:
-        raise PublicDishonestyError("a body's 通报 goes to its superior unit: name it")
-    when = now or datetime.now(UTC)
-    key = (
-        (public_dishonesty.c.body_uscc == code)
-        & (public_dishonesty.c.subject == subject)
-        & (public_dishonesty.c.kind == kind)
-        & (public_dishonesty.c.basis_doc_no == basis_doc_no)
-    )
-    key &= (
-        public_dishonesty.c.staff_name == staff_name
-        if staff_name
-        else public_dishonesty.c.staff_name.is_(None)
-    )
-    with write_transaction(engine) as conn:
-        found = conn.scalar(select(public_dishonesty.c.id).where(key))
-        if found is not None:
-            return Recorded(int(found), False)
-        pk = conn.execute(
-            insert(public_dishonesty).values(
-                subject=subject,
-                body_uscc=code,
-                body_name=body_name,
-                body_type=body_type,
-                staff_name=staff_name,
-                staff_position=staff_position,
-                kind=kind,
-                facts=facts,
-                basis_doc_no=basis_doc_no,
-                decided_by=decided_by,
-                occurred_on=occurred_on,
-                superior_unit=superior_unit,
-                recorded_by=recorded_by,
-                recorded_at=when,
-            )
-        ).inserted_primary_key
-        assert pk is not None
-        new_id = int(pk[0])
-        recipients = bodies.staff_recipients if subject == "staff" else bodies.body_recipients
-        rows = []
-        for r in recipients:
-            name = r.name or (body_name if r.role == "staff-unit" else superior_unit) or r.zh
-            rows.append(
-                {
-                    "dishonesty_id": new_id,
-                    "recipient_role": r.role,
-                    "recipient_name": name,
-                    "state": "pending",
-                }
-            )
-        conn.execute(insert(public_dishonesty_notices), rows)
-    return Recorded(int(new_id), True)
+    return code, body_type
 
 
 def advance_notice(

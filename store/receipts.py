@@ -79,6 +79,76 @@ def _row_key(issue: Issue) -> tuple[int, int]:
     return (-1, 0) if issue.row is None else (issue.row, 0)
 
 
+class _Gate:
+    """Lets through the rows that may be stored — valid and, for a department, its own —
+    counting the invalid ones and reporting the others as ``not-own-record``."""
+
+    def __init__(self, store: Store, intake: Intake, owner_uscc: str | None) -> None:
+        self.store, self.intake, self.owner_uscc = store, intake, owner_uscc
+        self.invalid = 0
+        self.ownership: list[Issue] = []
+
+    def refuse(self, item: ValidatedRow, value: Any) -> None:
+        self.invalid += 1
+        self.ownership.append(
+            make_issue("not-own-record", row=item.row, field="source_org_uscc", value=value)
+        )
+
+    def accepted(self, rows: Iterable[ValidatedRow]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(row, record)`` of the rows to store, in order."""
+        chunk: list[ValidatedRow] = []
+        for item in rows:
+            if not item.valid or item.record is None:
+                self.invalid += 1
+                continue
+            if self.owner_uscc is None:
+                yield item.row, item.record
+                continue
+            if item.record.get("source_org_uscc") != self.owner_uscc:
+                self.refuse(item, item.record.get("source_org_uscc"))
+                continue
+            chunk.append(item)
+            if len(chunk) >= OWNER_CHUNK:
+                yield from self._owned(chunk)
+                chunk = []
+        if chunk:
+            yield from self._owned(chunk)
+
+    def _owned(self, chunk: list[ValidatedRow]) -> Iterator[tuple[int, dict[str, Any]]]:
+        # A department may neither send another's records nor take one over by re-sending
+        # it under its own 数据来源单位: the stored owner of an existing record must match.
+        entry = self.intake.entry
+        owners = stored_owners(self.store, entry, [i.record for i in chunk if i.record])
+        for item in chunk:
+            record = item.record or {}
+            rid = entry.record_id(record)
+            stored = owners.get(rid) if rid else None
+            if stored is not None and stored != self.owner_uscc:
+                self.refuse(item, stored)
+            else:
+                yield item.row, record
+
+
+def _to_store(
+    gate: _Gate, intake: Intake, rows: Iterable[ValidatedRow], all_or_nothing: bool
+) -> Iterable[tuple[int, dict[str, Any]]] | None:
+    """The rows to hand to the store: streamed, held (all or nothing; None when any row was
+    refused), or none at all after a header error (drained for the report)."""
+    # Pull the first row so the header row has been mapped (and its errors are known).
+    iterator = iter(rows)
+    first = next(iterator, None)
+    rows = iterator if first is None else chain((first,), iterator)
+    if all_or_nothing:
+        held = list(gate.accepted(rows))
+        return None if gate.invalid or intake.report.header_errors else held
+    if intake.report.header_errors:
+        # A header error makes every row invalid: drain for the report, store nothing.
+        for _ in gate.accepted(rows):
+            pass
+        return []
+    return gate.accepted(rows)
+
+
 def submit_rows(
     store: Store,
     intake: Intake,
@@ -101,70 +171,12 @@ def submit_rows(
     memory until validation ends).
     """
     dataset = intake.entry.id
-    ownership: list[Issue] = []
-    invalid = 0
-    # Pull the first row so the header row has been mapped (and its errors are known).
-    iterator = iter(rows)
-    first = next(iterator, None)
-    rows = iterator if first is None else chain((first,), iterator)
-
-    def refuse(item: ValidatedRow, value: Any) -> None:
-        nonlocal invalid
-        invalid += 1
-        ownership.append(
-            make_issue("not-own-record", row=item.row, field="source_org_uscc", value=value)
-        )
-
-    def checked(chunk: list[ValidatedRow]) -> Iterator[tuple[int, dict[str, Any]]]:
-        # A department may neither send another's records nor take one over by re-sending
-        # it under its own 数据来源单位: the stored owner of an existing record must match.
-        owners = stored_owners(store, intake.entry, [i.record for i in chunk if i.record])
-        for item in chunk:
-            record = item.record or {}
-            rid = intake.entry.record_id(record)
-            stored = owners.get(rid) if rid else None
-            if stored is not None and stored != owner_uscc:
-                refuse(item, stored)
-            else:
-                yield item.row, record
-
-    def accepted_rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        nonlocal invalid
-        chunk: list[ValidatedRow] = []
-        for item in rows:
-            if not item.valid or item.record is None:
-                invalid += 1
-                continue
-            if owner_uscc is None:
-                yield item.row, item.record
-                continue
-            if item.record.get("source_org_uscc") != owner_uscc:
-                refuse(item, item.record.get("source_org_uscc"))
-                continue
-            chunk.append(item)
-            if len(chunk) >= OWNER_CHUNK:
-                yield from checked(chunk)
-                chunk = []
-        if chunk:
-            yield from checked(chunk)
-
-    if all_or_nothing:
-        held = list(accepted_rows())
-        if invalid or intake.report.header_errors:
-            receipt = Receipt(batch_id="", dataset=dataset, stored=False)
-            receipt.rows = intake.report.rows
-            receipt.rejected = intake.report.rows
-            receipt.issues = sorted(intake.report.issues + ownership, key=_row_key)
-            return receipt
-        stream: Iterable[tuple[int, dict[str, Any]]] = held
-    else:
-        if intake.report.header_errors:
-            # A header error makes every row invalid: drain for the report, store nothing.
-            for _ in accepted_rows():
-                pass
-            stream = []
-        else:
-            stream = accepted_rows()
+    gate = _Gate(store, intake, owner_uscc)
+    stream = _to_store(gate, intake, rows, all_or_nothing)
+    if stream is None:  # all or nothing, and something was refused
+        issues = sorted(intake.report.issues + gate.ownership, key=_row_key)
+        sent = intake.report.rows
+        return Receipt("", dataset, rows=sent, rejected=sent, stored=False, issues=issues)
     result = store.submit(
         dataset,
         stream,
@@ -180,10 +192,10 @@ def submit_rows(
         rows=intake.report.rows,
         accepted=result.accepted,
         unchanged=result.unchanged,
-        rejected=invalid + result.rejected,
+        rejected=gate.invalid + result.rejected,
         stored=result.status is BatchStatus.COMPLETE,
         outcomes=result.outcomes,
-        issues=sorted(intake.report.issues + ownership + list(result.issues), key=_row_key),
+        issues=sorted(intake.report.issues + gate.ownership + list(result.issues), key=_row_key),
     )
     _count_intake(store, receipt)
     return receipt

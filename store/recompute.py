@@ -179,10 +179,10 @@ class _Recompute:
         self, conn: Connection, changes: list[tuple[Mapping[str, Any], PublicationWindow, str]]
     ) -> list[int]:
         """Write the changes of one chunk; returns the seqs of the events written."""
-        bulk = Bulk(conn)
         seqs: list[int] = []
         for row, window, kind in changes:
             values = _row_values(window) | {"updated_at": self.now}
+            note = f"publication rules changed: {window.rule_set}"
             if kind == "end_now":
                 taken = dict(row) | {
                     "publishable": window.publishable,
@@ -194,35 +194,12 @@ class _Recompute:
                     [taken],
                     reason=WithdrawalReason.RULE_CHANGE,
                     actor=self.actor,
-                    note=f"publication rules changed: {window.rule_set}",
+                    note=note,
                     now=self.now,
                 )
                 seqs.append(event.seq)
             elif kind and (row["state"] == RecordState.ACTIVE.value or kind == "start"):
-                seq, version = bulk.max_seq() + 1, int(row["version"]) + 1
-                bulk.insert_changes(
-                    [
-                        (
-                            seq,
-                            row["dataset"],
-                            row["record_id"],
-                            version,
-                            Op.UPSERT.value,
-                            WithdrawalReason.RULE_CHANGE.value,
-                            row["hash"],
-                            row["payload"],
-                            RecordState.ACTIVE.value,
-                            bulk.flag(window.publishable),
-                            bulk.day(window.start),
-                            bulk.day(window.end),
-                            bulk.ts(self.now),
-                            None,
-                            self.actor,
-                            f"publication rules changed: {window.rule_set}",
-                        )
-                    ]
-                )
-                marked = row["objection_version"] == row["version"]
+                seq, version = self._republish(conn, row, window, note)
                 values |= {
                     "version": version,
                     "seq": seq,
@@ -230,7 +207,7 @@ class _Recompute:
                     "withdrawn_reason": None,
                     "withdrawn_at": None,
                 }
-                if marked:
+                if row["objection_version"] == row["version"]:  # the objection mark follows
                     values["objection_version"] = version
                 seqs.append(seq)
             conn.execute(
@@ -238,6 +215,21 @@ class _Recompute:
                 [{"rid": row["record_id"], **values}],
             )
         return seqs
+
+    def _republish(
+        self, conn: Connection, row: Mapping[str, Any], window: PublicationWindow, note: str
+    ) -> tuple[int, int]:
+        """The upsert event of the record under its new window; its seq and version."""
+        bulk = Bulk(conn)
+        seq, version = bulk.max_seq() + 1, int(row["version"]) + 1
+        change = (
+            seq, row["dataset"], row["record_id"], version, Op.UPSERT.value,
+            WithdrawalReason.RULE_CHANGE.value, row["hash"], row["payload"],
+            RecordState.ACTIVE.value, bulk.flag(window.publishable), bulk.day(window.start),
+            bulk.day(window.end), bulk.ts(self.now), None, self.actor, note,
+        )  # fmt: skip
+        bulk.insert_changes([change])
+        return seq, version
 
 
 def _row_values(window: PublicationWindow) -> dict[str, Any]:

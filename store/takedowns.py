@@ -124,53 +124,18 @@ def _take_down(
 ) -> list[ChangeEvent]:
     """Write delete events and withdraw ``rows`` (records rows); caller holds the lock."""
     bulk = Bulk(conn)
-    seq = bulk.max_seq()
-    events: list[ChangeEvent] = []
-    for row in rows:
-        seq += 1
-        events.append(
-            ChangeEvent(
-                seq=seq,
-                dataset=row["dataset"],
-                record_id=row["record_id"],
-                op=Op.DELETE,
-                reason=reason.value,
-                version=row["version"],
-                hash=row["hash"],
-                occurred_at=now,
-                payload=None,
-                actor=actor,
-                note=note,
-                batch_id=None,
-                state=RecordState.WITHDRAWN,
-                publishable=bool(row["publishable"]),
-                window_start=row["window_start"],
-                window_end=row["window_end"],
-            )
-        )
-    bulk.insert_changes(
-        [
-            (
-                e.seq,
-                e.dataset,
-                e.record_id,
-                e.version,
-                e.op.value,
-                e.reason,
-                e.hash,
-                None,
-                e.state.value,
-                bulk.flag(e.publishable),
-                bulk.day(e.window_start),
-                bulk.day(e.window_end),
-                bulk.ts(now),
-                None,
-                actor,
-                note,
-            )
-            for e in events
-        ]
-    )
+    first = bulk.max_seq() + 1
+    events = [
+        _delete_event(row, seq, reason=reason, actor=actor, note=note, now=now)
+        for seq, row in enumerate(rows, start=first)
+    ]
+    changes = [
+        (e.seq, e.dataset, e.record_id, e.version, e.op.value, e.reason, e.hash, None,
+         e.state.value, bulk.flag(e.publishable), bulk.day(e.window_start),
+         bulk.day(e.window_end), bulk.ts(now), None, actor, note)
+        for e in events
+    ]  # fmt: skip
+    bulk.insert_changes(changes)
     conn.execute(
         update(records)
         .where(records.c.record_id == bindparam("rid"))
@@ -184,6 +149,36 @@ def _take_down(
         [{"rid": e.record_id, "new_seq": e.seq} for e in events],
     )
     return events
+
+
+def _delete_event(
+    row: Mapping[Any, Any],
+    seq: int,
+    *,
+    reason: WithdrawalReason,
+    actor: str,
+    note: str | None,
+    now: datetime,
+) -> ChangeEvent:
+    """The change-log event that takes the stored ``row`` down at ``seq``."""
+    return ChangeEvent(
+        seq=seq,
+        dataset=row["dataset"],
+        record_id=row["record_id"],
+        op=Op.DELETE,
+        reason=reason.value,
+        version=row["version"],
+        hash=row["hash"],
+        occurred_at=now,
+        payload=None,
+        actor=actor,
+        note=note,
+        batch_id=None,
+        state=RecordState.WITHDRAWN,
+        publishable=bool(row["publishable"]),
+        window_start=row["window_start"],
+        window_end=row["window_end"],
+    )
 
 
 def withdraw(

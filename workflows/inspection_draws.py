@@ -54,12 +54,15 @@ def _conflict(inspector: Inspector, entity: dict[str, Any], plan: Plan) -> bool:
     return (inspector.id, entity["uscc"]) in plan.exclusions
 
 
-def draw(plan: Plan, snapshot: dict[str, Any], seed: str) -> dict[str, Any]:
-    """The draw document (see the module docstring)."""
-    check_snapshot(snapshot, plan)
+def _targets(
+    plan: Plan, snapshot: dict[str, Any], seed: str
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], bool]]]:
+    """Per grade: every entity due by the minimum frequency, then a seeded sample of the
+    others up to the quota; the strata and the ``(entity, due)`` targets in order."""
     rates = plan.rates()
     remaining = plan.draws_per_year - plan.draw_no + 1
-    strata, targets = [], []
+    strata: list[dict[str, Any]] = []
+    targets: list[tuple[dict[str, Any], bool]] = []
     for grade in GRADES:
         members = [e for e in snapshot["entities"] if e["grade"] == grade]
         rate = rates[grade]
@@ -85,6 +88,14 @@ def draw(plan: Plan, snapshot: dict[str, Any], seed: str) -> dict[str, Any]:
             }
         )
         targets += [(e, True) for e in due] + [(e, False) for e in picked]
+    return strata, targets
+
+
+def _teams(
+    plan: Plan, targets: list[tuple[dict[str, Any], bool]], seed: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A seeded team of inspectors without a conflict for each target; the targets and the
+    issues (a target for which too few inspectors are free)."""
     roster = sorted(plan.inspectors, key=lambda i: i.id)
     out, issues = [], []
     for n, (entity, mandatory) in enumerate(targets, start=1):
@@ -114,6 +125,14 @@ def draw(plan: Plan, snapshot: dict[str, Any], seed: str) -> dict[str, Any]:
                 "inspectors": [{"id": i.id, "name": i.name, "unit": i.unit} for i in team],
             }
         )
+    return out, issues
+
+
+def draw(plan: Plan, snapshot: dict[str, Any], seed: str) -> dict[str, Any]:
+    """The draw document (see the module docstring)."""
+    check_snapshot(snapshot, plan)
+    strata, targets = _targets(plan, snapshot, seed)
+    out, issues = _teams(plan, targets, seed)
     return {
         "type": DRAW_TYPE,
         "version": DRAW_VERSION,

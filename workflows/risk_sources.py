@@ -8,12 +8,12 @@ payloads of active records for the canonical ``"legal_rep_id_no":"<id>"`` text (
 canonical JSON: :mod:`store.payloads`), once per person of a listed entity touched by an
 incremental run.
 
-:func:`grade_history` is the seam to the comprehensive evaluation (issue 12 item 1): it reads
-``credit_grade_history`` (columns ``uscc``, ``grade``, ``as_of``) when that table exists — the
-``grade-fall`` rule lights up without a change here if the evaluation keeps that table; if it
-keeps its grades elsewhere, only this function changes. Until then it reads the grades the
-departments publish as ``credit-evaluation`` records (every version of the entity's active
-evaluations: 评价等级 as of 评价日期, per 评价体系), and returns ``[]`` when there are none.
+:func:`grade_history` is the seam to the comprehensive evaluation (:mod:`store.evaluation`):
+it reads the evaluation's ``credit_grade_history`` (``uscc``, ``grade``, ``as_of``). For an
+entity the evaluation has not graded (or a store made before that table) it reads the grades
+the departments publish as ``credit-evaluation`` records instead (every version of the
+entity's active evaluations: 评价等级 as of 评价日期, per 评价体系), and returns ``[]`` when
+there are none.
 """
 
 from __future__ import annotations

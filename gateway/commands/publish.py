@@ -18,48 +18,51 @@ from gateway.clikit import (
     publish_app,
 )
 
+CkanUrlOpt = Annotated[
+    str | None, typer.Option("--ckan-url", envvar="CKAN_URL", help="CKAN site URL.")
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="CKAN_API_KEY",
+        show_default=False,
+        help="CKAN API token; prefer the CKAN_API_KEY environment variable.",
+    ),
+]
+TodayOpt = Annotated[
+    str | None,
+    typer.Option("--today", help="Publish the view of this day (YYYY-MM-DD); default today."),
+]
+DatasetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--dataset", help="Only this catalogue dataset (repeatable)."),
+]
+FullOpt = Annotated[
+    bool, typer.Option("--full", help="Compare every row with CKAN and repair differences.")
+]
+BatchRowsOpt = Annotated[int, typer.Option("--batch-rows", min=1, help="Rows per DataStore call.")]
+PrefixOpt = Annotated[str, typer.Option("--prefix", help="Dataset-name prefix in CKAN.")]
+MaxFileOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-file-mb", min=1, help="The portal's ckan.max_resource_size; larger files are split."
+    ),
+]
+
 
 @publish_app.command("ckan")
 def publish_ckan(
     db: DbOpt = DEFAULT_DB,
-    ckan_url: Annotated[
-        str | None, typer.Option("--ckan-url", envvar="CKAN_URL", help="CKAN site URL.")
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key",
-            envvar="CKAN_API_KEY",
-            show_default=False,
-            help="CKAN API token; prefer the CKAN_API_KEY environment variable.",
-        ),
-    ] = None,
+    ckan_url: CkanUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
-    today: Annotated[
-        str | None,
-        typer.Option("--today", help="Publish the view of this day (YYYY-MM-DD); default today."),
-    ] = None,
-    dataset: Annotated[
-        list[str] | None,
-        typer.Option("--dataset", help="Only this catalogue dataset (repeatable)."),
-    ] = None,
-    full: Annotated[
-        bool, typer.Option("--full", help="Compare every row with CKAN and repair differences.")
-    ] = False,
-    batch_rows: Annotated[
-        int, typer.Option("--batch-rows", min=1, help="Rows per DataStore call.")
-    ] = portal.DEFAULT_BATCH_ROWS,
-    prefix: Annotated[
-        str, typer.Option("--prefix", help="Dataset-name prefix in CKAN.")
-    ] = "wuhan-credit",
-    max_file_mb: Annotated[
-        int,
-        typer.Option(
-            "--max-file-mb",
-            min=1,
-            help="The portal's ckan.max_resource_size; larger files are split.",
-        ),
-    ] = 10,
+    today: TodayOpt = None,
+    dataset: DatasetOpt = None,
+    full: FullOpt = False,
+    batch_rows: BatchRowsOpt = portal.DEFAULT_BATCH_ROWS,
+    prefix: PrefixOpt = "wuhan-credit",
+    max_file_mb: MaxFileOpt = 10,
 ) -> None:
     """Publish the public view to a CKAN portal, incrementally (发布到 CKAN)."""
     try:

@@ -54,6 +54,13 @@ def report(
         return
     who = Audience(check_choice(audience, AUDIENCES, "--audience"))
     day = dt.date.fromisoformat(today) if today else dt.date.today()
+    _issue(target, who, day, purpose, out, db)
+
+
+def _issue(
+    target: str, who: Audience, day: dt.date, purpose: str | None, out: Path | None, db: str
+) -> None:
+    """Sign the report of ``target`` for ``who``; write it to ``out`` (stdout when None)."""
     from gateway.errors import ApiError
     from gateway.routes.entities import normalise_uscc
 

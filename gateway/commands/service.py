@@ -1,9 +1,8 @@
-"""Commands of the service: serve, keys, audit, demo."""
+"""Commands of the service: serve, keys, audit (``demo`` comes from the demo package)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -23,17 +22,17 @@ from gateway.clikit import (
     keys_app,
     open_store_or_fail,
     out,
-    progress_bar,
 )
 from store import StoreError
 
 
-def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
+def run_server(db: str, host: str, port: int, *, allow_development_secret: bool = False) -> None:
     """Run the HTTP service with uvicorn until interrupted (one worker).
 
-    Outside the demo the development identity secret is refused unless ``CREDITGATE_ENV``
-    says development or test. uvicorn never reads proxy headers: the gateway believes
-    ``X-Forwarded-For`` only from ``trusted_proxies`` (:mod:`gateway.clients`).
+    The development identity secret is refused unless ``CREDITGATE_ENV`` says development or
+    test, or the caller allows it (``creditgate demo``, whose store holds made-up data).
+    uvicorn never reads proxy headers: the gateway believes ``X-Forwarded-For`` only from
+    ``trusted_proxies`` (:mod:`gateway.clients`).
     """
     import uvicorn
 
@@ -42,7 +41,7 @@ def _serve(db: str, host: str, port: int, *, demo: bool = False) -> None:
 
     try:
         settings = Settings(db=db)
-        if not demo:
+        if not allow_development_secret:
             apply_identity_secret(settings, serving=True)
         application = create_app(
             settings, scheduler=settings.scheduler, delivery=settings.webhook_delivery
@@ -69,7 +68,7 @@ def serve(
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """Serve GraphQL (/graphql), REST (/api/v1), OpenAPI (/openapi.json) and /healthz."""
-    _serve(db, host, port)
+    run_server(db, host, port)
 
 
 @keys_app.command("create")
@@ -212,84 +211,3 @@ def audit(
     for row in rows:
         table.add_row(*("-" if v is None else str(v) for v in row.values()))
     out.print(table)
-
-
-@app.command()
-def demo(
-    db: Annotated[
-        str, typer.Option("--db", help="SQLite file (or sqlite:/// URL) to (re)create.")
-    ] = "creditgate-demo.db",
-    entities: Annotated[
-        int, typer.Option("--entities", min=10, help="How many Wuhan entities to invent.")
-    ] = 3000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the generator.")] = 11,
-    host: HostOpt = "127.0.0.1",
-    port: PortOpt = 8000,
-    no_serve: Annotated[
-        bool, typer.Option("--no-serve", help="Build the store and print the keys only.")
-    ] = False,
-) -> None:
-    """Create a demo store with synthetic data for every dataset, print keys, and serve it."""
-    import time
-
-    from gateway.demo import build_demo
-
-    if "://" in db and not db.startswith("sqlite:///"):
-        fail("the demo store is a SQLite file: give a path or a sqlite:/// URL")
-    db_file = Path(db.removeprefix("sqlite:///"))
-    started = time.monotonic()
-    progress = progress_bar(True)
-    try:
-        if progress is None:  # quiet in pipes
-            made = build_demo(db_file, entities=entities, seed=seed)
-        else:
-            with progress:
-                task = progress.add_task("demo", total=None)
-
-                def step(description: str, done: int, total: int) -> None:
-                    progress.update(task, description=description, completed=done)
-
-                made = build_demo(db_file, entities=entities, seed=seed, progress=step)
-    except (StoreError, OSError) as exc:
-        fail(str(exc))
-    total = sum(made.records.values())
-    out.print(
-        f"[bold]demo store[/] {db_file} — {total:,} records in {len(made.records)} datasets, "
-        f"log head {made.head:,}, built in {time.monotonic() - started:.1f} s",
-        highlight=False,
-    )
-    out.print(
-        "taken down 撤下: " + ", ".join(f"{r} {n}" for r, n in sorted(made.withdrawn.items())),
-        highlight=False,
-    )
-    out.print(f"risk alerts 风险预警: {made.alerts} (creditgate alerts list)", highlight=False)
-    base = f"http://{host}:{port}"
-    out.print(
-        f"web 网页: {base}/ (信用查询 lookup)   {base}/workspace (部门工作台: department key)   "
-        f"{base}/console (信用办监管台: admin key)",
-        highlight=False,
-    )
-    out.print(f"GraphQL (GraphiQL in a browser): {base}/graphql", highlight=False)
-    out.print(
-        f"REST: {base}/api/v1/datasets   OpenAPI: {base}/openapi.json   docs: {base}/docs",
-        highlight=False,
-    )
-    if made.samples:
-        code = made.samples[0]
-        out.print(f"try: curl {base}/api/v1/entities/{code}", highlight=False)
-        query = f'{{ entity(creditCode: \\"{code}\\") {{ name penalties {{ recordId record }} }} }}'
-        out.print(
-            f"     curl {base}/graphql -H 'content-type: application/json' "
-            f'-d \'{{"query": "{query}"}}\'',
-            highlight=False,
-        )
-    for draw_id in made.draws:
-        out.print(
-            f"     curl {base}/api/v1/inspections/draws/{draw_id}   (双随机抽查)", highlight=False
-        )
-    out.print("keys 密钥 (send as 'Authorization: Bearer <key>'):", highlight=False)
-    for role, (key, secret) in made.keys.items():
-        sys.stdout.write(f"  {role.value:<10} {secret}   ({key.name})\n")
-    sys.stdout.flush()
-    if not no_serve:
-        _serve(made.url, host, port, demo=True)

@@ -14,12 +14,15 @@ import datetime as dt
 import os
 import signal
 import threading
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gateway.clikit import DEFAULT_DB, DbOpt, JsonOpt, app, emit_json, fail, open_store_or_fail, out
-from store import StoreError
+from store import Store, StoreError
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 
 def _today(fixed: str | None) -> dt.date:
@@ -44,7 +47,6 @@ def worker(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the expiries (window sweep, list and ban ends, overdue flags) on a schedule."""
-    from gateway.scheduler import ExpiryScheduler, run_once
     from gateway.settings import Settings
 
     settings = Settings(db=db)
@@ -59,45 +61,59 @@ def worker(
     store = open_store_or_fail(db)
     with store:
         if once:
-            try:
-                run, report = run_once(store, _today(fixed), runner=runner)
-            except StoreError as exc:
-                fail(str(exc))
-            payload: dict[str, Any] = run.to_dict()
-            if report is not None:
-                payload["report"] = report.to_dict()
-            if as_json:
-                emit_json(payload)
-            else:
-                out.print(f"expiries {run.today}: {run.status} {run.why or run.counts}",
-                          highlight=False)  # fmt: skip
-            return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        jobs = ExpiryScheduler(
-            store,
-            lambda: _today(fixed),
-            interval_seconds=every,
-            runner=runner,
-            evaluate=settings.scheduled_evaluation,
-        )
-        jobs.start()
-        pushes = None
-        if settings.webhook_delivery:
-            from gateway.delivery import delivery_service
+            _run_once(store, fixed, runner, as_json)
+        else:
+            _run_until_stopped(store, fixed, runner, every, settings)
 
-            pushes = delivery_service(store, settings, lambda: _today(fixed), worker=runner)
-            pushes.start()
-        out.print(
-            f"worker {runner}: expiries every {every} s"
-            f"{', webhooks' if pushes else ''} on {store.url}",
-            highlight=False,
-        )
-        try:
-            stop.wait()
-        finally:
-            if pushes is not None:
-                pushes.stop()
-            jobs.stop()
-            out.print("worker stopped", highlight=False)
+
+def _run_once(store: Store, fixed: str | None, runner: str, as_json: bool) -> None:
+    """One pass, its outcome printed (``--once``)."""
+    from gateway.scheduler import run_once
+
+    try:
+        run, report = run_once(store, _today(fixed), runner=runner)
+    except StoreError as exc:
+        fail(str(exc))
+    payload: dict[str, Any] = run.to_dict()
+    if report is not None:
+        payload["report"] = report.to_dict()
+    if as_json:
+        emit_json(payload)
+    else:
+        out.print(f"expiries {run.today}: {run.status} {run.why or run.counts}", highlight=False)
+
+
+def _run_until_stopped(
+    store: Store, fixed: str | None, runner: str, every: int, settings: Settings
+) -> None:
+    """Passes every ``every`` seconds until SIGINT or SIGTERM."""
+    from gateway.scheduler import ExpiryScheduler
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    jobs = ExpiryScheduler(
+        store,
+        lambda: _today(fixed),
+        interval_seconds=every,
+        runner=runner,
+        evaluate=settings.scheduled_evaluation,
+    )
+    jobs.start()
+    pushes = None
+    if settings.webhook_delivery:
+        from gateway.delivery import delivery_service
+
+        pushes = delivery_service(store, settings, lambda: _today(fixed), worker=runner)
+        pushes.start()
+    webhooks = ", webhooks" if pushes else ""
+    out.print(
+        f"worker {runner}: expiries every {every} s{webhooks} on {store.url}", highlight=False
+    )
+    try:
+        stop.wait()
+    finally:
+        if pushes is not None:
+            pushes.stop()
+        jobs.stop()
+        out.print("worker stopped", highlight=False)

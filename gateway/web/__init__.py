@@ -3,8 +3,8 @@
 * :mod:`gateway.web.public` — the citizen's lookup: ``/``, ``/search``, ``/entities/{uscc}``,
   ``/datasets``, ``/datasets/{id}``;
 * :mod:`gateway.web.monitor` — the public monthly ranking ``/monitor`` (信用监测排名);
-* :mod:`gateway.web.workspace` — the department clerk's ``/workspace`` (its risk alerts:
-  :mod:`gateway.web.workspace_alerts`);
+* :mod:`gateway.web.workspace` — the department clerk's ``/workspace`` (batches and records:
+  :mod:`gateway.web.workspace_records`; risk alerts: :mod:`gateway.web.workspace_alerts`);
 * :mod:`gateway.web.console` — the credit office's ``/console`` (admin keys);
 * :mod:`gateway.web.inspections` — published random-inspection draws, ``/inspections``;
 * static assets under ``/static`` (served by the gateway itself: no CDN).
@@ -20,7 +20,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.web import console, inspections, monitor, public, workspace, workspace_alerts
+from gateway.web import (
+    console,
+    inspections,
+    monitor,
+    public,
+    workspace,
+    workspace_alerts,
+    workspace_records,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +41,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(public.router)
     app.include_router(monitor.router)
     app.include_router(workspace.router)
+    app.include_router(workspace_records.router)
     app.include_router(workspace_alerts.router)
     app.include_router(console.router)
     app.include_router(inspections.router)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -28,6 +29,7 @@ from gateway.web.session import WebSession, check_csrf, current
 from store import (
     Audience,
     Role,
+    Store,
     acknowledgements,
     calendar_status,
     create_key,
@@ -160,26 +162,35 @@ def console(
         return session
     store = store_of(request)
     day = today(request)
-    head = store.head()
+    context = {
+        "session": session,
+        "head": store.head(),
+        "today": day,
+        **_monitoring(request, day, month),
+        **_queues(store, day),
+        "ckan": ckan_state(request),
+        "audit": read_audit(store.engine, key_id=key_id or None, after=after, limit=100),
+        "audit_key": key_id or "",
+        "keys": list_keys(store.engine),
+        "roles": [r.value for r in Role],
+        "done": done,
+        "new_secret": None,
+    }
+    return render(request, "console.html", context, page="console")
+
+
+def _monitoring(request: Request, day: date, month: str) -> dict[str, Any]:
+    """The monthly ranking of the chosen month (one of the last twelve) and the charts."""
     months = [month_of(day)]
     for _ in range(11):
         months.append(previous_month(months[-1]))
     chosen = month if month in months else months[0]
     monitor = report_for(request, chosen, "government")
-    departments, districts = monitor["departments"], monitor["districts"]
-    weekly = published_per_week(store.engine, weeks=12, today=day)
-    partners = partner_rows(store)
-    objections = [o for o in list_objections(store) if o.due is not None]
-    repairs = [r for r in list_repairs(store) if r.decided_at is None]
-    calendar = calendar_status(day)
-    years = calendar["years"]
-    assert isinstance(years, list)
-    context = {
-        "session": session,
-        "head": head,
-        "today": day,
+    departments = monitor["departments"]
+    weekly = published_per_week(store_of(request).engine, weeks=12, today=day)
+    return {
         "departments": departments,
-        "districts": districts,
+        "districts": monitor["districts"],
         "monitor": monitor,
         "month": chosen,
         "months": months,
@@ -197,23 +208,26 @@ def console(
             [(f"{w.month}/{w.day}", n) for w, n in weekly],
             title="每周新增公示记录 Records published per week",
         ),
-        "partners": partners,
+    }
+
+
+def _queues(store: Store, day: date) -> dict[str, Any]:
+    """What waits for someone: partners' unacknowledged take-downs, objections and repairs
+    due, and the working-day calendar's state."""
+    objections = [o for o in list_objections(store) if o.due is not None]
+    calendar = calendar_status(day)
+    years = calendar["years"]
+    assert isinstance(years, list)
+    return {
+        "partners": partner_rows(store),
         "objections": objections,
         "objections_overdue": sum(1 for o in objections if o.due and o.due < day),
-        "repairs": repairs,
+        "repairs": [r for r in list_repairs(store) if r.decided_at is None],
         "calendar": {
             "recent": [y for y in years if y["year"] >= day.year - 1],
             "warning": calendar["warning"],
         },
-        "ckan": ckan_state(request),
-        "audit": read_audit(store.engine, key_id=key_id or None, after=after, limit=100),
-        "audit_key": key_id or "",
-        "keys": list_keys(store.engine),
-        "roles": [r.value for r in Role],
-        "done": done,
-        "new_secret": None,
     }
-    return render(request, "console.html", context, page="console")
 
 
 @router.post("/keys")

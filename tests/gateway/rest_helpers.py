@@ -16,15 +16,15 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
+import demo
 from catalog import load_catalog
 from gateway.audit import audit_of
-from publishers import synthetic
 from store import AuditEntry, Role, Store, create_key, read_audit, submit_records
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 REST_TODAY = date(2026, 11, 28)
-REST_ENTITIES = synthetic.Entities(60, seed=21)
+REST_ENTITIES = demo.Entities(60, seed=21)
 NO_LIMITS = {"rate_limit_per_minute": 0, "public_rate_limit_per_minute": 0}
 
 
@@ -125,8 +125,8 @@ def fixture_records() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 def seed_store(store: Store) -> None:
     """Synthetic penalties and licences plus every fixture file (all must be accepted)."""
     for dataset, records in [
-        ("administrative-penalty", list(synthetic.penalties(150, seed=3, entities=REST_ENTITIES))),
-        ("administrative-licensing", list(synthetic.licences(60, seed=4, entities=REST_ENTITIES))),
+        ("administrative-penalty", list(demo.penalties(150, seed=3, entities=REST_ENTITIES))),
+        ("administrative-licensing", list(demo.licences(60, seed=4, entities=REST_ENTITIES))),
         *fixture_records(),
     ]:
         receipt = submit_records(store, dataset, records, actor="test:seed")

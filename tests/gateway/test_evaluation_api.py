@@ -170,7 +170,7 @@ def test_cli_evaluate_and_show(db_url: str, graded: tuple[Store, str]) -> None:
 
 
 def test_the_demo_gives_every_grade(db_url: str) -> None:
-    from gateway.demo import fill_demo
+    from demo import fill_demo
     from store.public_dishonesty import list_public_dishonesty
 
     with open_store(db_url) as store:

@@ -1,7 +1,7 @@
 """The GraphQL API (/graphql): views per role, keyset pages, the feed, receipts and limits.
 
 The app runs in-process (``create_app`` on a SQLite store in ``tmp_path``); data comes from
-the synthetic publishers and the fixture records, submitted through the store. Expected
+the demo's generators and the fixture records, submitted through the store. Expected
 answers are computed with :func:`store.view`, the one definition of what an audience sees.
 """
 
@@ -26,13 +26,13 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
+import demo
 from catalog import Openness, get_entry, load_catalog
 from gateway.app import create_app
 from gateway.audit import audit_of
 from gateway.graphql import build_schema, schema
 from gateway.graphql.loaders import LogHead
 from gateway.settings import Settings
-from publishers import synthetic
 from schemas import is_valid_resident_id
 from store import (
     Audience,
@@ -218,13 +218,13 @@ def fixture_records() -> Iterator[tuple[str, list[dict[str, Any]]]]:
             yield dataset, json.loads(path.read_text("utf-8"))
 
 
-ENTITIES = synthetic.Entities(40, seed=5)
+ENTITIES = demo.Entities(40, seed=5)
 
 
 def seed(store: Store) -> None:
     for dataset, records in [
-        (PENALTY, list(synthetic.penalties(120, seed=3, entities=ENTITIES))),
-        (LICENCE, list(synthetic.licences(50, seed=4, entities=ENTITIES))),
+        (PENALTY, list(demo.penalties(120, seed=3, entities=ENTITIES))),
+        (LICENCE, list(demo.licences(50, seed=4, entities=ENTITIES))),
         *fixture_records(),
     ]:
         receipt = submit_records(store, dataset, records, actor="test:seed")
@@ -402,7 +402,7 @@ def test_masked_and_full_id_numbers_by_role(gateway: Gateway) -> None:
 def test_entity_of_an_unknown_code_is_null_and_a_malformed_code_is_refused(
     gateway: Gateway,
 ) -> None:
-    unknown = synthetic.make_uscc(random.Random(99))
+    unknown = demo.make_uscc(random.Random(99))
     assert gateway.data(ENTITY_QUERY, {"code": unknown})["entity"] is None
     for bad in ("91420100MA4K0A1B6X", "00000000000000000X", "x" * 5000):
         body = gateway.post(ENTITY_QUERY, {"code": bad})
@@ -658,7 +658,7 @@ def test_feed_carries_deletes_with_reasons_and_upserts_with_views(gateway: Gatew
     code = company_with_penalty(store)
     target = next(s for s in store.by_uscc(code) if s.dataset == PENALTY)
     store.withdraw(PENALTY, record_id=target.record_id, reason="repaired", actor="test:repair")
-    fresh = list(synthetic.penalties(3, seed=77, entities=ENTITIES))
+    fresh = list(demo.penalties(3, seed=77, entities=ENTITIES))
     assert submit_records(store, PENALTY, fresh, actor="test").accepted == 3
 
     for role in ROLE_AUDIENCE:
@@ -731,7 +731,7 @@ def test_acknowledgements_are_kept_per_key_and_shown_to_admins_as_lag(gateway: G
 
 def test_submit_records_answers_with_a_receipt_union(gateway: Gateway) -> None:
     store = gateway.store
-    batch = list(synthetic.penalties(40, seed=31, entities=ENTITIES))
+    batch = list(demo.penalties(40, seed=31, entities=ENTITIES))
     department = batch[0]["source_org_uscc"]
     own = [r for r in batch if r["source_org_uscc"] == department]
     other = next(r for r in batch if r["source_org_uscc"] != department)
@@ -879,7 +879,7 @@ def test_a_consumer_following_the_feed_ends_with_what_a_download_gives(
     cursor: str | None = None
 
     def add(n: int, seed: int) -> None:
-        records = list(synthetic.penalties(n, seed=seed, entities=ENTITIES))
+        records = list(demo.penalties(n, seed=seed, entities=ENTITIES))
         assert submit_records(store, PENALTY, records, actor="test:dept").accepted == n
 
     # the download, with a submission between its pages

@@ -244,7 +244,7 @@ def test_rest_roles_commit_before_draw_and_publication(make_api: Callable[..., A
 def test_the_demo_publishes_a_verifiable_draw(db_url: str) -> None:
     from datetime import date
 
-    from gateway.demo import fill_demo
+    from demo import fill_demo
     from store import get_draw
     from workflows import verify_published
 

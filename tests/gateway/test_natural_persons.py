@@ -25,8 +25,8 @@ from rest_helpers import NO_LIMITS, Api, serving
 
 import schemas
 from catalog import SubjectCategory, load_catalog
+from demo import fill_demo
 from gateway.app import create_app
-from gateway.demo import fill_demo
 from gateway.settings import Settings
 from portal import PortalConfig, PublicTable, Role
 from portal.files import datapackage, write_datapackage, write_tables

@@ -14,9 +14,9 @@ import pytest
 from rest_helpers import REST_TODAY, Api
 from sqlalchemy import event
 
+import demo
 from catalog import get_entry
 from gateway.paging import Binding, CursorCodec, read_page
-from publishers import synthetic
 from store import Audience, Role, Store, open_store, submit_records, view
 
 LICENCE = "administrative-licensing"
@@ -39,7 +39,7 @@ query($dataset: String!, $first: Int!, $after: String, $filter: RecordFilter) {
 def store(db_url: str) -> Iterator[Store]:
     the_store = open_store(db_url)
     receipt = submit_records(
-        the_store, LICENCE, synthetic.licences(RECORDS, seed=8), actor="test:paging"
+        the_store, LICENCE, demo.licences(RECORDS, seed=8), actor="test:paging"
     )
     assert receipt.accepted == RECORDS
     yield the_store

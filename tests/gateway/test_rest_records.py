@@ -16,8 +16,8 @@ from rest_helpers import REST_TODAY, Api
 
 import schemas
 from catalog import RECORD_ID_PATTERN, get_entry
+from demo import make_uscc
 from gateway.downloads import RECORD_ID_LABEL, columns
-from publishers.synthetic import make_uscc
 from store import Audience, Role, view
 
 PENALTY = "administrative-penalty"
@@ -162,12 +162,12 @@ def test_ndjson_download_is_one_view_per_line(rest: Api, role: Role | None) -> N
 
 
 def test_downloads_of_a_big_dataset_stream_every_row(make_api: Any) -> None:
-    from publishers import synthetic
+    import demo
     from store import submit_records
 
     with make_api(seed=False) as api:
         receipt = submit_records(
-            api.store, "administrative-licensing", synthetic.licences(2500, seed=8), actor="test"
+            api.store, "administrative-licensing", demo.licences(2500, seed=8), actor="test"
         )
         assert receipt.accepted == 2500
         r = api.get("/api/v1/datasets/administrative-licensing/download.csv", role=Role.PLATFORM)

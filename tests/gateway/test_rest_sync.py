@@ -10,7 +10,7 @@ import orjson
 import pytest
 from rest_helpers import REST_ENTITIES, REST_TODAY, Api
 
-from publishers import synthetic
+import demo
 from store import Role, submit_records
 
 PENALTY = "administrative-penalty"
@@ -68,7 +68,7 @@ class Departments:
 
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.fresh = iter(synthetic.penalties(400, seed=77, entities=REST_ENTITIES))
+        self.fresh = iter(demo.penalties(400, seed=77, entities=REST_ENTITIES))
         self.round = 0
 
     def add(self, count: int) -> None:

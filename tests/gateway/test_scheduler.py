@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 from rest_helpers import NO_LIMITS, serving
 
+import demo
 from gateway.app import create_app
 from gateway.settings import Settings
-from publishers import synthetic
 from store import Role, Store, acknowledge, create_key, list_runs, open_store, submit_records
 
 PENALTY = "administrative-penalty"
@@ -28,7 +28,7 @@ EXE = shutil.which("creditgate", path=str(Path(sys.executable).parent)) or "cred
 
 def _seed(url: str) -> tuple[str, str, str, str]:
     """One fine shown until 2027-06-03; a platform key acknowledged at the head; an admin key."""
-    record = next(iter(synthetic.penalties(1, seed=5, entities=synthetic.Entities(5, seed=2))))
+    record = next(iter(demo.penalties(1, seed=5, entities=demo.Entities(5, seed=2))))
     record.update(decision_date="2026-06-03", penalty_valid_to="2027-06-02")
     record.update(procedure="普通程序", penalty_categories=["罚款"], fine_amount_wan="0.5000")
     with open_store(url) as store:

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import ckanapi
 import requests
 
-from publishers import synthetic
+import demo
 from store import Audience, Store, SubmitResult, view
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ class RecordingSession(requests.Session):
 
 
 def penalties(n: int, seed: int = 1) -> list[dict[str, Any]]:
-    return list(synthetic.penalties(n, seed=seed))
+    return list(demo.penalties(n, seed=seed))
 
 
 def submit(store: Store, dataset: str, records: Iterable[Mapping[str, Any]]) -> SubmitResult:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from portal_helpers import TODAY, CkanSite, assert_published, penalties, submit
 
+import demo
 from catalog import Openness, load_catalog
 from portal import CkanClient, PortalConfig, publish
-from publishers import synthetic
 from schemas import is_valid_resident_id
 from store import Store
 
@@ -45,7 +45,7 @@ def _fill(store: Store) -> set[str]:
         if path.exists():
             submit(store, entry.id, json.loads(path.read_text("utf-8")))
     submit(store, "administrative-penalty", penalties(300))
-    submit(store, "administrative-licensing", synthetic.licences(200))
+    submit(store, "administrative-licensing", demo.licences(200))
     numbers: set[str] = set()
     for entry in catalog.values():
         for stored in store.records(entry.id, limit=10_000, state="all"):

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import demo
 import schemas
 from catalog import CatalogEntry, Openness, load_catalog
 from portal import PublicTable
 from portal.table import META_COLUMNS, RECORD_ID
-from publishers import synthetic
 from store import Audience, open_store, view
 
 PUBLIC = [e for e in load_catalog().values() if e.openness is Openness.PUBLIC]
@@ -46,7 +46,7 @@ def test_an_individual_business_becomes_a_row_without_id_numbers_a_person_none(
     # Natural persons' records are not public (Order 272, catalogue subject_openness), so
     # they give no view and no row; an individual business's row omits the operator's ID.
     today = date(2026, 11, 28)
-    generated = list(synthetic.penalties(400))
+    generated = list(demo.penalties(400))
     persons = [r for r in generated if r.get("person_id_no")][:5]
     businesses = [r for r in generated if r["counterpart_category"] == "个体工商户"][:5]
     records = persons + businesses

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import schemas
+from demo import Entities, licences, penalties
 from publishers import RecordValidator
-from publishers.synthetic import Entities, licences, penalties
 
 ENTITIES = Entities(count=300, seed=21)
 PENALTIES = list(penalties(400, seed=22, entities=ENTITIES))

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import schemas
+from demo import Entities, penalties
 from publishers import ReadError, Report, validate_file
 from publishers import parallel as par
 from publishers.parallel import validate_file_parallel
-from publishers.synthetic import Entities, penalties
 
 DATASET = "administrative-penalty"
 TODAY = dt.date(2026, 11, 28)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from demo import Entities, licences, penalties
 from publishers import RecordValidator
-from publishers.synthetic import Entities, licences, penalties
 
 TODAY = dt.date(2026, 11, 28)
 ENTITIES = Entities(count=200, seed=3)

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from publishers import Intake, synthetic
+import demo
+from publishers import Intake
 from store import BatchStatus, open_store, read_batch, tables
 
 PENALTY = "administrative-penalty"
@@ -24,7 +25,7 @@ def valid_rows() -> list[tuple[int, dict[str, object]]]:
     intake = Intake(PENALTY)
     return [
         (v.row, v.record)
-        for v in intake.records(synthetic.penalties(N, seed=7))
+        for v in intake.records(demo.penalties(N, seed=7))
         if v.valid and v.record is not None
     ]
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from publishers import Intake, synthetic
+import demo
+from publishers import Intake
 from store import BatchStatus, mark_interrupted, open_store, read_batch, tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,10 +23,11 @@ N, CHUNK = 300, 50
 
 CHILD = textwrap.dedent(f"""
     import sys, time
-    from publishers import Intake, synthetic
+    import demo
+    from publishers import Intake
     from store import open_store
     intake = Intake({PENALTY!r})
-    rows = [(v.row, v.record) for v in intake.records(synthetic.penalties({N}, seed=5))
+    rows = [(v.row, v.record) for v in intake.records(demo.penalties({N}, seed=5))
             if v.valid]
     store = open_store(sys.argv[1])
 
@@ -43,7 +45,7 @@ def valid_rows() -> list[tuple[int, dict[str, object]]]:
     intake = Intake(PENALTY)
     return [
         (v.row, v.record)
-        for v in intake.records(synthetic.penalties(N, seed=5))
+        for v in intake.records(demo.penalties(N, seed=5))
         if v.valid and v.record is not None
     ]
 

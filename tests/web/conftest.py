@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.demo import DemoStore, build_demo
+from demo import DemoStore, build_demo
 from store import Role
 
 CHROMIUM = Path(os.environ.get("CREDITGATE_CHROMIUM", "/usr/bin/chromium"))

@@ -15,7 +15,7 @@ so two runs give the same JSON.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -156,90 +156,73 @@ def _bold(sheet: Any) -> None:
     sheet.freeze_panes = "A2"
 
 
+RANKING_HEAD = (
+    "类别 Kind", "名次 Rank", "代码 Key", "名称 Name", "得分 Score", "上月名次 Previous rank",
+    "名次变化 Change", "上月得分 Previous score", "当月及时率 On-time (month)",
+    "12个月及时率 On-time (12 months)",
+)  # fmt: skip
+OVERDUE_HEAD = (
+    "类型 Kind", "案件 Case", "记录 Record", "数据集 Dataset", "责任单位 Department",
+    "单位名称 Name", "期限 Due", "逾期天数 Days overdue", "逾期工作日 Working days overdue",
+    "应办事项 Action",
+)  # fmt: skip
+
+
+def _ranked(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(kind, line)`` of the departments, then the districts."""
+    for kind, lines in (("department", doc["departments"]), ("district", doc["districts"])):
+        for line in lines:
+            yield kind, line
+
+
+def _ranking_rows(doc: dict[str, Any]) -> Iterator[list[Any]]:
+    for kind, line in _ranked(doc):
+        yield [
+            kind, line["rank"], line["key"], line["name"], line["score"], line["previous_rank"],
+            line["rank_change"], line["previous_score"], line["month"]["on_time_rate"],
+            line["rolling_12_months"]["on_time_rate"],
+        ]  # fmt: skip
+
+
+def _indicator_rows(doc: dict[str, Any], counted: bool) -> Iterator[list[Any]]:
+    for kind, line in _ranked(doc):
+        for period, part in (
+            (doc["month"], line["month"]),
+            (doc["rolling_window"], line["rolling_12_months"]),
+        ):
+            row = [kind, line["key"], line["name"], period]
+            row += [part.get(name) for name, _ in RATE_COLUMNS]
+            row += [part.get(name) for name in COUNT_COLUMNS] if counted else []
+            yield row
+
+
+def _overdue_rows(doc: dict[str, Any]) -> Iterator[list[Any]]:
+    for item in doc.get("overdue", []):
+        yield [
+            item["kind"], item["case_id"], item["record_id"], item["dataset"],
+            item["department"], item["department_name"], item["due"], item["days_overdue"],
+            item["working_days_overdue"], f"{item['action_zh']} / {item['action_en']}",
+        ]  # fmt: skip
+
+
 def render_xlsx(doc: dict[str, Any]) -> bytes:
     """The report as a workbook: 排名 Ranking, 指标 Indicators, 逾期 Overdue."""
     book = Workbook()
     for sheet in list(book.worksheets):
         book.remove(sheet)
-    ranking = book.create_sheet("排名 Ranking")
-    ranking.append(
-        [
-            "类别 Kind",
-            "名次 Rank",
-            "代码 Key",
-            "名称 Name",
-            "得分 Score",
-            "上月名次 Previous rank",
-            "名次变化 Change",
-            "上月得分 Previous score",
-            "当月及时率 On-time (month)",
-            "12个月及时率 On-time (12 months)",
-        ]
-    )
-    for kind, lines in (("department", doc["departments"]), ("district", doc["districts"])):
-        for line in lines:
-            ranking.append(
-                [
-                    kind,
-                    line["rank"],
-                    line["key"],
-                    line["name"],
-                    line["score"],
-                    line["previous_rank"],
-                    line["rank_change"],
-                    line["previous_score"],
-                    line["month"]["on_time_rate"],
-                    line["rolling_12_months"]["on_time_rate"],
-                ]
-            )
-    _bold(ranking)
-    indicators = book.create_sheet("指标 Indicators")
     counted = doc["audience"] != "public"
     head = ["类别 Kind", "代码 Key", "名称 Name", "期间 Period"]
     head += [label for _, label in RATE_COLUMNS] + (list(COUNT_COLUMNS) if counted else [])
-    indicators.append(head)
-    for kind, lines in (("department", doc["departments"]), ("district", doc["districts"])):
-        for line in lines:
-            for period, part in (
-                (doc["month"], line["month"]),
-                (doc["rolling_window"], line["rolling_12_months"]),
-            ):
-                row = [kind, line["key"], line["name"], period]
-                row += [part.get(name) for name, _ in RATE_COLUMNS]
-                row += [part.get(name) for name in COUNT_COLUMNS] if counted else []
-                indicators.append(row)
-    _bold(indicators)
-    late = book.create_sheet("逾期 Overdue")
-    late.append(
-        [
-            "类型 Kind",
-            "案件 Case",
-            "记录 Record",
-            "数据集 Dataset",
-            "责任单位 Department",
-            "单位名称 Name",
-            "期限 Due",
-            "逾期天数 Days overdue",
-            "逾期工作日 Working days overdue",
-            "应办事项 Action",
-        ]
-    )
-    for item in doc.get("overdue", []):
-        late.append(
-            [
-                item["kind"],
-                item["case_id"],
-                item["record_id"],
-                item["dataset"],
-                item["department"],
-                item["department_name"],
-                item["due"],
-                item["days_overdue"],
-                item["working_days_overdue"],
-                f"{item['action_zh']} / {item['action_en']}",
-            ]
-        )
-    _bold(late)
+    for title, header, rows in (
+        ("排名 Ranking", list(RANKING_HEAD), _ranking_rows(doc)),
+        ("指标 Indicators", head, _indicator_rows(doc, counted)),
+        ("逾期 Overdue", list(OVERDUE_HEAD), _overdue_rows(doc)),
+    ):
+        sheet = book.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        _bold(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -19,8 +19,9 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from demo.datasets import generate
+from demo.population import Population
 from publishers import Intake
-from publishers.synthetic_catalogue import Population, generate
 from store import Store, add_working_days
 from store.timeliness import CHINA
 

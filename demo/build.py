@@ -6,16 +6,16 @@ What :func:`build_demo` does, in order:
 1. removes the file (and its ``-wal``/``-shm``) and opens a new store;
 2. submits generated records for every catalogue dataset through the same path as a
    department's upload (:func:`store.submit_records`: normalise, validate, store), entities
-   spread over Wuhan's districts (:mod:`publishers.synthetic_catalogue`); the catalogue's own
-   records come from the catalogue files and are checked by the validator directly;
+   spread over Wuhan's districts (:mod:`demo.datasets`); the catalogue's own records come
+   from the catalogue files and are checked by the validator directly;
 3. takes records down with every reason — revoked, corrected (then re-submitted, which
    publishes them again as version 2), repaired, objection-upheld, listing-ended — and runs
    the sweep, which expires what left its publication window (most older penalties);
 4. submits dated penalties of two departments, one on time and one late
-   (:mod:`gateway.demo_timed`), so the monitoring has a ranking and an overdue department;
+   (:mod:`demo.dated`), so the monitoring has a ranking and an overdue department;
 5. grades every entity (公共信用综合评价, :func:`store.evaluation.evaluate_all`: the demo data
    gives every grade A/B/C/D) and records one 政务失信 of a public body with its 通报;
-6. commits a seed and publishes a random-inspection draw (:mod:`gateway.demo_inspections`);
+6. commits a seed and publishes a random-inspection draw (:mod:`demo.inspections`);
 7. creates one key per role (public, agency, platform, department, admin);
 8. runs the risk early warning once (:func:`workflows.run_alerts`), so the demo has alerts.
 """
@@ -29,13 +29,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog import load_catalog
-from gateway.demo_inspections import demo_draw
-from gateway.demo_timed import submit_dated
+from demo.datasets import generate, sizes
+from demo.dated import submit_dated
+from demo.inspections import demo_draw
+from demo.population import population
 from publishers import RecordValidator
-from publishers.synthetic_catalogue import generate, population, sizes
-from store import ApiKey, Role, Store, create_key, open_store, submit_records
+from store import (
+    ApiKey,
+    Role,
+    Store,
+    create_key,
+    open_store,
+    record_public_dishonesty,
+    submit_records,
+)
 from store.evaluation import evaluate_all, grade_counts
-from store.public_dishonesty import record_public_dishonesty
 from workflows import run_alerts
 
 ACTOR = "demo:generator"

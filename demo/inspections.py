@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from publishers.synthetic_catalogue import population
+from demo.population import population
 from store import Store, commit_seed
 from workflows import parse_plan, publish_draw, seed_commitment
 

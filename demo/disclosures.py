@@ -1,9 +1,8 @@
 """Synthetic records of the plan's remaining disclosures: 消费投诉信息公示 and 信用承诺事项清单.
 
-Kept apart from :mod:`publishers.synthetic_catalogue` (which dispatches to these) so that module
-stays small. Complaints are against the population's businesses only — a consumer complaint is
-against a 经营者 — and carry nothing about the complainant, because the schema has no such field.
-The matter list is fixed reference data (like the measure list): a few matters per department.
+Complaints are against the population's businesses only — a consumer complaint is against a
+经营者 — and carry nothing about the complainant, because the schema has no such field. The
+matter list is fixed reference data (like the measure list): a few matters per department.
 """
 
 from __future__ import annotations
@@ -11,25 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
-from typing import Any, Protocol
 
-from publishers.synthetic import Agencies, _date_between
+from demo.entities import date_between
+from demo.population import TODAY, Population, Record
 
-Record = dict[str, Any]
-
-
-class Population(Protocol):
-    """What these generators need of :class:`publishers.synthetic_catalogue.Population`
-    (a protocol, so the two modules do not import each other)."""
-
-    @property
-    def agencies(self) -> Agencies: ...
-
-    def organisation(self, rng: random.Random) -> Record: ...
-
-
-LATEST = dt.date(2026, 11, 20)
-"""The latest closing date generated (as :data:`publishers.synthetic_catalogue.TODAY`)."""
+LATEST = TODAY
+"""The latest closing date generated."""
 
 ISSUES = (
     ("售后服务", 30), ("质量", 24), ("合同", 18), ("虚假宣传", 8), ("价格", 8), ("安全", 4),
@@ -54,7 +40,7 @@ def complaints(count: int, *, seed: int, pop: Population) -> Iterator[Record]:
     for n in range(count):
         business = pop.organisation(rng)
         record = {k: business[k] for k in BUSINESS_FIELDS if k in business}
-        complained = _date_between(rng, dt.date(2025, 3, 1), LATEST - dt.timedelta(days=30))
+        complained = date_between(rng, dt.date(2025, 3, 1), LATEST - dt.timedelta(days=30))
         result = _weighted(rng, RESULTS)
         closed = complained + dt.timedelta(days=rng.randint(5, 28))
         record.update(

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from catalog import load_catalog
+from demo import DISTRICTS, generate, population, sizes
 from publishers import Intake, RecordValidator
-from publishers.synthetic import DISTRICTS
-from publishers.synthetic_catalogue import generate, population, sizes
 from schemas import is_valid_resident_id, is_valid_uscc
 
 POP = population(300, seed=5)
