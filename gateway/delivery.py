@@ -3,7 +3,7 @@
 Runs inside ``serve`` (setting ``webhook_delivery``) and ``creditgate worker``, any number of
 them against one store: each round leases due messages (:func:`store.outbox.claim`, so one
 process posts a given message), renders each as its subscriber's view
-(:func:`store.webhooks.message_bodies`), posts them concurrently with httpx and records the
+(:func:`store.webhook_delivery.message_bodies`), posts them concurrently with httpx and records the
 outcomes (:func:`store.outbox.settle`).
 
 * Signed per Standard Webhooks (``standardwebhooks``): ``webhook-id`` (stable across retries
@@ -40,7 +40,8 @@ from standardwebhooks.webhooks import Webhook
 
 from store import Store
 from store.outbox import DELIVERED, PENDING, SKIPPED, Claimed, Outcome, claim, prune, settle
-from store.webhooks import Target, message_bodies, message_id, targets
+from store.webhook_delivery import Target, message_bodies, targets
+from store.webhooks import message_id
 
 log = logging.getLogger("creditgate.webhooks")
 

@@ -100,34 +100,20 @@ def publish_command(
         store = open_store(db_url)
     except StoreError as exc:
         return cannot_run(f"store: {exc}", 503)
-    summaries: list[PublishSummary] = []
-
-    def run() -> dict[str, Any]:
-        bar = TerminalProgress(err) if err.is_terminal else None
-        with CkanClient(ckan_url, api_key, retries=retries) as ckan, bar or nullcontext():
-            summaries.append(
-                publish(
-                    store,
-                    ckan,
-                    today=today,
-                    config=config,
-                    progress=bar,
-                    batch_rows=batch_rows,
-                    datasets=datasets,
-                    full=full,
-                )
-            )
-        done = summaries[0].as_json()
-        return {k: done[k] for k in ("rows", "upserted", "deleted", "rejected", "files_uploaded")}
-
     try:
-        # recorded in job_runs (one publisher at a time), where /metrics counts the runs
-        recorded = run_job(
-            store.engine, PUBLISH_JOB, run, today=today, runner=f"publish:{os.getpid()}"
-        )
-        if not summaries:
-            return cannot_run(f"not published: {recorded.why}", 409)
-        summary = summaries[0]
+        with CkanClient(ckan_url, api_key, retries=retries) as ckan:
+            summary, why = _publish_recorded(
+                store,
+                ckan,
+                err,
+                today=today,
+                config=config,
+                batch_rows=batch_rows,
+                datasets=datasets,
+                full=full,
+            )
+        if summary is None:
+            return cannot_run(f"not published: {why}", 409)
     except PortalError as exc:
         done = exc.summary if isinstance(exc.summary, PublishSummary) else None
         return cannot_run(exc.detail, exc.status, done)
@@ -142,6 +128,24 @@ def publish_command(
     else:
         _print_summary(out, summary)
     return EXIT_OK if summary.ok else EXIT_REJECTED
+
+
+def _publish_recorded(
+    store: Any, ckan: CkanClient, err: Console, *, today: date, **options: Any
+) -> tuple[PublishSummary | None, str | None]:
+    """One publication recorded in ``job_runs`` (one publisher at a time, and where
+    ``/metrics`` counts the runs): its summary, or None and why it did not run."""
+    summaries: list[PublishSummary] = []
+
+    def run() -> dict[str, Any]:
+        bar = TerminalProgress(err) if err.is_terminal else None
+        with bar or nullcontext():
+            summaries.append(publish(store, ckan, today=today, progress=bar, **options))
+        done = summaries[0].as_json()
+        return {k: done[k] for k in ("rows", "upserted", "deleted", "rejected", "files_uploaded")}
+
+    recorded = run_job(store.engine, PUBLISH_JOB, run, today=today, runner=f"publish:{os.getpid()}")
+    return (summaries[0] if summaries else None), recorded.why
 
 
 def _cannot_run(

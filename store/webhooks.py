@@ -18,22 +18,20 @@ import base64
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 from sqlalchemy import Connection, Engine, func, select, update
 
 from catalog import get_entry, load_catalog
 from store.db import write_transaction
 from store.errors import InvalidQueryError, UnknownRecordError
-from store.events import EVENT_COLUMNS, ChangeEvent, utc
+from store.events import utc
 from store.outbox import (
     DEAD,
     PENDING,
     Backlog,
-    Claimed,
     backlogs,
     drop_pending,
     replay,
@@ -41,9 +39,8 @@ from store.outbox import (
     webhook_outbox,
     webhook_subscriptions,
 )
-from store.subjects import hidden_record_ids
 from store.tables import changes
-from store.views import Audience, may_see_dataset, view_event
+from store.views import Audience, may_see_dataset
 
 MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION = 200
@@ -355,59 +352,3 @@ def list_messages(
         )
         for r in rows
     ]  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where and how a subscription's messages go (what the deliverer needs)."""
-
-    id: str
-    url: str
-    secret: str
-    audience: Audience
-
-
-def targets(engine: Engine, ids: Iterable[str]) -> dict[str, Target]:
-    """The live subscriptions among ``ids``."""
-    s = webhook_subscriptions
-    wanted = sorted(set(ids))
-    query = select(s.c.id, s.c.url, s.c.secret, s.c.audience).where(
-        s.c.id.in_(wanted), s.c.deleted_at.is_(None)
-    )
-    with engine.connect() as conn:
-        return {
-            r.id: Target(r.id, r.url, r.secret, Audience(r.audience)) for r in conn.execute(query)
-        }
-
-
-def message_bodies(
-    engine: Engine, claimed: Sequence[Claimed], audiences: dict[str, Audience], *, today: date
-) -> list[bytes | None]:
-    """The JSON body of each claimed message, in order: ``{"type": "record.upsert" |
-    "record.delete", "timestamp", "data": <the feed item>}``; None when the subscriber's
-    view has no item for that event (sent nothing, marked skipped)."""
-    seqs = sorted({c.seq for c in claimed})
-    query = select(*(changes.c[name] for name in EVENT_COLUMNS)).where(changes.c.seq.in_(seqs))
-    with engine.connect() as conn:
-        events = {
-            e.seq: e for e in (ChangeEvent.from_row(r) for r in conn.execute(query).mappings())
-        }
-    takedowns = [e.record_id for e in events.values() if e.payload is None]
-    hidden: dict[Audience, frozenset[str]] = {
-        who: hidden_record_ids(engine, takedowns, who.value)
-        for who in set(audiences.values())
-        if who is not Audience.GOVERNMENT
-    }
-    bodies: list[bytes | None] = []
-    for c in claimed:
-        event, audience = events.get(c.seq), audiences.get(c.subscription_id)
-        item = None
-        if event is not None and audience is not None:
-            shut = hidden.get(audience, frozenset())
-            item = view_event(event, audience, today=today, hidden=shut)
-        if item is None:
-            bodies.append(None)
-            continue
-        envelope = {"type": f"record.{item['op']}", "timestamp": item["occurred_at"], "data": item}
-        bodies.append(orjson.dumps(envelope))
-    return bodies

@@ -23,12 +23,12 @@ from store.outbox import (
     settle,
     webhook_outbox,
 )
+from store.webhook_delivery import message_bodies
 from store.webhooks import (
     create_subscription,
     delete_subscription,
     list_messages,
     list_subscriptions,
-    message_bodies,
     replay_subscription,
 )
 
