@@ -61,6 +61,7 @@ from workflows.measures import (
     read_measures,
 )
 from workflows.national import NationalReceipt, import_national_results, read_results
+from workflows.objection_outcome import record_outcome
 from workflows.objections import (
     Objection,
     ObjectionState,
@@ -69,7 +70,6 @@ from workflows.objections import (
     file_objection,
     get_objection,
     list_objections,
-    record_outcome,
     start_verification,
 )
 from workflows.persons import PersonLink, link_person, linked_persons, unlink_person
