@@ -61,18 +61,9 @@ class FulfilmentResult:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        def version(v: VersionResult | None) -> dict[str, Any] | None:
-            if v is None:
-                return None
-            return {
-                "record_id": v.record_id,
-                "version": v.version,
-                "outcome": v.outcome.value if v.outcome else None,
-            }
-
         return {
-            "commitment": version(self.commitment),
-            "listing": version(self.listing),
+            "commitment": self.commitment.to_dict(),
+            "listing": None if self.listing is None else self.listing.to_dict(),
             "breach": None if self.breach is None else self.breach.to_dict(),
             "problems": [p.to_dict() for p in self.problems],
         }

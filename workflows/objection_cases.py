@@ -174,10 +174,12 @@ def list_objections(
     record_id: str | None = None,
     provider_uscc: str | None = None,
     overdue_on: date | None = None,
+    limit: int | None = None,
 ) -> list[Objection]:
-    """Cases oldest first; ``overdue_on``: only open cases past their deadline on that day."""
+    """Cases oldest first; ``overdue_on``: only open cases past their deadline on that day;
+    at most ``limit`` (all when None)."""
     o = objections.c
-    query = select(objections).order_by(o.received_at, o.id)
+    query = select(objections).order_by(o.received_at, o.id).limit(limit)
     if state is not None:
         query = query.where(o.state == ObjectionState(state).value)
     if record_id is not None:

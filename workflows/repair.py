@@ -162,7 +162,10 @@ def apply_for_repair(
     now: datetime | None = None,
     procedures: Procedures | None = None,
 ) -> RepairApplication:
-    """File a repair application; it is ``pending`` or, with its problems, ``refused``."""
+    """File a repair application; it is ``pending`` or, with its problems, ``refused``.
+
+    Raises :class:`StateConflictError` while another application for the record is pending.
+    """
     caller.require(Role.PLATFORM, what="filing a repair application")
     rules = procedures or load_procedures()
     stored = _get_record(store, record_id)
@@ -180,6 +183,7 @@ def apply_for_repair(
     when = now or datetime.now(UTC)
     case_id = f"rep-{uuid.uuid4().hex[:16]}"
     with step_transaction(store, caller, when, name="repair.apply") as tx:
+        _no_pending(tx, record_id)
         tx.conn.execute(
             repair_applications.insert().values(
                 id=case_id,
@@ -215,6 +219,16 @@ def apply_for_repair(
     return get_repair(store, case_id)
 
 
+def _no_pending(tx: StepTransaction, record_id: str) -> None:
+    """One pending application per record (filing again is a 409, not a second case)."""
+    r = repair_applications.c
+    found = tx.conn.execute(
+        select(r.id).where(r.record_id == record_id, r.state == RepairState.PENDING.value)
+    ).first()
+    if found is not None:
+        raise StateConflictError(f"repair application {found.id} for {record_id} is pending")
+
+
 def get_repair(store: Store, case_id: str) -> RepairApplication:
     """One application; :class:`CaseNotFoundError` when there is none."""
     with store.engine.connect() as conn:
@@ -229,14 +243,23 @@ def get_repair(store: Store, case_id: str) -> RepairApplication:
 
 
 def list_repairs(
-    store: Store, *, state: RepairState | str | None = None, record_id: str | None = None
+    store: Store,
+    *,
+    state: RepairState | str | None = None,
+    record_id: str | None = None,
+    authority_uscc: str | None = None,
+    limit: int | None = None,
 ) -> list[RepairApplication]:
-    """Applications, oldest first, optionally of one state or record."""
-    query = select(repair_applications).order_by(repair_applications.c.filed_at)
+    """Applications, oldest first, optionally of one state, record or deciding authority;
+    at most ``limit`` (all when None)."""
+    r = repair_applications.c
+    query = select(repair_applications).order_by(r.filed_at, r.id).limit(limit)
     if state is not None:
-        query = query.where(repair_applications.c.state == RepairState(state).value)
+        query = query.where(r.state == RepairState(state).value)
     if record_id is not None:
-        query = query.where(repair_applications.c.record_id == record_id)
+        query = query.where(r.record_id == record_id)
+    if authority_uscc is not None:
+        query = query.where(r.authority_uscc == authority_uscc)
     with store.engine.connect() as conn:
         return [RepairApplication.from_row(r) for r in conn.execute(query).mappings()]
 
