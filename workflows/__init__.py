@@ -11,7 +11,7 @@ Procedures and measures are data (``workflows/data``); workflow state lives in t
 docs/workflows.md.
 """
 
-from workflows.answers import Answer
+from workflows.answers import Answer, attempt
 from workflows.caller import SYSTEM, Caller
 from workflows.case_operations import (
     objection_extend,
@@ -172,6 +172,7 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "apply_for_repair",
+    "attempt",
     "build_snapshot",
     "commitment_fulfil",
     "decide_repair",

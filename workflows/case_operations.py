@@ -34,7 +34,7 @@ from workflows.caller import Caller
 from workflows.errors import InvalidRequestError, NotAllowedError
 from workflows.inputs import (
     MAX_NAME,
-    evidence,
+    evidence_refs,
     identifier,
     optional_text,
     page,
@@ -94,7 +94,7 @@ def repair_apply(
     record_id: str,
     applicant_name: str,
     obligations_fulfilled: bool,
-    evidence_given: Sequence[str] = (),
+    evidence: Sequence[str] = (),
     statement: str | None = None,
     commitment_record_id: str | None = None,
 ) -> Answer:
@@ -105,7 +105,7 @@ def repair_apply(
         identifier(record_id, "record_id"),
         applicant_name=text(applicant_name, "applicant_name", most=MAX_NAME, required=True),
         obligations_fulfilled=obligations_fulfilled,
-        evidence=evidence(evidence_given),
+        evidence=evidence_refs(evidence),
         statement=optional_text(statement, "statement"),
         commitment_record_id=(
             None
@@ -182,7 +182,7 @@ def objection_file(
     record_id: str,
     applicant_name: str,
     grounds: str,
-    evidence_given: Sequence[str] = (),
+    evidence: Sequence[str] = (),
 ) -> Answer:
     """File an objection (异议申请): the record is marked 异议处理中 in every channel."""
     caller.require_key(what="filing an objection")
@@ -191,7 +191,7 @@ def objection_file(
         identifier(record_id, "record_id"),
         applicant_name=text(applicant_name, "applicant_name", most=MAX_NAME, required=True),
         grounds=text(grounds, "grounds", required=True),
-        evidence=evidence(evidence_given),
+        evidence=evidence_refs(evidence),
         caller=caller,
         today=today,
     )

@@ -21,7 +21,7 @@ MAX_NAME = 200
 MAX_TEXT = 4000
 """Grounds, a statement, a note, a reason, a rectification result."""
 MAX_EVIDENCE = 50
-"""Pieces of evidence (each a reference of at most :data:`MAX_NAME` × 2.5 = 500 characters)."""
+"""Pieces of evidence, each a reference of at most :data:`MAX_EVIDENCE_TEXT` characters."""
 MAX_EVIDENCE_TEXT = 500
 MAX_RECORD_BYTES = 65_536
 """A whole record (a correction, a list entry, an interview, a registration) as JSON."""
@@ -49,7 +49,7 @@ def identifier(value: str, name: str) -> str:
     return text(value, name, most=MAX_ID, required=True)
 
 
-def evidence(items: Sequence[str]) -> list[str]:
+def evidence_refs(items: Sequence[str]) -> list[str]:
     """At most :data:`MAX_EVIDENCE` references of at most :data:`MAX_EVIDENCE_TEXT` each."""
     if len(items) > MAX_EVIDENCE:
         raise InvalidRequestError(f"at most {MAX_EVIDENCE} pieces of evidence ({len(items)} given)")

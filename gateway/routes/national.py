@@ -26,6 +26,7 @@ from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import CSV, OrjsonResponse
+from gateway.routes.answers import workflow_errors
 from gateway.routes.depends import (
     ERRORS,
     Caller,
@@ -35,7 +36,6 @@ from gateway.routes.depends import (
     store_of,
     today,
 )
-from gateway.routes.workflows import _caller, workflow_errors
 from gateway.uploads import read_body
 from publishers import SafeWriter
 from store import Role, national_header, national_pages
@@ -126,7 +126,7 @@ async def import_repairs(request: Request, principal: Caller) -> OrjsonResponse:
     with workflow_errors():
         receipt = await run_in_threadpool(
             lambda: import_national_results(
-                store, lines, caller=_caller(principal), source=f"api:{kind}"
+                store, lines, caller=principal.caller, source=f"api:{kind}"
             )
         )
     payload = receipt.to_dict()
