@@ -11,7 +11,6 @@ its code as the one problem. GraphQL and the CLI render the same answers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +21,7 @@ from gateway.auth import Principal
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, store_errors, store_of, today
-from workflows import Answer, CheckIndex, WorkflowError, attempt
+from workflows import Answer, WorkflowError, attempt
 
 WORKFLOW_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
@@ -33,8 +32,6 @@ WORKFLOW_ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 """The documented error responses of a workflow route."""
-
-_INDEX_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -76,16 +73,3 @@ def answer(
             operation, store_of(request) if on is None else on, principal.caller, **arguments
         )
     return respond(found)
-
-
-def check_index(request: Request) -> CheckIndex:
-    """The application's check index (one per process; it loads the entries on the first
-    check, so making it costs nothing)."""
-    index: CheckIndex | None = getattr(request.app.state, "workflow_checks", None)
-    if index is None:
-        with _INDEX_LOCK:
-            index = getattr(request.app.state, "workflow_checks", None)
-            if index is None:
-                index = CheckIndex(store_of(request))
-                request.app.state.workflow_checks = index
-    return index

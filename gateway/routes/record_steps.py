@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from gateway.check_index import check_index
 from gateway.responses import OrjsonResponse
-from gateway.routes.answers import WORKFLOW_ERRORS, answer, check_index
+from gateway.routes.answers import WORKFLOW_ERRORS, answer
 from gateway.routes.depends import MAX_INT, Caller
 from workflows import (
     commitment_fulfil,
@@ -129,7 +130,7 @@ def get_check(
     credit_code: str = Query(..., alias="creditCode", min_length=15, max_length=40),
     scenario: str | None = Query(None, max_length=MAX_NAME),
 ) -> OrjsonResponse:
-    index = check_index(request)
+    index = check_index(request.app)
     return answer(
         request, principal, punishment_check, on=index, credit_code=credit_code, scenario=scenario
     )
