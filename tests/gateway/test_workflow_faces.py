@@ -1,0 +1,644 @@
+"""Every workflow operation on every face, with every role: REST, GraphQL and the CLI allow and
+refuse the same callers with the same status and problem codes — and those are the roles of
+docs/workflows.md.
+
+Each operation of the table below runs, for each role, on each face from a fresh case (its
+own records, so one face's step cannot change what the next face sees); the outcomes
+(``"ok"`` or ``(status, codes)``, :mod:`faces`) must be equal across the faces and equal to
+the declared roles: allowed → ``ok``, no key → 401 ``key-required``, any other role → 403
+``not-allowed``. The CLI has no "no key" caller (it acts as an admin or as a key), so the
+public is compared on REST and GraphQL only. Then the expected refusals (422 with the
+procedure's codes, 404, 409, 400) are compared the same way, and what the CLI writes in the
+logs names the real actor.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faces import ROLES, Call, Faces
+from rest_helpers import NO_LIMITS, serving
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from store import Store, open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflows"))
+from wf_factory import (
+    AMR,
+    DRC,
+    HRSS,
+    PLATFORM,
+    TAX,
+    TODAY,
+    commitment,
+    dept,
+    interview,
+    list_entry,
+    penalty,
+    registration,
+    resident_id,
+    uscc,
+)
+
+from workflows import (
+    apply_for_repair,
+    file_objection,
+    link_person,
+    record_interview,
+    register,
+    start_verification,
+    steps_of,
+)
+
+Ctx = dict[str, Any]
+FACES = ("rest", "graphql", "cli")
+
+
+def submit(store: Store, dataset: str, record: dict[str, Any]) -> str:
+    result = store.submit(dataset, [(1, record)], actor="test:seed")
+    (row,) = result.outcomes
+    assert row.record_id is not None, result.issues
+    return row.record_id
+
+
+# -- setups: a fresh case for subject number i ---------------------------------------------
+
+
+def penalty_case(store: Store, i: int) -> Ctx:
+    rid = submit(store, "administrative-penalty", penalty(i))
+    submit(store, "credit-commitment", commitment(i))
+    return {"rid": rid, "i": i}
+
+
+def pending_repair(store: Store, i: int) -> Ctx:
+    ctx = penalty_case(store, i)
+    case = apply_for_repair(
+        store, ctx["rid"], applicant_name="申请人", obligations_fulfilled=True,
+        evidence=["缴款凭证"], caller=PLATFORM, today=TODAY,
+    )  # fmt: skip
+    assert case.state.value == "pending", case.problems
+    return {**ctx, "case": case.id}
+
+
+def listed(store: Store, i: int) -> Ctx:
+    return {"rid": submit(store, "serious-dishonesty-list", list_entry(i)), "i": i}
+
+
+def objection(store: Store, i: int, *, verifying: bool = False) -> Ctx:
+    rid = submit(store, "administrative-penalty", penalty(i))
+    case = file_objection(
+        store, rid, applicant_name="申请人", grounds="处罚对象错误", caller=PLATFORM, today=TODAY
+    )
+    if verifying:
+        start_verification(store, case.id, caller=dept(AMR), today=TODAY)
+    return {"rid": rid, "case": case.id, "i": i}
+
+
+def linked(store: Store, i: int) -> Ctx:
+    ctx = listed(store, i)
+    link = link_person(
+        store, ctx["rid"], person_name="实控人", role="实际控制人", caller=dept(HRSS)
+    )
+    return {**ctx, "link": link.link_id}
+
+
+def interviewed(store: Store, i: int) -> Ctx:
+    result = record_interview(store, interview(i), caller=dept(AMR), today=TODAY)
+    return {"rid": result.record_id, "i": i}
+
+
+def registered(store: Store, i: int) -> Ctx:
+    return {"rid": register(store, registration(i), caller=PLATFORM, today=TODAY).record_id}
+
+
+def nothing(store: Store, i: int) -> Ctx:
+    return {"i": i}
+
+
+# -- the operations ------------------------------------------------------------------------
+
+S, B, I_, D, J = "String!", "Boolean!", "Int!", "Date", "JSON!"
+GOVERNMENT = {"platform", "dept-own", "dept-other", "admin"}
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    setup: Callable[[Store, int], Ctx]
+    call: Callable[[Ctx], Call]
+    allowed: set[str]
+    own: str | None = None
+
+
+def _check(code: Callable[[Ctx], str]) -> Callable[[Ctx], Call]:
+    return lambda c: Call(
+        ("GET", f"/api/v1/checks?creditCode={code(c)}", None),
+        ("query", "check", {"creditCode": (S, code(c))}),
+        ["check", code(c)],
+    )
+
+
+# fmt: off
+OPS = [
+    Op("check-uscc", listed, _check(lambda c: uscc(c["i"])), GOVERNMENT | {"agency"}, HRSS[1]),
+    Op("check-person", listed, _check(lambda c: resident_id(c["i"])), GOVERNMENT, HRSS[1]),
+    Op(
+        "repair-apply",
+        penalty_case,
+        lambda c: Call(
+            ("POST", "/api/v1/repairs", {"record_id": c["rid"], "applicant_name": "甲",
+             "obligations_fulfilled": True, "evidence": ["凭证"]}),
+            ("mutation", "applyForRepair", {"recordId": (S, c["rid"]), "applicantName": (S, "甲"),
+             "obligationsFulfilled": (B, True), "evidence": ("[String!]!", ["凭证"])}),
+            ["repair", "apply", c["rid"], "--applicant", "甲", "--evidence", "凭证"],
+        ),
+        {"platform", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "repair-decide",
+        pending_repair,
+        lambda c: Call(
+            ("POST", f"/api/v1/repairs/{c['case']}/decision", {"approve": True}),
+            ("mutation", "decideRepair", {"caseId": (S, c["case"]), "approve": (B, True)}),
+            ["repair", "decide", c["case"], "--approve"],
+        ),
+        {"dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "repair-show",
+        pending_repair,
+        lambda c: Call(
+            ("GET", f"/api/v1/repairs/{c['case']}", None),
+            ("query", "repairApplication", {"id": (S, c["case"])}),
+            ["repair", "show", c["case"]],
+        ),
+        {"platform", "dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "repair-list",
+        pending_repair,
+        lambda c: Call(
+            ("GET", f"/api/v1/repairs?recordId={c['rid']}", None),
+            ("query", "repairApplications", {"recordId": (S, c["rid"])}),
+            ["repair", "list", "--record-id", c["rid"]],
+        ),
+        GOVERNMENT,
+        AMR[1],
+    ),
+    Op(
+        "objection-file",
+        penalty_case,
+        lambda c: Call(
+            ("POST", "/api/v1/objections", {"record_id": c["rid"], "applicant_name": "甲",
+             "grounds": "有误"}),
+            ("mutation", "fileObjection", {"recordId": (S, c["rid"]), "applicantName": (S, "甲"),
+             "grounds": (S, "有误")}),
+            ["objection", "file", c["rid"], "--applicant", "甲", "--grounds", "有误"],
+        ),
+        {"platform", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "objection-verify",
+        objection,
+        lambda c: Call(
+            ("POST", f"/api/v1/objections/{c['case']}/verify", {"note": "受理"}),
+            ("mutation", "verifyObjection", {"caseId": (S, c["case"])}),
+            ["objection", "verify", c["case"]],
+        ),
+        {"dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "objection-extend",
+        lambda s, i: objection(s, i, verifying=True),
+        lambda c: Call(
+            ("POST", f"/api/v1/objections/{c['case']}/extension",
+             {"working_days": 5, "reason": "情况复杂"}),
+            ("mutation", "extendObjection", {"caseId": (S, c["case"]), "workingDays": (I_, 5),
+             "reason": (S, "情况复杂")}),
+            ["objection", "extend", c["case"], "--days", "5", "--reason", "情况复杂"],
+        ),
+        {"dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "objection-outcome",
+        lambda s, i: objection(s, i, verifying=True),
+        lambda c: Call(
+            ("POST", f"/api/v1/objections/{c['case']}/outcome", {"outcome": "upheld"}),
+            ("mutation", "answerObjection", {"caseId": (S, c["case"]),
+             "outcome": ("ObjectionOutcome!", "UPHELD")}),
+            ["objection", "outcome", c["case"], "upheld"],
+        ),
+        {"dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "objection-show",
+        objection,
+        lambda c: Call(
+            ("GET", f"/api/v1/objections/{c['case']}", None),
+            ("query", "objection", {"id": (S, c["case"])}),
+            ["objection", "show", c["case"]],
+        ),
+        {"platform", "dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "objection-list",
+        objection,
+        lambda c: Call(
+            ("GET", f"/api/v1/objections?recordId={c['rid']}", None),
+            ("query", "objections", {"recordId": (S, c["rid"])}),
+            ["objection", "list", "--record-id", c["rid"]],
+        ),
+        GOVERNMENT,
+        AMR[1],
+    ),
+    Op(
+        "commitment-fulfil",
+        lambda s, i: {"rid": submit(s, "credit-commitment", commitment(i)), "i": i},
+        lambda c: Call(
+            ("POST", f"/api/v1/commitments/{c['rid']}/fulfilment", {"status": "全部履行"}),
+            ("mutation", "recordFulfilment", {"recordId": (S, c["rid"]),
+             "status": (S, "全部履行")}),
+            ["commitment", "fulfil", c["rid"], "--status", "全部履行"],
+        ),
+        {"dept-own", "admin"},
+        DRC[1],
+    ),
+    Op(
+        "listing-add",
+        nothing,
+        lambda c: Call(
+            ("POST", "/api/v1/listings",
+             {"dataset": "serious-dishonesty-list", "entry": list_entry(c["i"])}),
+            ("mutation", "listEntry", {"dataset": (S, "serious-dishonesty-list"),
+             "entry": (J, list_entry(c["i"]))}),
+            ["listing", "add", "serious-dishonesty-list", "@entry"],
+            {"entry": list_entry(c["i"])},
+        ),
+        {"dept-own", "admin"},
+        HRSS[1],
+    ),
+    Op(
+        "listing-remove",
+        listed,
+        lambda c: Call(
+            ("POST", f"/api/v1/listings/{c['rid']}/removal", {"reason": "决定撤销"}),
+            ("mutation", "removeEntry", {"recordId": (S, c["rid"]), "reason": (S, "决定撤销")}),
+            ["listing", "remove", c["rid"], "--reason", "决定撤销"],
+        ),
+        {"dept-own", "admin"},
+        HRSS[1],
+    ),
+    Op(
+        "persons-list",
+        linked,
+        lambda c: Call(
+            ("GET", f"/api/v1/listings/{c['rid']}/persons", None),
+            ("query", "linkedPersons", {"recordId": (S, c["rid"])}),
+            ["listing", "persons", c["rid"]],
+        ),
+        GOVERNMENT,
+        HRSS[1],
+    ),
+    Op(
+        "persons-link",
+        listed,
+        lambda c: Call(
+            ("POST", f"/api/v1/listings/{c['rid']}/persons",
+             {"person_name": "乙", "role": "主要负责人"}),
+            ("mutation", "linkPerson", {"recordId": (S, c["rid"]), "personName": (S, "乙"),
+             "role": (S, "主要负责人")}),
+            ["listing", "link", c["rid"], "--name", "乙", "--role", "主要负责人"],
+        ),
+        {"dept-own", "admin"},
+        HRSS[1],
+    ),
+    Op(
+        "persons-unlink",
+        linked,
+        lambda c: Call(
+            ("DELETE", f"/api/v1/person-links/{c['link']}", None),
+            ("mutation", "unlinkPerson", {"linkId": (I_, c["link"])}),
+            ["listing", "unlink", str(c["link"])],
+        ),
+        {"dept-own", "admin"},
+        HRSS[1],
+    ),
+    Op(
+        "interview-record",
+        nothing,
+        lambda c: Call(
+            ("POST", "/api/v1/interviews", {"interview": interview(c["i"])}),
+            ("mutation", "recordInterview", {"interview": (J, interview(c["i"]))}),
+            ["interview", "record", "@interview"],
+            {"interview": interview(c["i"])},
+        ),
+        {"dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "interview-rectify",
+        interviewed,
+        lambda c: Call(
+            ("POST", f"/api/v1/interviews/{c['rid']}/rectification", {"result": "已整改"}),
+            ("mutation", "recordRectification", {"recordId": (S, c["rid"]),
+             "result": (S, "已整改")}),
+            ["interview", "rectify", c["rid"], "--result", "已整改"],
+        ),
+        {"dept-own", "admin"},
+        AMR[1],
+    ),
+    Op(
+        "registration-register",
+        nothing,
+        lambda c: Call(
+            ("POST", "/api/v1/registrations", {"registration": registration(c["i"])}),
+            ("mutation", "registerVoluntarily", {"registration": (J, registration(c["i"]))}),
+            ["registration", "register", "@registration"],
+            {"registration": registration(c["i"])},
+        ),
+        {"platform", "admin"},
+        DRC[1],
+    ),
+    Op(
+        "registration-verify",
+        registered,
+        lambda c: Call(
+            ("POST", f"/api/v1/registrations/{c['rid']}/verification", None),
+            ("mutation", "verifyRegistration", {"recordId": (S, c["rid"])}),
+            ["registration", "verify", c["rid"]],
+        ),
+        GOVERNMENT,
+        DRC[1],
+    ),
+    Op(
+        "record-timeline",
+        listed,
+        lambda c: Call(
+            ("GET", f"/api/v1/records/{c['rid']}/timeline", None),
+            ("query", "timeline", {"recordId": (S, c["rid"])}),
+            ["timeline", c["rid"]],
+        ),
+        {"platform", "dept-own", "admin"},
+        HRSS[1],
+    ),
+]
+# fmt: on
+
+
+def serve_faces(url: str, tmp_path: Path) -> Iterator[Faces]:
+    app = create_app(Settings(db=url, today=TODAY.isoformat(), **NO_LIMITS), store=open_store(url))
+    with serving(app) as api:
+        yield Faces(api, url, tmp_path, TODAY.isoformat())
+
+
+@pytest.fixture
+def faces(tmp_path: Path) -> Iterator[Faces]:
+    yield from serve_faces(f"sqlite:///{tmp_path / 'faces.sqlite'}", tmp_path)
+
+
+@pytest.fixture
+def faces_on(db_url: str, tmp_path: Path) -> Iterator[Faces]:
+    """The faces on SQLite and on PostgreSQL."""
+    yield from serve_faces(db_url, tmp_path)
+
+
+def expected(op: Op, role: str) -> Any:
+    if role in op.allowed:
+        return "ok"
+    return (401, ["key-required"]) if role == "public" else (403, ["not-allowed"])
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+def test_every_face_allows_and_refuses_the_same_roles(faces: Faces, op: Op) -> None:
+    compare_roles(faces, op, itertools.count(1))
+
+
+STEPS_ON_BOTH = ("repair-decide", "objection-outcome", "listing-remove", "registration-verify")
+
+
+def test_the_faces_agree_on_both_databases(faces_on: Faces) -> None:
+    """The steps that change records, on SQLite and on PostgreSQL (the same rules, the same
+    transactions under every face)."""
+    numbers = itertools.count(1)  # one store: every case its own subject
+    for op in OPS:
+        if op.name in STEPS_ON_BOTH:
+            compare_roles(faces_on, op, numbers)
+
+
+def compare_roles(faces: Faces, op: Op, numbers: Iterator[int]) -> None:
+    """Each role on each face from a fresh case: the outcomes agree with each other and with
+    the declared roles."""
+    other = TAX[1] if op.own != TAX[1] else AMR[1]
+    for role_name in ROLES:
+        role, department = faces.who(role_name, op.own, other)
+        seen = {}
+        for face in FACES:
+            if face == "cli" and role is None:
+                continue  # the command line always has an identity
+            ctx = op.setup(faces.api.store, next(numbers))
+            seen[face] = faces.run(face, op.call(ctx), role, department)
+        want = expected(op, role_name)
+        assert all(o == want for o in seen.values()), (op.name, role_name, seen)
+
+
+# -- refusals: the procedure's problems and the errors, the same on every face ---------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    name: str
+    setup: Callable[[Store, int], Ctx]
+    call: Callable[[Ctx], Call]
+    want: tuple[int, list[str]]
+
+
+def no_commitment(store: Store, i: int) -> Ctx:
+    return {"rid": submit(store, "administrative-penalty", penalty(i)), "i": i}
+
+
+# fmt: off
+REFUSALS = [
+    Refusal(
+        "repair-without-commitment",
+        no_commitment,
+        OPS[2].call,
+        (422, ["repair-no-commitment"]),
+    ),
+    Refusal(
+        "correction-invalid",
+        lambda s, i: objection(s, i, verifying=True),
+        lambda c: Call(
+            ("POST", f"/api/v1/objections/{c['case']}/outcome", {"outcome": "corrected",
+             "corrected_record": {**penalty(c["i"]), "decision_date": "2025-02-30"}}),
+            ("mutation", "answerObjection", {"caseId": (S, c["case"]),
+             "outcome": ("ObjectionOutcome!", "CORRECTED"),
+             "correctedRecord": ("JSON", {**penalty(c["i"]), "decision_date": "2025-02-30"})}),
+            ["objection", "outcome", c["case"], "corrected", "--corrected-record", "@fixed"],
+            {"fixed": {**penalty(c["i"]), "decision_date": "2025-02-30"}},
+        ),
+        (422, ["correction-invalid"]),
+    ),
+    Refusal(
+        "breach-needs-decision",
+        lambda s, i: {"rid": submit(s, "credit-commitment", commitment(i, kind="审批替代型"))},
+        lambda c: Call(
+            ("POST", f"/api/v1/commitments/{c['rid']}/fulfilment", {"status": "全部未履行"}),
+            ("mutation", "recordFulfilment", {"recordId": (S, c["rid"]),
+             "status": (S, "全部未履行")}),
+            ["commitment", "fulfil", c["rid"], "--status", "全部未履行"],
+        ),
+        (422, ["breach-needs-decision"]),
+    ),
+    Refusal(
+        "interview-not-government",
+        nothing,
+        lambda c: Call(
+            ("POST", "/api/v1/interviews",
+             {"interview": interview(c["i"], publication_scope="社会公开")}),
+            ("mutation", "recordInterview",
+             {"interview": (J, interview(c["i"], publication_scope="社会公开"))}),
+            ["interview", "record", "@interview"],
+            {"interview": interview(c["i"], publication_scope="社会公开")},
+        ),
+        (422, ["interview-not-government"]),
+    ),
+    Refusal(
+        "unknown-case",
+        nothing,
+        lambda c: Call(
+            ("GET", "/api/v1/repairs/rep-nosuch", None),
+            ("query", "repairApplication", {"id": (S, "rep-nosuch")}),
+            ["repair", "show", "rep-nosuch"],
+        ),
+        (404, ["not-found"]),
+    ),
+    Refusal(
+        "decided-twice",
+        lambda s, i: objection(s, i),
+        lambda c: Call(
+            ("POST", f"/api/v1/objections/{c['case']}/outcome", {"outcome": "revoked"}),
+            ("mutation", "answerObjection", {"caseId": (S, c["case"]),
+             "outcome": ("ObjectionOutcome!", "REVOKED")}),
+            ["objection", "outcome", c["case"], "revoked"],
+        ),
+        (409, ["state-conflict"]),
+    ),
+    Refusal(
+        "extension-too-long",
+        lambda s, i: objection(s, i, verifying=True),
+        lambda c: Call(
+            ("POST", f"/api/v1/objections/{c['case']}/extension",
+             {"working_days": 11, "reason": "复杂"}),
+            ("mutation", "extendObjection", {"caseId": (S, c["case"]), "workingDays": (I_, 11),
+             "reason": (S, "复杂")}),
+            ["objection", "extend", c["case"], "--days", "11", "--reason", "复杂"],
+        ),
+        (400, ["invalid-request"]),
+    ),
+    Refusal(
+        "note-too-long",
+        listed,
+        lambda c: Call(
+            ("POST", f"/api/v1/listings/{c['rid']}/removal", {"reason": "revocation",
+             "note": "x" * 5000}),
+            ("mutation", "removeEntry", {"recordId": (S, c["rid"]), "reason": (S, "revocation"),
+             "note": ("String", "x" * 5000)}),
+            ["listing", "remove", c["rid"], "--reason", "revocation", "--note", "x" * 5000],
+        ),
+        (400, ["invalid-request"]),
+    ),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=[r.name for r in REFUSALS])
+def test_every_face_refuses_with_the_same_codes(faces: Faces, refusal: Refusal) -> None:
+    numbers = itertools.count(1)
+    seen = {}
+    for face in FACES:
+        ctx = refusal.setup(faces.api.store, next(numbers))
+        seen[face] = faces.run(face, refusal.call(ctx), *faces.who("admin", None, ""))
+    if refusal.name == "note-too-long":  # REST's own validation: the declared limit
+        assert seen.pop("rest")[0] == 400
+    assert all(o == refusal.want for o in seen.values()), (refusal.name, seen)
+
+
+def test_the_logs_name_who_acted_on_each_face(faces: Faces) -> None:
+    """REST and the CLI with a key name the key; the CLI without one names its --actor as an
+    admin — never an anonymous admin for a department's step."""
+    store = faces.api.store
+    for i, (face, extra) in enumerate(
+        [("rest", []), ("cli", []), ("cli-actor", ["--actor", "cli:clerk-wang"])], start=900
+    ):
+        ctx = objection(store, i)
+        call = OPS[7].call(ctx)
+        if face == "cli-actor":
+            call = Call(call.rest, call.graphql, call.cli + extra)
+            assert faces.run("cli", call, None, None) == "ok"
+        else:
+            assert faces.run(face, call, *faces.who("dept-own", AMR[1], "")) == "ok"
+        (step,) = [s for s in steps_of(store.engine, record_id=ctx["rid"]) if s.step == "verifying"]
+        if face == "cli-actor":
+            assert (step.actor, step.role) == ("cli:clerk-wang", "admin")
+        else:
+            assert step.actor.startswith("key:") and step.actor.endswith("test department")
+            assert step.role == "department", face
+
+
+def test_the_graphql_case_is_the_rest_case(faces: Faces) -> None:
+    """GraphQL's types are built from REST's body: the same case, field for field."""
+    ctx = pending_repair(faces.api.store, 950)
+    rest = faces.api.json(f"/api/v1/repairs/{ctx['case']}", role=faces.who("admin", None, "")[0])
+    query = """query($id: String!) { repairApplication(id: $id) { __typename
+      ... on RepairApplication { id recordId state authorityUscc evidence decisionDue } } }"""
+    r = faces.api.post("/graphql", json={"query": query, "variables": {"id": ctx["case"]}},
+                       role=faces.who("admin", None, "")[0])  # fmt: skip
+    node = r.json()["data"]["repairApplication"]
+    case = rest["application"]
+    assert node["__typename"] == "RepairApplication"
+    assert (node["id"], node["recordId"], node["authorityUscc"], node["evidence"]) == (
+        case["id"], case["record_id"], case["authority_uscc"], case["evidence"],
+    )  # fmt: skip
+    assert node["state"] == "PENDING" and case["state"] == "pending"
+    assert node["decisionDue"] == case["decision_due"]
+
+
+def test_a_whole_objection_across_the_faces(faces: Faces) -> None:
+    """Filed over GraphQL, verified from the command line, answered over REST: one case."""
+    store = faces.api.store
+    rid = submit(store, "serious-dishonesty-list", list_entry(960))
+    platform = faces.who("platform", None, "")
+    filed = faces.api.post("/graphql", role=platform[0], json={
+        "query": """mutation($r: String!) { fileObjection(recordId: $r, applicantName: "甲",
+          grounds: "工资已支付") { __typename ... on Objection { id state verifyDue } } }""",
+        "variables": {"r": rid},
+    }).json()["data"]["fileObjection"]  # fmt: skip
+    assert filed["__typename"] == "Objection" and filed["state"] == "SUBMITTED"
+    own = faces.who("dept-own", HRSS[1], "")
+    call = Call(("", "", None), ("", "", {}), ["objection", "verify", filed["id"]])
+    assert faces.cli(call, *own) == "ok"
+    r = faces.api.post(
+        f"/api/v1/objections/{filed['id']}/outcome",
+        role=own[0],
+        department=own[1],
+        json={"outcome": "revoked", "note": "异议成立"},
+    )
+    assert r.status_code == 200 and r.json()["objection"]["state"] == "revoked", r.text
+    steps = [s.step for s in steps_of(store.engine, record_id=rid)]
+    assert steps == ["filed", "marked", "verifying", "removed", "outcome"]
+    assert store.get(rid).withdrawn_reason == "objection-upheld"
