@@ -15,6 +15,9 @@ logs names the real actor.
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +30,7 @@ from rest_helpers import NO_LIMITS, serving
 
 from gateway.app import create_app
 from gateway.settings import Settings
-from store import Store, open_store
+from store import Role, Store, create_key, open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflows"))
 from wf_factory import (
@@ -642,3 +645,33 @@ def test_a_whole_objection_across_the_faces(faces: Faces) -> None:
     steps = [s.step for s in steps_of(store.engine, record_id=rid)]
     assert steps == ["filed", "marked", "verifying", "removed", "outcome"]
     assert store.get(rid).withdrawn_reason == "objection-upheld"
+
+
+def test_the_command_line_itself(tmp_path: Path) -> None:
+    """The installed ``creditgate``, as a clerk would run it: exit 1 with the reasons when the
+    procedure refuses, 2 when the key may not, 0 and REST's body with ``--json``."""
+    exe = shutil.which("creditgate", path=str(Path(sys.executable).parent)) or "creditgate"
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    with open_store(url) as store:
+        rid = submit(store, "administrative-penalty", penalty(970))
+        keys = {}
+        for role in (Role.PLATFORM, Role.AGENCY):
+            keys[role] = tmp_path / f"{role.value}.key"
+            keys[role].write_text(create_key(store.engine, role=role, name=role.value)[1])
+    common = ["--db", url, "--today", TODAY.isoformat()]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+
+    apply = ["repair", "apply", rid, "--applicant", "甲", "--evidence", "缴款凭证", *common]
+    refused = run(*apply, "--key-file", str(keys[Role.PLATFORM]))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "repair-no-commitment" in refused.stderr and "信用修复型" in refused.stderr
+    barred = run(*apply, "--key-file", str(keys[Role.AGENCY]), "--json")
+    assert barred.returncode == 2, barred.stdout + barred.stderr
+    assert json.loads(barred.stdout)["errors"][0]["code"] == "not-allowed"
+    shown = run("timeline", rid, "--db", url, "--json")
+    assert shown.returncode == 0, shown.stderr
+    answer = json.loads(shown.stdout)
+    assert answer["ok"] and answer["view"] == "full"
+    assert [i.get("step") or i["kind"] for i in answer["items"]] == ["version", "filed"]
