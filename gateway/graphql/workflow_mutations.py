@@ -91,7 +91,7 @@ class WorkflowMutation:
         record_id: str,
         applicant_name: str,
         obligations_fulfilled: bool,
-        evidence: list[str],
+        evidence: list[str] | None = None,
         statement: str | None = None,
         commitment_record_id: str | None = None,
     ) -> RepairApplicationResult:
@@ -102,7 +102,7 @@ class WorkflowMutation:
             record_id=record_id,
             applicant_name=applicant_name,
             obligations_fulfilled=obligations_fulfilled,
-            evidence=evidence,
+            evidence=evidence or [],
             statement=statement,
             commitment_record_id=commitment_record_id,
         )
