@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from store import Store, StoredRecord, UnknownRecordError
+from store import Outcome, Store, StoredRecord, UnknownRecordError
 from store.windows import add_period
 from workflows.caller import Caller
 from workflows.commitment_types import CommitmentType, CommitmentTypes, load_commitment_types
@@ -157,21 +157,24 @@ def _fulfil(
     version = tx.version(DATASET, updated, today=today)
     if not version.ok:
         return FulfilmentResult(version, problems=version.problems)
-    tx.point("commitment.fulfil:version")
-    tx.log(
-        record_id=record_id,
-        workflow=Workflow.COMMITMENT,
-        step="fulfilment",
-        state_to=status,
-        note=note,
-        seq=version.seq,
-    )
+    fresh = version.outcome is not Outcome.UNCHANGED  # recording it again logs nothing twice
+    if fresh:
+        tx.point("commitment.fulfil:version")
+        tx.log(
+            record_id=record_id,
+            workflow=Workflow.COMMITMENT,
+            step="fulfilment",
+            state_to=status,
+            note=note,
+            seq=version.seq,
+        )
     if not breach:
         return FulfilmentResult(version)
     if kind.listing is None:
         doc_no = (decision_doc_no or "").strip() or None
         details = {**kind.to_dict(), "decision_doc_no": doc_no}
-        _log_breach(tx, record_id, "breach-recorded", status, version.seq, details)
+        if fresh:
+            _log_breach(tx, record_id, "breach-recorded", status, version.seq, details)
         return FulfilmentResult(version, breach=kind)
     entry = _breach_entry(updated, stored, kind, day, decision_doc_no or "")
     listing = list_entry_in(
@@ -187,7 +190,8 @@ def _fulfil(
         "listing_record_id": listing.record_id,
         "problems": [p.code for p in listing.problems],
     }
-    _log_breach(tx, record_id, "breach-listed", status, listing.seq, listed)
+    if fresh or listing.outcome is not Outcome.UNCHANGED:
+        _log_breach(tx, record_id, "breach-listed", status, listing.seq, listed)
     return FulfilmentResult(version, listing, listing.problems, breach=kind)
 
 
