@@ -5,11 +5,26 @@ Downstream of :mod:`store` (every record change is a store version or take-down,
 channel sees it) and upstream of the gateway, which exposes these functions over HTTP.
 Procedures and measures are data (``workflows/data``); workflow state lives in the tables of
 :mod:`workflows.tables` (store migration 3). Every step is one transaction through
-:mod:`workflows.transaction`, taken by one :class:`Caller`. Procedures are documented in
+:mod:`workflows.transaction`, taken by one :class:`Caller`. The operations the faces offer
+(REST, GraphQL, the CLI) are :mod:`workflows.case_operations` and
+:mod:`workflows.record_operations`: each returns an :class:`Answer`. Procedures are documented in
 docs/workflows.md.
 """
 
+from workflows.answers import Answer, attempt
 from workflows.caller import SYSTEM, Caller
+from workflows.case_operations import (
+    objection_extend,
+    objection_file,
+    objection_list,
+    objection_outcome,
+    objection_show,
+    objection_verify,
+    repair_apply,
+    repair_decide,
+    repair_list,
+    repair_show,
+)
 from workflows.checks import LIST_DATASETS, CheckIndex, CheckResult, Entry
 from workflows.commitment_types import (
     BreachListing,
@@ -24,6 +39,7 @@ from workflows.draw_prng import seed_commitment
 from workflows.errors import (
     CaseNotFoundError,
     InvalidRequestError,
+    KeyRequiredError,
     NotAllowedError,
     ProceduresError,
     StateConflictError,
@@ -61,6 +77,7 @@ from workflows.measures import (
     read_measures,
 )
 from workflows.national import NationalReceipt, import_national_results, read_results
+from workflows.objection_outcome import record_outcome
 from workflows.objections import (
     Objection,
     ObjectionState,
@@ -69,12 +86,25 @@ from workflows.objections import (
     file_objection,
     get_objection,
     list_objections,
-    record_outcome,
     start_verification,
 )
 from workflows.persons import PersonLink, link_person, linked_persons, unlink_person
 from workflows.problems import Problem, problem, problem_codes
 from workflows.procedures import Procedures, load_procedures, read_procedures
+from workflows.record_operations import (
+    commitment_fulfil,
+    interview_record,
+    interview_rectify,
+    listing_add,
+    listing_remove,
+    persons_link,
+    persons_list,
+    persons_unlink,
+    punishment_check,
+    record_timeline,
+    registration_register,
+    registration_verify,
+)
 from workflows.registrations import register, verify_registration
 from workflows.repair import (
     RepairApplication,
@@ -96,6 +126,7 @@ __all__ = [
     "LIST_DATASETS",
     "SYSTEM",
     "AlertRun",
+    "Answer",
     "BreachListing",
     "CalendarImport",
     "Caller",
@@ -112,6 +143,7 @@ __all__ = [
     "Incentive",
     "IncentiveList",
     "InvalidRequestError",
+    "KeyRequiredError",
     "Measure",
     "MeasureList",
     "MeasurePublication",
@@ -140,7 +172,9 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "apply_for_repair",
+    "attempt",
     "build_snapshot",
+    "commitment_fulfil",
     "decide_repair",
     "draw",
     "draw_bytes",
@@ -155,22 +189,36 @@ __all__ = [
     "import_national_results",
     "interview_kind",
     "interview_kinds",
+    "interview_record",
+    "interview_rectify",
     "link_person",
     "linked_persons",
     "list_entry",
     "list_objections",
     "list_repairs",
+    "listing_add",
+    "listing_remove",
     "load_commitment_types",
     "load_incentives",
     "load_measures",
     "load_plan",
     "load_procedures",
     "load_risk_rules",
+    "objection_extend",
+    "objection_file",
+    "objection_list",
+    "objection_outcome",
+    "objection_show",
+    "objection_verify",
     "parse_plan",
+    "persons_link",
+    "persons_list",
+    "persons_unlink",
     "problem",
     "problem_codes",
     "publish_draw",
     "publish_measures",
+    "punishment_check",
     "read_commitment_types",
     "read_incentives",
     "read_measures",
@@ -182,8 +230,15 @@ __all__ = [
     "record_interview",
     "record_outcome",
     "record_rectification",
+    "record_timeline",
     "register",
+    "registration_register",
+    "registration_verify",
     "remove_entry",
+    "repair_apply",
+    "repair_decide",
+    "repair_list",
+    "repair_show",
     "run_alerts",
     "seed_commitment",
     "snapshot_bytes",

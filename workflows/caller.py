@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store import Role
-from workflows.errors import NotAllowedError
+from workflows.errors import KeyRequiredError, NotAllowedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +28,36 @@ class Caller:
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
-    def is_department(self, uscc: str | None) -> bool:
-        """Whether the caller is the department with this USCC (an admin counts as any)."""
+    def is_department(self, uscc: object) -> bool:
+        """Whether the caller is the department with this USCC (an admin counts as any).
+
+        ``uscc`` comes from a record's payload, so anything but a string names nobody."""
         if self.is_admin:
             return True
         return (
             self.role is Role.DEPARTMENT
-            and uscc is not None
+            and isinstance(uscc, str)
+            and bool(uscc)
             and (self.department_uscc or "").upper() == uscc.upper()
         )
 
+    def require_key(self, *, what: str) -> None:
+        """Raise :class:`KeyRequiredError` for a caller without a key (the public)."""
+        if self.role is Role.PUBLIC and self.key_id is None:
+            raise KeyRequiredError(f"{what} needs an API key: send Authorization: Bearer <key>")
+
     def require(self, *roles: Role, what: str) -> None:
-        """Raise :class:`NotAllowedError` unless the caller has one of ``roles`` (or is admin)."""
+        """Raise :class:`NotAllowedError` unless the caller has one of ``roles`` (or is admin);
+        :class:`KeyRequiredError` for a caller without a key."""
+        self.require_key(what=what)
         if self.role not in roles and not self.is_admin:
             allowed = ", ".join(r.value for r in roles)
             raise NotAllowedError(f"{what} needs a {allowed} or admin key")
 
-    def require_department(self, uscc: str | None, *, what: str) -> None:
-        """Raise :class:`NotAllowedError` unless the caller is that department (or admin)."""
+    def require_department(self, uscc: object, *, what: str) -> None:
+        """Raise :class:`NotAllowedError` unless the caller is that department (or admin);
+        :class:`KeyRequiredError` for a caller without a key."""
+        self.require_key(what=what)
         if not self.is_department(uscc):
             raise NotAllowedError(f"{what} is for the department {uscc} or an admin")
 

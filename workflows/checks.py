@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,110 +40,18 @@ from store import (
     Op,
     RecordState,
     Store,
-    StoredRecord,
 )
 from store.evaluation.tables import entity_grades
 from store.tables import changes
 from workflows.caller import Caller
+from workflows.check_entries import LIST_DATASETS, Entry, EntryState, entry_of, entry_ref
 from workflows.errors import InvalidRequestError, NotAllowedError
 from workflows.incentives import IncentiveList, load_incentives
 from workflows.measures import Measure, MeasureList, load_measures
 from workflows.steps import dumps
 from workflows.tables import check_log, person_links
 
-LIST_DATASETS = ("serious-dishonesty-list", "watch-list", "market-ban")
-"""The datasets whose entries restrict: list entries and market bans."""
-
-_SUBJECT_FIELDS = ("uscc", "business_reg_no", "person_id_no")
-_PLACEHOLDER = "00000000000000000X"
-
-
-def _day(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One list entry or market ban as the index holds it."""
-
-    record_id: str
-    dataset: str
-    version: int
-    subject_name: str | None
-    codes: tuple[str, ...]
-    persons: tuple[tuple[str, str], ...]  # (identity number, role) named in the entry
-    list_type: str | None
-    list_name: str | None
-    ban_scope: str | None
-    decision_doc_no: str | None
-    basis: str | None
-    authority: str | None
-    authority_uscc: str | None
-    start: date | None
-    end: date | None
-    publishable: bool
-    named_measures: tuple[str, ...] | None
-    under_objection: bool
-
-    def in_force(self, day: date) -> bool:
-        """Published and inside its window (listing date … removal / planned expiry)."""
-        return (
-            self.publishable
-            and (self.start is None or self.start <= day)
-            and (self.end is None or day <= self.end)
-        )
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        record_id: str,
-        dataset: str,
-        version: int,
-        payload: Mapping[str, Any],
-        publishable: bool | None,
-        start: date | None,
-        end: date | None,
-        under_objection: bool,
-    ) -> Entry:
-        ban = dataset == "market-ban"
-        codes = tuple(
-            str(payload[f]).strip().upper()
-            for f in _SUBJECT_FIELDS
-            if payload.get(f) and str(payload[f]).strip().upper() != _PLACEHOLDER
-        )
-        persons: list[tuple[str, str]] = []
-        if payload.get("legal_rep_id_no"):
-            persons.append((str(payload["legal_rep_id_no"]).upper(), "法定代表人"))
-        for person in payload.get("responsible_persons") or ():
-            if isinstance(person, Mapping) and person.get("id_no"):
-                persons.append((str(person["id_no"]).upper(), str(person.get("role") or "")))
-        named = payload.get("measures")
-        return cls(
-            record_id=record_id,
-            dataset=dataset,
-            version=version,
-            subject_name=payload.get("counterpart_name"),
-            codes=codes,
-            persons=tuple(persons),
-            list_type=None if ban else payload.get("list_type"),
-            list_name=payload.get("ban_content") if ban else payload.get("list_name"),
-            ban_scope=payload.get("ban_scope") if ban else None,
-            decision_doc_no=payload.get("decision_doc_no" if ban else "listing_decision_doc_no"),
-            basis=payload.get("legal_basis" if ban else "listing_basis"),
-            authority=payload.get("deciding_authority"),
-            authority_uscc=payload.get("deciding_authority_uscc"),
-            start=start,
-            end=end,
-            publishable=bool(publishable),
-            named_measures=tuple(named) if isinstance(named, list) and named else None,
-            under_objection=under_objection,
-        )
+__all__ = ["LIST_DATASETS", "CheckIndex", "CheckResult", "Entry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,36 +89,6 @@ class CheckResult:
         }
 
 
-@dataclass(slots=True)
-class _State:
-    entries: dict[str, Entry] = field(default_factory=dict)
-    by_code: dict[str, set[str]] = field(default_factory=dict)
-    by_person: dict[str, set[str]] = field(default_factory=dict)
-
-    def put(self, entry: Entry) -> None:
-        self.drop(entry.record_id)
-        self.entries[entry.record_id] = entry
-        for code in entry.codes:
-            self.by_code.setdefault(code, set()).add(entry.record_id)
-        for person, _role in entry.persons:
-            self.by_person.setdefault(person, set()).add(entry.record_id)
-
-    def drop(self, record_id: str) -> None:
-        old = self.entries.pop(record_id, None)
-        if old is None:
-            return
-        for index, keys in (
-            (self.by_code, old.codes),
-            (self.by_person, [p for p, _ in old.persons]),
-        ):
-            for key in keys:
-                ids = index.get(key)
-                if ids is not None:
-                    ids.discard(record_id)
-                    if not ids:
-                        del index[key]
-
-
 class CheckIndex:
     """Entries in memory, following the change log; thread-safe, one per process.
 
@@ -232,7 +110,7 @@ class CheckIndex:
         self.incentives = incentives or load_incentives()
         self.max_staleness = max_staleness
         self.page_size = page_size
-        self._state = _State()
+        self._state = EntryState()
         self._cursor = 0
         self._refreshed = float("-inf")
         self._lock = threading.Lock()
@@ -253,7 +131,7 @@ class CheckIndex:
             self._load()
 
     def _load(self) -> None:
-        state = _State()
+        state = EntryState()
         cursor = self.store.head()
         for dataset in LIST_DATASETS:
             after: str | None = None
@@ -261,7 +139,7 @@ class CheckIndex:
                 dataset, after_record_id=after, limit=self.page_size, state="active"
             ):
                 for stored in page:
-                    state.put(_from_stored(stored))
+                    state.put(entry_of(stored))
                 after = page[-1].record_id
         self._state, self._cursor, self._loaded = state, cursor, True
         with self.store.engine.connect() as conn:
@@ -468,40 +346,7 @@ class CheckIndex:
             )
             for m in found:
                 hits.setdefault(m.measure_id, m)
-            refs.append(_ref(entry, via, [m.measure_id for m in found]))
+            refs.append(entry_ref(entry, via, [m.measure_id for m in found]))
         measures = tuple(m.to_dict() for _, m in sorted(hits.items()))
         basis = tuple(dict.fromkeys(b for _, m in sorted(hits.items()) for b in m.legal_basis))
         return bool(hits), measures, basis, tuple(refs)
-
-
-def _ref(entry: Entry, via: str, measure_ids: list[str]) -> dict[str, Any]:
-    """An entry as a check answer shows it (no personal data: persons are not listed)."""
-    return {
-        "record_id": entry.record_id,
-        "dataset": entry.dataset,
-        "subject_name": entry.subject_name,
-        "list_type": entry.list_type,
-        "list_name": entry.list_name,
-        "ban_scope": entry.ban_scope,
-        "decision_doc_no": entry.decision_doc_no,
-        "basis": entry.basis,
-        "deciding_authority": entry.authority,
-        "in_force_from": entry.start.isoformat() if entry.start else None,
-        "in_force_until": entry.end.isoformat() if entry.end else None,
-        "under_objection": entry.under_objection,
-        "via": via,
-        "measure_ids": measure_ids,
-    }
-
-
-def _from_stored(stored: StoredRecord) -> Entry:
-    return Entry.build(
-        record_id=stored.record_id,
-        dataset=stored.dataset,
-        version=stored.version,
-        payload=stored.payload,
-        publishable=stored.publishable,
-        start=stored.window_start,
-        end=stored.window_end,
-        under_objection=stored.under_objection,
-    )

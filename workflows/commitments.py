@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from store import Store, StoredRecord, UnknownRecordError
+from store import Outcome, Store, StoredRecord, UnknownRecordError
 from store.windows import add_period
 from workflows.caller import Caller
 from workflows.commitment_types import CommitmentType, CommitmentTypes, load_commitment_types
@@ -61,18 +61,9 @@ class FulfilmentResult:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        def version(v: VersionResult | None) -> dict[str, Any] | None:
-            if v is None:
-                return None
-            return {
-                "record_id": v.record_id,
-                "version": v.version,
-                "outcome": v.outcome.value if v.outcome else None,
-            }
-
         return {
-            "commitment": version(self.commitment),
-            "listing": version(self.listing),
+            "commitment": self.commitment.to_dict(),
+            "listing": None if self.listing is None else self.listing.to_dict(),
             "breach": None if self.breach is None else self.breach.to_dict(),
             "problems": [p.to_dict() for p in self.problems],
         }
@@ -166,21 +157,24 @@ def _fulfil(
     version = tx.version(DATASET, updated, today=today)
     if not version.ok:
         return FulfilmentResult(version, problems=version.problems)
-    tx.point("commitment.fulfil:version")
-    tx.log(
-        record_id=record_id,
-        workflow=Workflow.COMMITMENT,
-        step="fulfilment",
-        state_to=status,
-        note=note,
-        seq=version.seq,
-    )
+    fresh = version.outcome is not Outcome.UNCHANGED  # recording it again logs nothing twice
+    if fresh:
+        tx.point("commitment.fulfil:version")
+        tx.log(
+            record_id=record_id,
+            workflow=Workflow.COMMITMENT,
+            step="fulfilment",
+            state_to=status,
+            note=note,
+            seq=version.seq,
+        )
     if not breach:
         return FulfilmentResult(version)
     if kind.listing is None:
         doc_no = (decision_doc_no or "").strip() or None
         details = {**kind.to_dict(), "decision_doc_no": doc_no}
-        _log_breach(tx, record_id, "breach-recorded", status, version.seq, details)
+        if fresh:
+            _log_breach(tx, record_id, "breach-recorded", status, version.seq, details)
         return FulfilmentResult(version, breach=kind)
     entry = _breach_entry(updated, stored, kind, day, decision_doc_no or "")
     listing = list_entry_in(
@@ -196,7 +190,8 @@ def _fulfil(
         "listing_record_id": listing.record_id,
         "problems": [p.code for p in listing.problems],
     }
-    _log_breach(tx, record_id, "breach-listed", status, listing.seq, listed)
+    if fresh or listing.outcome is not Outcome.UNCHANGED:
+        _log_breach(tx, record_id, "breach-listed", status, listing.seq, listed)
     return FulfilmentResult(version, listing, listing.problems, breach=kind)
 
 

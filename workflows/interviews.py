@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from schemas import schema_document
-from store import Store, UnknownRecordError
+from store import Outcome, Store, UnknownRecordError
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, InvalidRequestError
 from workflows.problems import problem
@@ -89,7 +89,11 @@ def record_interview(
             },
             today=today,
         )
-        if result.ok and result.record_id is not None:
+        if (
+            result.ok
+            and result.record_id is not None
+            and result.outcome is not Outcome.UNCHANGED  # the same interview again: no step
+        ):
             tx.point("interview.record:version")
             tx.log(
                 record_id=result.record_id,
@@ -150,7 +154,7 @@ def record_rectification(
             {**stored.payload, "interview_kind": recorded or given, "rectification_result": result},
             today=today,
         )
-        if version.ok:
+        if version.ok and version.outcome is not Outcome.UNCHANGED:
             tx.point("interview.rectify:version")
             tx.log(
                 record_id=interview_record_id,

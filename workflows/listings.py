@@ -93,6 +93,14 @@ class Removal:
     def problems(self) -> tuple[Problem, ...]:
         return self.version.problems
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "version": self.version.to_dict(),
+            "taken_down": self.takedown is not None,
+            "takedown_seq": None if self.takedown is None else self.takedown.seq,
+        }
+
 
 def stored_entry(store: Store, record_id: str) -> StoredRecord:
     """The stored list entry or ban; :class:`CaseNotFoundError` for anything else."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Row, select, update
 
 from store import Audience, Store
 from workflows.caller import Caller
@@ -53,6 +53,20 @@ def _government(caller: Caller) -> None:
         raise NotAllowedError("linked persons are personal data (政务共享): government keys only")
 
 
+def _active_link(
+    conn: Connection, record_id: str, person_name: str, role: str, id_no: str | None
+) -> Row[Any, Any] | None:
+    """The active manual link of this person in this role to this entry, if any."""
+    p = person_links.c
+    same_person = (
+        p.id_no == id_no if id_no else (p.id_no.is_(None) & (p.person_name == person_name))
+    )
+    query = select(p.id, p.id_type).where(
+        p.record_id == record_id, p.role == role, p.unlinked_at.is_(None), same_person
+    )
+    return conn.execute(query).first()
+
+
 def link_person(
     store: Store,
     record_id: str,
@@ -64,11 +78,15 @@ def link_person(
     caller: Caller,
     now: datetime | None = None,
 ) -> PersonLink:
-    """Link a person to a list entry or ban (the deciding department or an admin)."""
+    """Link a person to a list entry or ban (the deciding department or an admin); linking
+    the same person in the same role again answers the existing link."""
     stored = stored_entry(store, record_id)
     caller.require_department(deciding_authority(stored), what="linking persons")
     code = id_no.strip().upper() if id_no else None
     with step_transaction(store, caller, now, name="persons.link") as tx:
+        same = _active_link(tx.conn, record_id, person_name, role, code)
+        if same is not None:  # linking again changes nothing
+            return PersonLink(record_id, person_name, same.id_type, code, role, "manual", same.id)
         link_id = tx.conn.execute(
             person_links.insert().values(
                 record_id=record_id,

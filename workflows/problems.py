@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from workflows.datafiles import DATA
+from workflows.errors import WorkflowError
 
 
 @cache
@@ -59,3 +60,8 @@ def problem(code: str, **params: Any) -> Problem:
         message_en=templates["en"].format(**shown),
         params=shown,
     )
+
+
+def problem_of(error: WorkflowError) -> Problem:
+    """A step that could not go on, as a problem: its code, the message in both languages."""
+    return problem(error.code, detail=error.message)

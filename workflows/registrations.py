@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from store import Role, Store, UnknownRecordError
+from store import Outcome, Role, Store, UnknownRecordError
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, InvalidRequestError
 from workflows.steps import Workflow
@@ -26,6 +26,11 @@ DATASET = "voluntary-registration"
 SOURCE = "市场主体自愿提供"
 SELF_DECLARED = "自我声明"
 VERIFIED = "已核实"
+
+
+def _changed(result: VersionResult) -> bool:
+    """A new version was stored (registering or verifying again logs no second step)."""
+    return result.ok and result.record_id is not None and result.outcome is not Outcome.UNCHANGED
 
 
 def register(
@@ -48,7 +53,7 @@ def register(
             {**record, "information_source": SOURCE, "verification_status": SELF_DECLARED},
             today=today,
         )
-        if result.ok and result.record_id is not None:
+        if _changed(result) and result.record_id is not None:
             tx.point("registration.register:version")
             tx.log(
                 record_id=result.record_id,
@@ -81,7 +86,7 @@ def verify_registration(
     with step_transaction(store, caller, now, name="registration.verify") as tx:
         verified = {**stored.payload, "verification_status": VERIFIED}
         result = tx.version(DATASET, verified, today=today)
-        if result.ok:
+        if _changed(result):
             tx.point("registration.verify:version")
             tx.log(
                 record_id=record_id,

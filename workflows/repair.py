@@ -27,7 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -44,13 +44,12 @@ from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
 from workflows.errors import CaseNotFoundError, StateConflictError
 from workflows.listings import RemovalReason, remove_entry_in
-from workflows.problems import Problem, problem
+from workflows.problems import Problem
 from workflows.procedures import Procedures, load_procedures
+from workflows.repair_conditions import deciding_authority_of, repair_problems, subject_code
 from workflows.steps import Workflow, aware, dumps, loads
 from workflows.tables import repair_applications
 from workflows.transaction import StepTransaction, step_transaction
-
-COMMITMENT_DATASET = "credit-commitment"
 
 
 class RepairState(StrEnum):
@@ -142,128 +141,6 @@ def _flag(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def subject_code(stored: StoredRecord) -> str | None:
-    """The credit code of a record's subject: its USCC, else its identity number."""
-    return stored.uscc or stored.payload.get("person_id_no")
-
-
-def _authority(stored: StoredRecord, procedures: Procedures) -> str:
-    rule = procedures.repair_rule(stored.dataset)
-    field = rule.authority_field if rule and rule.authority_field else None
-    payload = stored.payload
-    return str(
-        (payload.get(field) if field else None)
-        or payload.get("deciding_authority_uscc")
-        or payload.get("authority_uscc")
-        or payload.get("source_org_uscc")
-    )
-
-
-def _decision_day(stored: StoredRecord) -> date | None:
-    for key in ("decision_date", "listing_date"):
-        try:
-            return date.fromisoformat(str(stored.payload[key]))
-        except (KeyError, ValueError):
-            continue
-    return stored.decision_date
-
-
-def _is_repair_commitment(
-    commitment: StoredRecord, stored: StoredRecord, procedures: Procedures
-) -> bool:
-    payload = commitment.payload
-    subject = subject_code(stored)
-    made = payload.get("commitment_date")
-    decided = _decision_day(stored)
-    return (
-        commitment.dataset == COMMITMENT_DATASET
-        and commitment.active
-        and payload.get("commitment_type") == procedures.repair_commitment_type
-        and payload.get("fulfilment_status") not in procedures.breach_statuses
-        and subject is not None
-        and subject in (payload.get("uscc"), payload.get("person_id_no"))
-        and (decided is None or (made is not None and str(made) >= decided.isoformat()))
-    )
-
-
-def find_repair_commitment(
-    store: Store, stored: StoredRecord, procedures: Procedures
-) -> StoredRecord | None:
-    """The subject's newest active 信用修复型 commitment made since the record's decision."""
-    if stored.uscc:
-        candidates = [
-            r for r in store.by_uscc(stored.uscc, state="active") if r.dataset == COMMITMENT_DATASET
-        ]
-    else:
-        person = stored.payload.get("person_id_no")
-        if not person:
-            return None
-        candidates = store.records(
-            COMMITMENT_DATASET,
-            filters={"person_id_no": person, "commitment_type": procedures.repair_commitment_type},
-        )
-    found = [c for c in candidates if _is_repair_commitment(c, stored, procedures)]
-    return max(found, key=lambda c: str(c.payload.get("commitment_date")), default=None)
-
-
-def repair_problems(
-    store: Store,
-    stored: StoredRecord,
-    *,
-    obligations_fulfilled: bool,
-    evidence: Sequence[str],
-    commitment_record_id: str | None,
-    today: date,
-    procedures: Procedures,
-) -> tuple[list[Problem], str | None]:
-    """Every unmet condition, and the commitment that satisfies the commitment condition."""
-    problems: list[Problem] = []
-    if not stored.active:
-        problems.append(problem("repair-record-withdrawn", reason=stored.withdrawn_reason))
-    rule = procedures.repair_rule(stored.dataset)
-    if rule is None or not rule.repairable:
-        why = rule.reason if rule and rule.reason else f"{stored.dataset} 不适用信用修复"
-        problems.append(problem("repair-not-repairable", why=why))
-    else:
-        for exclusion in rule.exclusions:
-            if exclusion.applies(stored.payload):
-                problems.append(problem("repair-not-repairable", why=exclusion.reason))
-        if stored.active and not stored.publishable:
-            problems.append(problem("repair-not-published"))
-        min_end = rule.minimum_end(stored.payload, stored.min_end)
-        if min_end is None and stored.publishable:
-            problems.append(problem("repair-minimum-unknown", field=rule.minimum_from or "min_end"))
-        elif min_end is not None and today <= min_end:
-            problems.append(
-                problem("repair-too-early", min_end=min_end, first_day=min_end + timedelta(days=1))
-            )
-    if not obligations_fulfilled:
-        problems.append(problem("repair-obligations-unmet"))
-    if not [e for e in evidence if str(e).strip()]:
-        problems.append(problem("repair-no-evidence"))
-    commitment_type = procedures.repair_commitment_type
-    commitment: StoredRecord | None
-    if commitment_record_id:
-        try:
-            commitment = store.get(commitment_record_id)
-        except UnknownRecordError:
-            commitment = None
-        if commitment is None or not _is_repair_commitment(commitment, stored, procedures):
-            problems.append(
-                problem(
-                    "repair-commitment-mismatch",
-                    commitment=commitment_record_id,
-                    commitment_type=commitment_type,
-                )
-            )
-            commitment = None
-    else:
-        commitment = find_repair_commitment(store, stored, procedures)
-        if commitment is None:
-            problems.append(problem("repair-no-commitment", commitment_type=commitment_type))
-    return problems, commitment.record_id if commitment else None
-
-
 def _get_record(store: Store, record_id: str) -> StoredRecord:
     try:
         return store.get(record_id)
@@ -285,7 +162,10 @@ def apply_for_repair(
     now: datetime | None = None,
     procedures: Procedures | None = None,
 ) -> RepairApplication:
-    """File a repair application; it is ``pending`` or, with its problems, ``refused``."""
+    """File a repair application; it is ``pending`` or, with its problems, ``refused``.
+
+    Raises :class:`StateConflictError` while another application for the record is pending.
+    """
     caller.require(Role.PLATFORM, what="filing a repair application")
     rules = procedures or load_procedures()
     stored = _get_record(store, record_id)
@@ -303,13 +183,14 @@ def apply_for_repair(
     when = now or datetime.now(UTC)
     case_id = f"rep-{uuid.uuid4().hex[:16]}"
     with step_transaction(store, caller, when, name="repair.apply") as tx:
+        _no_pending(tx, record_id)
         tx.conn.execute(
             repair_applications.insert().values(
                 id=case_id,
                 record_id=record_id,
                 dataset=stored.dataset,
                 credit_code=subject_code(stored),
-                authority_uscc=_authority(stored, rules),
+                authority_uscc=deciding_authority_of(stored, rules),
                 applicant_name=applicant_name,
                 filed_by=caller.actor,
                 statement=statement,
@@ -338,6 +219,16 @@ def apply_for_repair(
     return get_repair(store, case_id)
 
 
+def _no_pending(tx: StepTransaction, record_id: str) -> None:
+    """One pending application per record (filing again is a 409, not a second case)."""
+    r = repair_applications.c
+    found = tx.conn.execute(
+        select(r.id).where(r.record_id == record_id, r.state == RepairState.PENDING.value)
+    ).first()
+    if found is not None:
+        raise StateConflictError(f"repair application {found.id} for {record_id} is pending")
+
+
 def get_repair(store: Store, case_id: str) -> RepairApplication:
     """One application; :class:`CaseNotFoundError` when there is none."""
     with store.engine.connect() as conn:
@@ -352,14 +243,23 @@ def get_repair(store: Store, case_id: str) -> RepairApplication:
 
 
 def list_repairs(
-    store: Store, *, state: RepairState | str | None = None, record_id: str | None = None
+    store: Store,
+    *,
+    state: RepairState | str | None = None,
+    record_id: str | None = None,
+    authority_uscc: str | None = None,
+    limit: int | None = None,
 ) -> list[RepairApplication]:
-    """Applications, oldest first, optionally of one state or record."""
-    query = select(repair_applications).order_by(repair_applications.c.filed_at)
+    """Applications, oldest first, optionally of one state, record or deciding authority;
+    at most ``limit`` (all when None)."""
+    r = repair_applications.c
+    query = select(repair_applications).order_by(r.filed_at, r.id).limit(limit)
     if state is not None:
-        query = query.where(repair_applications.c.state == RepairState(state).value)
+        query = query.where(r.state == RepairState(state).value)
     if record_id is not None:
-        query = query.where(repair_applications.c.record_id == record_id)
+        query = query.where(r.record_id == record_id)
+    if authority_uscc is not None:
+        query = query.where(r.authority_uscc == authority_uscc)
     with store.engine.connect() as conn:
         return [RepairApplication.from_row(r) for r in conn.execute(query).mappings()]
 

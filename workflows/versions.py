@@ -35,6 +35,14 @@ class VersionResult:
     def ok(self) -> bool:
         return not self.problems
 
+    def to_dict(self) -> dict[str, Any]:
+        """What the faces show of it (its problems travel as the answer's ``errors``)."""
+        return {
+            "record_id": self.record_id,
+            "version": self.version,
+            "outcome": self.outcome.value if self.outcome else None,
+        }
+
 
 def validate(
     dataset: str, record: Mapping[str, Any], *, today: date | None = None

@@ -13,7 +13,8 @@ Tree::
 Anything else raised while resolving (a bug, the store going away) is replaced by
 ``Unexpected error.`` by :class:`gateway.graphql.limits.MaskUnexpectedErrors` and only logged.
 Mutations answer expected refusals with union results instead of errors
-(``SubmissionRefused``, ``AcknowledgementRefused``).
+(``SubmissionRefused``, ``AcknowledgementRefused``), and so does every workflow field, query
+or mutation (``Problem``, :mod:`gateway.graphql.workflow_types`).
 """
 
 from __future__ import annotations

@@ -19,8 +19,7 @@ from gateway.errors import ApiError
 from gateway.graphql.connections import parse_seq_cursor
 from gateway.graphql.errors import BadInputError
 from gateway.graphql.loaders import in_thread
-from gateway.graphql.resolvers import GatewayInfo
-from gateway.graphql.types import (
+from gateway.graphql.receipts import (
     AcknowledgementRefused,
     AcknowledgementResult,
     ChangesAcknowledged,
@@ -31,6 +30,7 @@ from gateway.graphql.types import (
     SubmittedRow,
     ValidationIssue,
 )
+from gateway.graphql.resolvers import GatewayInfo
 from gateway.uploads import check_rows
 from store import InvalidQueryError, Role, acknowledge, submit_records
 

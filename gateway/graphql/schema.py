@@ -28,6 +28,8 @@ from gateway.graphql.mutations import Mutation
 from gateway.graphql.national import NationalQuery
 from gateway.graphql.resolvers import Query
 from gateway.graphql.subscriptions import Subscription
+from gateway.graphql.workflow_mutations import WorkflowMutation
+from gateway.graphql.workflow_queries import WorkflowQuery
 from gateway.settings import Settings
 from store import authenticate
 
@@ -47,8 +49,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # model_construct: the declared defaults, without reading the environment at import
     settings = settings or Settings.model_construct()
     return GatewaySchema(
-        query=merge_types("Query", (Query, NationalQuery)),
-        mutation=Mutation,
+        query=merge_types("Query", (Query, NationalQuery, WorkflowQuery)),
+        mutation=merge_types("Mutation", (Mutation, WorkflowMutation)),
         subscription=Subscription,
         extensions=limit_extensions(
             max_depth=settings.graphql_max_depth,

@@ -1,4 +1,6 @@
-"""The GraphQL types of the exchange: records, entities, the catalogue, the change feed.
+"""The GraphQL types of the exchange: records, entities, the catalogue, the change feed
+(submissions and acknowledgements: :mod:`gateway.graphql.receipts`; the workflows:
+:mod:`gateway.graphql.workflow_types`).
 
 A record travels as its audience view — the same dict as every other channel, as a ``JSON``
 scalar — with a few typed fields beside it for filtering and display. Returning records as
@@ -11,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from catalog import CatalogEntry, get_entry
-from publishers import Issue
-from store import FeedAck, RowOutcome
+from store import FeedAck
 
 
 @strawberry.type(description="A record as the caller may see it (its view, never more).")
@@ -312,109 +313,3 @@ class RecordFilter:
         default=None, description="Only records about this USCC (the `uscc` field)."
     )
     fields: list[FieldFilter] | None = None
-
-
-@strawberry.type(description="A problem found in a submitted row (codes: docs/issue-codes.md).")
-class ValidationIssue:
-    row: int | None
-    field: str | None
-    code: str
-    severity: str
-    message: str
-    message_zh: str
-    value: str | None
-
-    @classmethod
-    def from_issue(cls, issue: Issue) -> ValidationIssue:
-        return cls(
-            row=issue.row,
-            field=issue.field,
-            code=issue.code,
-            severity=str(issue.severity),
-            message=issue.message,
-            message_zh=issue.message_zh,
-            value=issue.value,
-        )
-
-
-@strawberry.enum
-class RowResult(Enum):
-    NEW = "new"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    WITHDRAWN_KEPT = "withdrawn-kept"
-    REJECTED = "rejected"
-
-
-@strawberry.type(description="What happened to one submitted row.")
-class SubmittedRow:
-    row: int
-    record_id: str | None
-    result: RowResult
-    version: int | None
-
-    @classmethod
-    def from_outcome(cls, outcome: RowOutcome) -> SubmittedRow:
-        return cls(
-            row=outcome.row,
-            record_id=outcome.record_id,
-            result=RowResult(outcome.outcome.value),
-            version=outcome.version,
-        )
-
-
-@strawberry.interface(description="The receipt (回执) of one submission.")
-class Receipt:
-    batch_id: str
-    dataset: str
-    rows: int
-    accepted: int = strawberry.field(description="New records and new versions.")
-    unchanged: int
-    rejected: int
-    stored: bool = strawberry.field(description="False when nothing was written.")
-    issues: list[ValidationIssue]
-    outcomes: list[SubmittedRow]
-
-
-@strawberry.type(description="Every row was kept (warnings allowed).")
-class SubmissionAccepted(Receipt):
-    pass
-
-
-@strawberry.type(
-    description="Some rows were rejected (see issues); the others were kept unless allOrNothing."
-)
-class SubmissionRejected(Receipt):
-    pass
-
-
-@strawberry.type(description="The submission was not looked at: wrong role, dataset or size.")
-class SubmissionRefused:
-    code: str
-    message: str
-
-
-SubmissionResult = Annotated[
-    SubmissionAccepted | SubmissionRejected | SubmissionRefused,
-    strawberry.union("SubmissionResult"),
-]
-
-
-@strawberry.type(description="The feed position kept for the caller's key.")
-class ChangesAcknowledged:
-    key_id: str
-    seq: int = strawberry.field(description="Acknowledged seq (never moves backwards).")
-    head: int
-    lag: int
-
-
-@strawberry.type(description="The acknowledgement was not kept.")
-class AcknowledgementRefused:
-    code: str
-    message: str
-
-
-AcknowledgementResult = Annotated[
-    ChangesAcknowledged | AcknowledgementRefused,
-    strawberry.union("AcknowledgementResult"),
-]

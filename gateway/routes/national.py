@@ -25,6 +25,7 @@ from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
 from gateway.responses import CSV, OrjsonResponse
+from gateway.routes.answers import workflow_errors
 from gateway.routes.depends import (
     ERRORS,
     Caller,
@@ -34,7 +35,6 @@ from gateway.routes.depends import (
     store_of,
     today,
 )
-from gateway.routes.workflows import _caller, workflow_errors
 from gateway.spool import RANGE_RESPONSES, Download, serve_download
 from gateway.uploads import read_body
 from publishers import SafeWriter
@@ -135,7 +135,7 @@ async def import_repairs(request: Request, principal: Caller) -> OrjsonResponse:
     with workflow_errors():
         receipt = await run_in_threadpool(
             lambda: import_national_results(
-                store, lines, caller=_caller(principal), source=f"api:{kind}"
+                store, lines, caller=principal.caller, source=f"api:{kind}"
             )
         )
     payload = receipt.to_dict()
