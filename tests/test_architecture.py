@@ -60,16 +60,11 @@ MAX_FUNCTION_LINES = 60
 # These lists only shrink: an entry that is back under the limit (or gone) fails the test
 # below until it is removed here, and nothing new may be added to pass it.
 LONG_MODULES = {
-    "gateway/graphql/types.py",
-    "gateway/routes/workflows.py",
     "portal/sync.py",
     "publishers/parallel.py",
     "publishers/validation.py",
     "store/records.py",
     "store/views.py",
-    "workflows/checks.py",
-    "workflows/objections.py",
-    "workflows/repair.py",
 }
 LONG_FUNCTIONS = {
     "gateway/app.py::create_app",
@@ -80,7 +75,6 @@ LONG_FUNCTIONS = {
     "store/views.py::view_event",
     "workflows/checks.py::CheckIndex.check",
     "workflows/objections.py::file_objection",
-    "workflows/objections.py::record_outcome",
     "workflows/repair.py::apply_for_repair",
     "workflows/repair.py::decide_repair",
 }

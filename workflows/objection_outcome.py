@@ -96,14 +96,7 @@ def record_outcome(
     unchanged or for another record leaves the case open, nothing written, and comes back
     as problems.
     """
-    try:
-        result = ObjectionState(outcome)
-    except ValueError:
-        result = None
-    if result not in OUTCOMES:
-        known = ", ".join(s.value for s in OUTCOMES)
-        raise InvalidRequestError(f"unknown outcome {outcome!r}; use one of {known}")
-    assert result is not None
+    result = _outcome_of(outcome)
     open_case(store, case_id, caller, "answering an objection")
     try:
         with step_transaction(store, caller, now, name="objection.outcome") as tx:
@@ -122,18 +115,9 @@ def record_outcome(
             cleared = tx.clear(case.record_id, note=f"异议 {case_id}: {result}")
             tx.point("objection.outcome:cleared")
             seq = seq or (cleared.seq if cleared else None)
-            move_case(
-                tx.conn,
-                case,
-                result,
-                [ObjectionState.VERIFYING],
-                {
-                    "provider_reply_at": tx.now,
-                    "closed_at": tx.now,
-                    "outcome_note": note,
-                    "outcome_seq": seq,
-                },
-            )
+            closed = {"provider_reply_at": tx.now, "closed_at": tx.now}
+            changes = {**closed, "outcome_note": note, "outcome_seq": seq}
+            move_case(tx.conn, case, result, [ObjectionState.VERIFYING], changes)
             tx.point("objection.outcome:case")
             tx.log(
                 record_id=case.record_id,
@@ -148,6 +132,18 @@ def record_outcome(
     except _RefusedError as refused:
         return OutcomeResult(get_objection(store, case_id), refused.problems)
     return OutcomeResult(get_objection(store, case_id))
+
+
+def _outcome_of(outcome: ObjectionState | str) -> ObjectionState:
+    """The outcome asked for, one of :data:`OUTCOMES`, or a 400."""
+    try:
+        result = ObjectionState(outcome)
+    except ValueError:
+        result = None
+    if result is None or result not in OUTCOMES:
+        known = ", ".join(s.value for s in OUTCOMES)
+        raise InvalidRequestError(f"unknown outcome {outcome!r}; use one of {known}")
+    return result
 
 
 def _revoke(
