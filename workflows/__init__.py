@@ -3,10 +3,10 @@ objections, interviews, voluntary registration and each record's timeline.
 
 Downstream of :mod:`store` (every record change is a store version or take-down, so every
 channel sees it) and upstream of the gateway, which exposes these functions over HTTP.
-Procedures and measures are data (``workflows/data``); workflow state lives in the tables of
-:mod:`workflows.tables` (store migration 3). Every step is one transaction through
-:mod:`workflows.transaction`, taken by one :class:`Caller`. Procedures are documented in
-docs/workflows.md.
+Procedures and measures are data (``workflows/data``); workflow state lives in the store's
+tables (:mod:`store.tables_workflows`, reached through :mod:`store.schema`). Every step is one
+transaction through :mod:`workflows.transaction`, taken by one :class:`Caller`. Procedures are
+documented in docs/workflows.md.
 """
 
 from workflows.caller import SYSTEM, Caller

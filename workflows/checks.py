@@ -42,14 +42,12 @@ from store import (
     Store,
     StoredRecord,
 )
-from store.evaluation.tables import entity_grades
-from store.tables import changes
+from store.schema import changes, check_log, entity_grades, person_links
 from workflows.caller import Caller
 from workflows.errors import InvalidRequestError, NotAllowedError
 from workflows.incentives import IncentiveList, load_incentives
 from workflows.measures import Measure, MeasureList, load_measures
 from workflows.steps import dumps
-from workflows.tables import check_log, person_links
 
 LIST_DATASETS = ("serious-dishonesty-list", "watch-list", "market-ban")
 """The datasets whose entries restrict: list entries and market bans."""

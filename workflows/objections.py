@@ -53,6 +53,7 @@ from store import (
     UnknownRecordError,
     deadline,
 )
+from store.schema import objections
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
 from workflows.errors import (
@@ -64,7 +65,6 @@ from workflows.listings import RemovalReason, remove_entry_in
 from workflows.problems import Problem, problem
 from workflows.procedures import Procedures, load_procedures
 from workflows.steps import Workflow, aware, dumps, loads
-from workflows.tables import objections
 from workflows.transaction import StepTransaction, step_transaction
 from workflows.versions import describe
 

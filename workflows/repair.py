@@ -40,6 +40,7 @@ from store import (
     UnknownRecordError,
     deadline,
 )
+from store.schema import repair_applications
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
 from workflows.errors import CaseNotFoundError, StateConflictError
@@ -47,7 +48,6 @@ from workflows.listings import RemovalReason, remove_entry_in
 from workflows.problems import Problem, problem
 from workflows.procedures import Procedures, load_procedures
 from workflows.steps import Workflow, aware, dumps, loads
-from workflows.tables import repair_applications
 from workflows.transaction import StepTransaction, step_transaction
 
 COMMITMENT_DATASET = "credit-commitment"

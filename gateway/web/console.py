@@ -36,7 +36,7 @@ from store import (
     revoke_key,
 )
 from store.figures import published_per_week
-from store.tables import changes
+from store.schema import changes
 from workflows import list_objections, list_repairs
 from workflows.monitor import month_of, previous_month, render_html, render_xlsx
 

@@ -24,9 +24,9 @@ from crash_steps import SCENARIOS, stranded
 from sqlalchemy import select
 
 from store import Role, open_store
+from store.schema import workflow_steps
 from store.tables import changes
 from workflows import steps_of
-from workflows.tables import workflow_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("crash_steps.py")
@@ -130,9 +130,9 @@ def test_cases_left_claimed_by_an_older_version_are_released(db_url: str) -> Non
     from sqlalchemy import delete, update
 
     from store.migrations import migrate
+    from store.schema import objections, repair_applications
     from store.tables import schema_migrations
     from workflows import get_objection, list_objections, list_repairs
-    from workflows.tables import objections, repair_applications
 
     store = open_store(db_url)
     try:

@@ -7,8 +7,8 @@ from sqlalchemy import inspect, text
 from store import open_store
 from store.db import make_engine, write_transaction
 from store.migrations import MIGRATIONS, latest_version, migrate
+from store.tables_workflows import WORKFLOW_TABLES
 from store.tables import schema_migrations
-from workflows.tables import WORKFLOW_TABLES
 
 
 def _columns(engine: object, table: str) -> dict[str, bool]:

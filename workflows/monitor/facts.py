@@ -27,10 +27,9 @@ from schemas import fields
 from store import Store
 from store.access import api_keys
 from store.events import utc
-from store.tables import batches, changes, records
+from store.schema import batches, changes, objections, records, repair_applications
 from store.timeliness import china_day
 from workflows.monitor.config import DistrictUnits
-from workflows.tables import objections, repair_applications
 
 
 def _day(value: datetime | None) -> date | None:
