@@ -157,6 +157,3 @@ person_links = Table(
     Index(None, "id_no"),
     Index(None, "record_id"),
 )
-
-WORKFLOW_TABLES = (workflow_steps, repair_applications, objections, check_log, person_links)
-"""Every table of this package, in creation order."""

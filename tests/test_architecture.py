@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +50,31 @@ def test_library_packages_do_not_import_web_frameworks(name: str) -> None:
         text = path.read_text("utf-8")
         for framework in ("fastapi", "strawberry", "typer", "starlette"):
             assert f"import {framework}" not in text and f"from {framework}" not in text, path
+
+
+def _store_imports(path: Path) -> set[str]:
+    """The ``store`` modules a file imports (``from store.x import y``, ``import store.x``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found |= {n for n in names if n == "store" or n.startswith("store.")}
+    return found
+
+
+def test_packages_above_the_store_import_only_its_public_interface() -> None:
+    """``store``'s docstring lists its public modules; nothing above it imports another."""
+    doc = importlib.import_module("store").__doc__ or ""
+    listed = doc.split("Public modules:", 1)[1].split("\n\n", 1)[0]
+    public = {"store", *re.findall(r"store(?:\.\w+)+", listed)}
+    assert "store.schema" in public and "store.tables" not in public
+    for name in public - {"store"}:
+        importlib.import_module(name)  # every listed module exists
+    for package in ("workflows", "portal", "gateway"):
+        for path in (ROOT / package).rglob("*.py"):
+            reached = _store_imports(path) - public
+            assert not reached, f"{path.relative_to(ROOT)} imports store internals {reached}"
