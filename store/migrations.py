@@ -29,7 +29,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from store.db import MIGRATION_LOCK_KEY, safe_url, write_transaction
@@ -47,6 +47,9 @@ LEGACY_MARKER = 1000
 
 LAST_LEGACY_BUILD = "3d30043"
 """The last commit whose runner completes a legacy store's missing steps."""
+
+VERSION_TABLE = "alembic_version"
+VERSION_QUERY = text(f"SELECT version_num FROM {VERSION_TABLE}")
 
 _ONE_AT_A_TIME = threading.Lock()
 """Alembic's ``context`` and ``op`` are process globals: threads migrate one at a time."""
@@ -82,8 +85,12 @@ def head_revision() -> str:
 
 
 def current_revision(conn: Connection) -> str | None:
-    """The store's revision (None: not under Alembic yet)."""
-    return MigrationContext.configure(conn).get_current_revision()
+    """The store's revision (None: not under Alembic yet). Read directly, once per revision
+    applied: a :class:`MigrationContext` would cost more than a small revision."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    found: str | None = conn.execute(VERSION_QUERY).scalar_one_or_none()
+    return found
 
 
 def _legacy_revision(conn: Connection, where: str) -> str | None:
