@@ -3,14 +3,18 @@ processes start at once, and a newer store is refused."""
 
 from __future__ import annotations
 
+import random
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from alembic import command
-from schema_shape import differences
+from schema_shape import differences, pg_database, shape
 from sqlalchemy import Column, Integer, MetaData, inspect, select, text
 
 from store import MigrationError, open_store
@@ -73,6 +77,73 @@ def test_processes_opening_at_once_migrate_once(db_url: str) -> None:
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision()
     assert differences(engine) == []
+    engine.dispose()
+
+
+KILLED_MIGRATION = """
+import sys
+from store.db import make_engine
+from store.migrations import migrate
+engine = make_engine(sys.argv[1])
+print("migrating", flush=True)
+migrate(engine)
+print("done", flush=True)
+"""
+
+
+def test_kill_9_while_migrating_leaves_whole_revisions(db_url: str, tmp_path: Path) -> None:
+    """A process killed at a random point of the upgrade leaves the store at a revision, with
+    exactly that revision's schema, and the next start carries on to the head."""
+    rng = random.Random()
+    reached: str | None = None
+    for _ in range(8):  # each try from an empty database, until one stops half-way
+        _empty(db_url)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILLED_MIGRATION, db_url],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None and proc.stdout.readline() == "migrating\n"
+        time.sleep(rng.uniform(0.0, 0.8))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        engine = make_engine(db_url)
+        with engine.connect() as conn:
+            reached = current_revision(conn)
+        engine.dispose()
+        if reached not in (None, head_revision()):
+            break
+    assert reached not in (None, head_revision()), "no kill landed while migrating"
+    engine = make_engine(db_url)
+    assert shape(engine) == _shape_at(str(reached), db_url, tmp_path)  # whole revisions only
+    assert migrate(engine) == list(all_revisions()[all_revisions().index(str(reached)) + 1 :])
+    assert differences(engine) == []
+    engine.dispose()
+
+
+def _shape_at(revision: str, like: str, tmp_path: Path) -> dict[str, object]:
+    """The schema of a new database of ``like``'s backend brought to ``revision``."""
+    with ExitStack() as stack:
+        url = f"sqlite:///{tmp_path / 'reference.sqlite'}"
+        if like.startswith("postgresql"):
+            url = stack.enter_context(pg_database("alembic_reference_"))
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            command.upgrade(config(conn), revision)
+        found = shape(engine)
+        engine.dispose()
+    return found
+
+
+def _empty(url: str) -> None:
+    """Start again from an empty database."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if current_revision(conn) is not None:
+            command.downgrade(config(conn), "base")
+            conn.execute(text("DROP TABLE alembic_version"))
     engine.dispose()
 
 
