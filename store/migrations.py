@@ -98,19 +98,24 @@ def _legacy_revision(conn: Connection, where: str) -> str | None:
     if not inspect(conn).has_table(schema_migrations.name):
         return None
     steps = set(conn.scalars(select(schema_migrations.c.version)))
+    if not steps:
+        raise MigrationError(
+            f"the database at {where} has an empty schema_migrations table and no "
+            f"alembic_version: not a store this code knows how to upgrade"
+        )
     if LEGACY_MARKER in steps:
         raise MigrationError(
             f"the store at {where} was migrated by Alembic but has lost its alembic_version "
             f"table; restore it from a backup"
         )
-    last = max(steps, default=0)
+    last = max(steps)
     if last > LEGACY_STEPS[-1]:
         raise MigrationError(
             f"the store at {where} has schema version {last}, newer than this code "
             f"({LEGACY_STEPS[-1]} and the revisions after it)"
         )
     expected = {v for v in LEGACY_STEPS if v <= last}
-    if not steps or steps != expected:
+    if steps != expected:
         raise MigrationError(
             f"the store at {where} has the legacy schema steps {sorted(steps)}; missing "
             f"{sorted(expected - steps)}, unknown {sorted(steps - expected)}. Open it once with "

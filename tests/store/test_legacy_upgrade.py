@@ -142,6 +142,7 @@ def test_a_version_16_store_gets_the_later_steps(legacy_url: str) -> None:
     ("change", "message"),
     [
         ("DELETE FROM schema_migrations WHERE version = 8", r"missing \[8\].*3d30043"),
+        ("DELETE FROM schema_migrations", "empty schema_migrations"),
         (
             "INSERT INTO schema_migrations VALUES (20, 'from a branch', CURRENT_TIMESTAMP)",
             "schema version 20, newer than this code",
