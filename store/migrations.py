@@ -20,6 +20,7 @@ is stamped at its last step and upgraded from there; one with a step missing bel
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ LEGACY_STEPS = (1, 2, 3, 4, 6, 8, 11, 12, 14, 15, 16, 18)
 """The versions the runner before Alembic knew; revision ``f"{v:04d}"`` is step ``v``."""
 
 LEGACY_MARKER = 1000
-"""Written to ``schema_migrations`` by revision 0019, so the old runner refuses the store."""
+"""Written to ``schema_migrations`` by revision 0019 (or when a legacy store is stamped), so the
+old runner refuses the store."""
 
 LAST_LEGACY_BUILD = "3d30043"
 """The last commit whose runner completes a legacy store's missing steps."""
@@ -124,6 +126,17 @@ def _legacy_revision(conn: Connection, where: str) -> str | None:
     return f"{last:04d}"
 
 
+def _mark_legacy(conn: Connection) -> None:
+    """The row that makes the old runner refuse the store (as revision 0019 writes it)."""
+    conn.execute(
+        schema_migrations.insert().values(
+            version=LEGACY_MARKER,
+            name="later revisions are Alembic's (table alembic_version)",
+            applied_at=datetime.now(UTC),
+        )
+    )
+
+
 def _next(conn: Connection, where: str) -> str | None:
     """The next revision to apply (after adopting a legacy store), None when at the head."""
     current = current_revision(conn)
@@ -131,6 +144,7 @@ def _next(conn: Connection, where: str) -> str | None:
         legacy = _legacy_revision(conn, where)
         if legacy is not None:
             MigrationContext.configure(conn).stamp(scripts(), legacy)
+            _mark_legacy(conn)
             current = legacy
     if current is None:
         return revisions()[0]

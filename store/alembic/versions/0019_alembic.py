@@ -1,6 +1,9 @@
 """Alembic keeps the schema from here on: a row in the legacy ``schema_migrations`` with a
 version above any the old runner knew, so a build from before Alembic refuses this store
-("newer than this code") instead of running its own steps on a schema it does not know."""
+("newer than this code") instead of running its own steps on a schema it does not know.
+
+A store adopted from the old runner gets the row when it is stamped (it may be stamped past
+this revision), so here it is written only if missing."""
 
 import datetime as dt
 
@@ -24,6 +27,9 @@ schema_migrations = sa.table(
 
 
 def upgrade() -> None:
+    marked = sa.select(schema_migrations.c.version).where(schema_migrations.c.version == MARKER)
+    if op.get_bind().execute(marked).first() is not None:
+        return
     op.execute(
         schema_migrations.insert().values(
             version=MARKER,
