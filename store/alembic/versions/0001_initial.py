@@ -16,6 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _schema_migrations()
+    _batches()
+    _changes()
+    _records()
+
+
+def _schema_migrations() -> None:
     op.create_table(
         "schema_migrations",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
@@ -23,6 +30,9 @@ def upgrade() -> None:
         sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_schema_migrations")),
     )
+
+
+def _batches() -> None:
     op.create_table(
         "batches",
         sa.Column("batch_id", sa.String(length=64), nullable=False),
@@ -39,6 +49,9 @@ def upgrade() -> None:
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("batch_id", name=op.f("pk_batches")),
     )
+
+
+def _changes() -> None:
     op.create_table(
         "changes",
         sa.Column(
@@ -75,6 +88,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_changes_dataset_seq"), "changes", ["dataset", "seq"], unique=False)
+
+
+def _records() -> None:
     op.create_table(
         "records",
         sa.Column(

@@ -11,7 +11,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _records()
+    _workflow_steps()
+    _repair_applications()
+    _objections()
+    _check_log()
+    _person_links()
+
+
+def _records() -> None:
     op.add_column("records", sa.Column("objection_version", sa.Integer(), nullable=True))
+
+
+def _workflow_steps() -> None:
     op.create_table(
         "workflow_steps",
         sa.Column(
@@ -45,6 +57,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_workflow_steps_record_id_id"), "workflow_steps", ["record_id", "id"], unique=False
     )
+
+
+def _repair_applications() -> None:
     op.create_table(
         "repair_applications",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -84,6 +99,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_repair_applications_state"), "repair_applications", ["state"], unique=False
     )
+
+
+def _objections() -> None:
     op.create_table(
         "objections",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -117,6 +135,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_objections_record_id"), "objections", ["record_id"], unique=False)
     op.create_index(op.f("ix_objections_state"), "objections", ["state"], unique=False)
+
+
+def _check_log() -> None:
     op.create_table(
         "check_log",
         sa.Column(
@@ -141,6 +162,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_check_log_credit_code_id"), "check_log", ["credit_code", "id"], unique=False
     )
+
+
+def _person_links() -> None:
     op.create_table(
         "person_links",
         sa.Column(

@@ -11,6 +11,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _entity_grades()
+    _credit_grade_history()
+    _evaluation_state()
+    _public_dishonesty()
+    _public_dishonesty_notices()
+
+
+def _entity_grades() -> None:
     op.create_table(
         "entity_grades",
         sa.Column("uscc", sa.String(length=18), nullable=False),
@@ -32,6 +40,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_entity_grades_review_on"), "entity_grades", ["review_on"], unique=False
     )
+
+
+def _credit_grade_history() -> None:
     op.create_table(
         "credit_grade_history",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -54,6 +65,9 @@ def upgrade() -> None:
         ["uscc", "id"],
         unique=False,
     )
+
+
+def _evaluation_state() -> None:
     op.create_table(
         "evaluation_state",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -63,6 +77,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_evaluation_state")),
     )
+
+
+def _public_dishonesty() -> None:
     op.create_table(
         "public_dishonesty",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -93,6 +110,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_public_dishonesty_body_uscc"), "public_dishonesty", ["body_uscc"], unique=False
     )
+
+
+def _public_dishonesty_notices() -> None:
     op.create_table(
         "public_dishonesty_notices",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

@@ -10,6 +10,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _alerts()
+    _alert_departments()
+    _alert_events()
+    _alert_cursors()
+
+
+def _alerts() -> None:
     op.create_table(
         "alerts",
         sa.Column(
@@ -46,6 +53,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_alerts_state"), "alerts", ["state"], unique=False)
     op.create_index(op.f("ix_alerts_uscc"), "alerts", ["uscc"], unique=False)
+
+
+def _alert_departments() -> None:
     op.create_table(
         "alert_departments",
         sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -61,6 +71,9 @@ def upgrade() -> None:
         ["department_uscc"],
         unique=False,
     )
+
+
+def _alert_events() -> None:
     op.create_table(
         "alert_events",
         sa.Column(
@@ -83,6 +96,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_alert_events_alert_id_id"), "alert_events", ["alert_id", "id"], unique=False
     )
+
+
+def _alert_cursors() -> None:
     op.create_table(
         "alert_cursors",
         sa.Column("name", sa.String(length=40), nullable=False),
