@@ -99,7 +99,7 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 def _grades(store: Any) -> dict[str, tuple[str, float]]:
     from sqlalchemy import select
 
-    from store.evaluation.tables import entity_grades
+    from store.schema import entity_grades
 
     with store.engine.connect() as conn:
         rows = conn.execute(

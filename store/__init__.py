@@ -4,6 +4,17 @@ Every channel (CKAN, GraphQL, downloads, partner feeds) reads what this package 
 shows it through :func:`view` / :func:`view_event`, so channels never disagree. SQLAlchemy
 Core on SQLite (default) or PostgreSQL (by URL); publication windows (``store.windows``)
 and working days (``store.workdays``) are re-exported here.
+
+The store owns every table (:mod:`store.schema` lists them) and its migrations (Alembic,
+:mod:`store.migrations`). Its public interface, which the packages above it import, is this
+package's ``__all__`` and the modules below; everything else (``store.db``, ``store.tables``
+and the other table modules, ``store.migrations``) is internal, and import-linter and
+tests/test_architecture.py hold that.
+
+Public modules: store.schema store.access store.alerts store.calendar_db store.evaluation
+store.events store.figures store.profiles store.public_dishonesty store.recompute
+store.subjects store.takedowns store.timeliness store.uploads store.windows store.workdays
+store.outbox store.webhooks store.webhook_delivery store.alert_handling
 """
 
 from store.access import (

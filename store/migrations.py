@@ -1,367 +1,188 @@
-"""A small versioned migration runner (数据库迁移).
+"""Schema migrations (数据库迁移): the Alembic revisions in ``store/alembic/versions``.
 
-``MIGRATIONS`` is the ordered list of steps; ``schema_migrations`` records which have run.
-:func:`migrate` applies the missing ones, each in its own transaction together with its
-``schema_migrations`` row, so a crash leaves either the whole step or none of it (both
-SQLite and PostgreSQL have transactional DDL). Two processes starting at once are
-serialised by the writer lock (``BEGIN IMMEDIATE`` / an advisory lock): the second one
-re-reads the applied versions under the lock and finds nothing left to do.
+Every table is defined once, in :mod:`store.schema`'s modules; each revision is the step
+from one schema to the next, and a test upgrades empty SQLite and PostgreSQL databases to
+the head and finds no difference from the definitions (docs/migrations.md).
+
+:func:`migrate` applies one revision per transaction, together with its ``alembic_version``
+row, so a crash leaves either the whole revision or none of it (both backends have
+transactional DDL). Each transaction holds the migration lock (``BEGIN IMMEDIATE`` / an
+advisory lock) and re-reads the store's revision under it, so two processes starting at once
+apply each revision once. Alembic is configured here, not by an ``alembic.ini``: the gateway
+runs from any directory.
+
+Stores made before Alembic recorded the steps of a home-made runner in
+``schema_migrations``; revisions 0001 to 0018 are those steps, numbered alike. Such a store
+is stamped at its last step and upgraded from there; one with a step missing below its last
+(a branch merged late) is refused with the way out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    inspect,
-    select,
-    text,
-)
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from store import tables
 from store.db import MIGRATION_LOCK_KEY, safe_url, write_transaction
 from store.errors import MigrationError
+from store.tables import schema_migrations
+
+SCRIPTS = Path(__file__).with_name("alembic")
+"""Alembic's script directory: ``env.py``, ``script.py.mako`` and ``versions/``."""
+
+LEGACY_STEPS = (1, 2, 3, 4, 6, 8, 11, 12, 14, 15, 16, 18)
+"""The versions the runner before Alembic knew; revision ``f"{v:04d}"`` is step ``v``."""
+
+LEGACY_MARKER = 1000
+"""Written to ``schema_migrations`` by revision 0019 (or when a legacy store is stamped), so the
+old runner refuses the store."""
+
+LAST_LEGACY_BUILD = "3d30043"
+"""The last commit whose runner completes a legacy store's missing steps."""
+
+VERSION_TABLE = "alembic_version"
+VERSION_QUERY = text(f"SELECT version_num FROM {VERSION_TABLE}")
+
+_ONE_AT_A_TIME = threading.Lock()
+"""Alembic's ``context`` and ``op`` are process globals: threads migrate one at a time."""
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One schema step: ``apply`` runs inside the step's transaction."""
-
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
-
-
-def _initial(conn: Connection) -> None:
-    tables.metadata.create_all(
-        conn, tables=[tables.batches, tables.changes, tables.records], checkfirst=True
-    )
+def config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the store, with the connection ``env.py`` should use."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SCRIPTS).replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
 
 
-def _access(conn: Connection) -> None:
-    from store.access import ACCESS_TABLES
-
-    tables.metadata.create_all(conn, tables=list(ACCESS_TABLES), checkfirst=True)
-
-
-def _workflow_tables(meta: MetaData) -> None:
-    """The workflow tables as migration 3 created them (frozen; ``workflows.tables`` is the
-    live definition, and a test holds the two equal)."""
-    seq = BigInteger().with_variant(Integer, "sqlite")
-    rid, case, code = tables.RECORD_ID, String(40), String(40)
-    ts = DateTime(timezone=True)
-    Table(
-        "workflow_steps",
-        meta,
-        Column("id", seq, primary_key=True, autoincrement=True),
-        Column("record_id", rid, nullable=False),
-        Column("workflow", String(20), nullable=False),
-        Column("case_id", case),
-        Column("step", String(40), nullable=False),
-        Column("state_from", String(20)),
-        Column("state_to", String(20)),
-        Column("actor", String(200), nullable=False),
-        Column("role", String(20)),
-        Column("occurred_at", ts, nullable=False),
-        Column("note", Text),
-        Column("details", Text),
-        Column("seq", seq),
-        Column("log_position", seq, nullable=False),
-        Index(None, "record_id", "id"),
-        Index(None, "case_id"),
-    )
-    Table(
-        "repair_applications",
-        meta,
-        Column("id", case, primary_key=True),
-        Column("record_id", rid, nullable=False),
-        Column("dataset", String(100), nullable=False),
-        Column("credit_code", code),
-        Column("authority_uscc", String(18), nullable=False),
-        Column("applicant_name", String(200), nullable=False),
-        Column("filed_by", String(200), nullable=False),
-        Column("statement", Text),
-        Column("obligations_fulfilled", Boolean, nullable=False),
-        Column("evidence", Text),
-        Column("commitment_record_id", rid),
-        Column("state", String(20), nullable=False),
-        Column("problems", Text),
-        Column("filed_at", ts, nullable=False),
-        Column("decision_due", Date),
-        Column("decided_at", ts),
-        Column("decided_by", String(200)),
-        Column("decision_note", Text),
-        Column("takedown_seq", seq),
-        Index(None, "record_id"),
-        Index(None, "state"),
-    )
-    Table(
-        "objections",
-        meta,
-        Column("id", case, primary_key=True),
-        Column("record_id", rid, nullable=False),
-        Column("dataset", String(100), nullable=False),
-        Column("credit_code", code),
-        Column("provider_uscc", String(18), nullable=False),
-        Column("applicant_name", String(200), nullable=False),
-        Column("filed_by", String(200), nullable=False),
-        Column("grounds", Text, nullable=False),
-        Column("evidence", Text),
-        Column("state", String(20), nullable=False),
-        Column("received_at", ts, nullable=False),
-        Column("verify_due", Date),
-        Column("verifying_at", ts),
-        Column("answer_due", Date),
-        Column("extended_days", Integer, nullable=False, default=0),
-        Column("provider_reply_at", ts),
-        Column("closed_at", ts),
-        Column("outcome_note", Text),
-        Column("marked_version", Integer),
-        Column("mark_seq", seq),
-        Column("outcome_seq", seq),
-        Index(None, "record_id"),
-        Index(None, "state"),
-    )
-    Table(
-        "check_log",
-        meta,
-        Column("id", seq, primary_key=True, autoincrement=True),
-        Column("checked_at", ts, nullable=False),
-        Column("actor", String(200), nullable=False),
-        Column("role", String(20)),
-        Column("credit_code", code, nullable=False),
-        Column("scenario", String(100)),
-        Column("restricted", Boolean, nullable=False),
-        Column("measure_ids", Text, nullable=False),
-        Column("entry_ids", Text, nullable=False),
-        Column("log_position", seq, nullable=False),
-        Index(None, "credit_code", "id"),
-    )
-    Table(
-        "person_links",
-        meta,
-        Column("id", seq, primary_key=True, autoincrement=True),
-        Column("record_id", rid, nullable=False),
-        Column("credit_code", code),
-        Column("person_name", String(64), nullable=False),
-        Column("id_type", String(40)),
-        Column("id_no", code),
-        Column("role", String(64), nullable=False),
-        Column("linked_at", ts, nullable=False),
-        Column("linked_by", String(200), nullable=False),
-        Column("unlinked_at", ts),
-        Column("unlinked_by", String(200)),
-        Index(None, "id_no"),
-        Index(None, "record_id"),
-    )
+@cache
+def scripts() -> ScriptDirectory:
+    """The revisions, read once per process."""
+    return ScriptDirectory.from_config(config())
 
 
-def _workflows(conn: Connection) -> None:
-    # store imports nothing of workflows (import-linter layers), hence the frozen copy
-    if "objection_version" not in {c["name"] for c in inspect(conn).get_columns("records")}:
-        conn.execute(text("ALTER TABLE records ADD COLUMN objection_version INTEGER"))
-    meta = MetaData(naming_convention=tables.metadata.naming_convention)
-    _workflow_tables(meta)
-    meta.create_all(conn, checkfirst=True)
+@cache
+def revisions() -> tuple[str, ...]:
+    """Every revision, oldest first (one line of history: no branches)."""
+    script = scripts()
+    if len(script.get_heads()) != 1:
+        raise MigrationError(f"the revisions have several heads: {script.get_heads()}")
+    return tuple(reversed([rev.revision for rev in script.walk_revisions()]))
 
 
-DEADLINE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "objections": (
-        ("verify_from", "DATE"),
-        ("verify_days", "INTEGER"),
-        ("verify_due_provisional", "BOOLEAN"),
-        ("answer_from", "DATE"),
-        ("answer_days", "INTEGER"),
-        ("answer_due_provisional", "BOOLEAN"),
-    ),
-    "repair_applications": (
-        ("decision_from", "DATE"),
-        ("decision_days", "INTEGER"),
-        ("decision_due_provisional", "BOOLEAN"),
-    ),
-}
-"""Migration 4: each workflow deadline gets its basis (the day counting starts from, the
-working days counted) and whether a provisional calendar year was counted."""
+def head_revision() -> str:
+    """The revision the code expects."""
+    return revisions()[-1]
 
 
-def _calendar(conn: Connection) -> None:
-    from store.calendar_db import CALENDAR_TABLES
-
-    tables.metadata.create_all(conn, tables=list(CALENDAR_TABLES), checkfirst=True)
-    for table, columns in DEADLINE_COLUMNS.items():
-        have = {c["name"] for c in inspect(conn).get_columns(table)}
-        for name, sql_type in columns:
-            if name not in have:
-                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+def current_revision(conn: Connection) -> str | None:
+    """The store's revision (None: not under Alembic yet). Read directly, once per revision
+    applied: a :class:`MigrationContext` would cost more than a small revision."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    found: str | None = conn.execute(VERSION_QUERY).scalar_one_or_none()
+    return found
 
 
-def _jobs(conn: Connection) -> None:
-    from store.jobs import JOB_TABLES
-
-    tables.metadata.create_all(conn, tables=list(JOB_TABLES), checkfirst=True)
-
-
-def _batch_owner(conn: Connection) -> None:
-    present = {c["name"] for c in inspect(conn).get_columns("batches")}
-    if "owner" not in present:
-        conn.execute(text("ALTER TABLE batches ADD COLUMN owner VARCHAR(200)"))
-    if "heartbeat_at" not in present:
-        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
-        conn.execute(text(f"ALTER TABLE batches ADD COLUMN heartbeat_at {kind}"))
-
-
-def _uploads(conn: Connection) -> None:
-    from store.uploads import UPLOAD_TABLES
-
-    tables.metadata.create_all(conn, tables=list(UPLOAD_TABLES), checkfirst=True)
-
-
-def _reports(conn: Connection) -> None:
-    tables.metadata.create_all(
-        conn, tables=[tables.report_keys, *tables.REPORT_TABLES], checkfirst=True
-    )
-
-
-def _draws(conn: Connection) -> None:
-    from store.draws import DRAW_TABLES
-
-    tables.metadata.create_all(conn, tables=list(DRAW_TABLES), checkfirst=True)
-
-
-def _evaluation(conn: Connection) -> None:
-    from store.tables_evaluation import EVALUATION_TABLES, PUBLIC_DISHONESTY_TABLES
-
-    tables.metadata.create_all(
-        conn, tables=[*EVALUATION_TABLES, *PUBLIC_DISHONESTY_TABLES], checkfirst=True
-    )
-
-
-def _alerts(conn: Connection) -> None:
-    from store.alerts import ALERT_TABLES
-
-    tables.metadata.create_all(conn, tables=list(ALERT_TABLES), checkfirst=True)
-
-
-def _release_claims(conn: Connection) -> None:
-    """Workflow steps are one transaction each now; a repair decision or an objection answer
-    of an earlier version that crashed between its "claim" and its last transaction left the
-    case claimed (``decided_by`` on a pending repair, ``provider_reply_at`` on a verifying
-    objection) and nobody could act on it. Give such cases back: nothing was decided."""
-    conn.execute(
-        text(
-            "UPDATE repair_applications SET decided_by = NULL, decided_at = NULL "
-            "WHERE state = 'pending' AND decided_by IS NOT NULL"
-        )
-    )
-    conn.execute(
-        text(
-            "UPDATE objections SET provider_reply_at = NULL "
-            "WHERE state = 'verifying' AND provider_reply_at IS NOT NULL"
-        )
-    )
-
-
-def _webhooks(conn: Connection) -> None:
-    from store.outbox import OUTBOX_TABLES
-
-    tables.metadata.create_all(conn, tables=list(OUTBOX_TABLES), checkfirst=True)
-
-
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial: batches, changes, records", _initial),
-    Migration(2, "access: api_keys, audit_log, feed_acks", _access),
-    Migration(
-        3,
-        "workflows: workflow_steps, repair_applications, objections, check_log, person_links; "
-        "records.objection_version",
-        _workflows,
-    ),
-    Migration(
-        4,
-        "calendar: calendar_days, calendar_changes; deadline basis and provisional flags",
-        _calendar,
-    ),
-    Migration(6, "jobs: job_runs (scheduled sweeps, who ran them)", _jobs),
-    Migration(8, "batches.owner, batches.heartbeat_at (interrupted batches)", _batch_owner),
-    Migration(11, "uploads: batch_uploads (workspace files and receipts)", _uploads),
-    Migration(12, "reports: report_keys, report_log (signed credit reports)", _reports),
-    Migration(
-        14,
-        "inspections: inspection_commitments, inspection_draws (双随机 commit-reveal draws)",
-        _draws,
-    ),
-    Migration(
-        15,
-        "evaluation: entity_grades, credit_grade_history, evaluation_state; "
-        "public_dishonesty, public_dishonesty_notices (政务失信)",
-        _evaluation,
-    ),
-    Migration(
-        16, "alerts: alerts, alert_departments, alert_events, alert_cursors (风险预警)", _alerts
-    ),
-    Migration(18, "workflows: release cases left claimed by a crashed step", _release_claims),
-    Migration(
-        20,
-        "webhooks: webhook_subscriptions, webhook_datasets, webhook_outbox (push delivery)",
-        _webhooks,
-    ),
-)
-"""Every step, oldest first; append new steps, never edit an applied one."""
-
-
-def latest_version() -> int:
-    """The version the code expects."""
-    return MIGRATIONS[-1].version
-
-
-def applied_versions(conn: Connection) -> set[int]:
-    """Versions already applied (empty for a fresh database)."""
-    if not inspect(conn).has_table(tables.schema_migrations.name):
-        return set()
-    return set(conn.scalars(select(tables.schema_migrations.c.version)))
-
-
-def migrate(engine: Engine) -> list[int]:
-    """Apply every missing step; returns the versions applied now (empty when up to date)."""
-    done: list[int] = []
-    try:
-        for step in MIGRATIONS:
-            with write_transaction(engine, lock_key=MIGRATION_LOCK_KEY) as conn:
-                tables.schema_migrations.create(conn, checkfirst=True)
-                applied = applied_versions(conn)
-                newer = {v for v in applied if v > latest_version()}
-                if newer:
-                    raise MigrationError(
-                        f"the store at {safe_url(engine.url)} has schema version "
-                        f"{max(newer)}, newer than this code ({latest_version()})"
-                    )
-                if step.version in applied:
-                    continue
-                step.apply(conn)
-                conn.execute(
-                    tables.schema_migrations.insert().values(
-                        version=step.version, name=step.name, applied_at=datetime.now(UTC)
-                    )
-                )
-                done.append(step.version)
-    except DBAPIError as exc:
+def _legacy_revision(conn: Connection, where: str) -> str | None:
+    """The revision a store of the old runner stands at; None for an empty database."""
+    if not inspect(conn).has_table(schema_migrations.name):
+        return None
+    steps = set(conn.scalars(select(schema_migrations.c.version)))
+    if not steps:
         raise MigrationError(
-            f"migrating the store at {safe_url(engine.url)} failed: {exc.orig}"
-        ) from exc
-    return done
+            f"the database at {where} has an empty schema_migrations table and no "
+            f"alembic_version: not a store this code knows how to upgrade"
+        )
+    if LEGACY_MARKER in steps:
+        raise MigrationError(
+            f"the store at {where} was migrated by Alembic but has lost its alembic_version "
+            f"table; restore it from a backup"
+        )
+    last = max(steps)
+    if last > LEGACY_STEPS[-1]:
+        raise MigrationError(
+            f"the store at {where} has schema version {last}, newer than this code "
+            f"({LEGACY_STEPS[-1]} and the revisions after it)"
+        )
+    expected = {v for v in LEGACY_STEPS if v <= last}
+    if steps != expected:
+        raise MigrationError(
+            f"the store at {where} has the legacy schema steps {sorted(steps)}; missing "
+            f"{sorted(expected - steps)}, unknown {sorted(steps - expected)}. Open it once with "
+            f"the build {LAST_LEGACY_BUILD}, which completes them, then with this one"
+        )
+    return f"{last:04d}"
+
+
+def _mark_legacy(conn: Connection) -> None:
+    """The row that makes the old runner refuse the store (as revision 0019 writes it)."""
+    conn.execute(
+        schema_migrations.insert().values(
+            version=LEGACY_MARKER,
+            name="later revisions are Alembic's (table alembic_version)",
+            applied_at=datetime.now(UTC),
+        )
+    )
+
+
+def _next(conn: Connection, where: str) -> str | None:
+    """The next revision to apply (after adopting a legacy store), None when at the head."""
+    current = current_revision(conn)
+    if current is None:
+        legacy = _legacy_revision(conn, where)
+        if legacy is not None:
+            MigrationContext.configure(conn).stamp(scripts(), legacy)
+            _mark_legacy(conn)
+            current = legacy
+    if current is None:
+        return revisions()[0]
+    if current not in revisions():
+        raise MigrationError(
+            f"the store at {where} has schema revision {current}, unknown to this code "
+            f"(head {head_revision()}): it is newer than this code"
+        )
+    at = revisions().index(current)
+    return revisions()[at + 1] if at + 1 < len(revisions()) else None
+
+
+def _upgrade(conn: Connection, target: str) -> None:
+    """``alembic upgrade target`` on ``conn`` (what :func:`alembic.command.upgrade` does,
+    with the revisions read once per process instead of once per call)."""
+    script = scripts()
+
+    def steps(rev: Any, _context: Any) -> Any:
+        return script._upgrade_revs(target, rev)
+
+    with EnvironmentContext(config(conn), script, fn=steps, destination_rev=target):
+        script.run_env()
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply every missing revision; returns the revisions applied now (empty when current)."""
+    done: list[str] = []
+    where = safe_url(engine.url)
+    try:
+        with _ONE_AT_A_TIME:
+            while True:
+                with write_transaction(engine, lock_key=MIGRATION_LOCK_KEY) as conn:
+                    target = _next(conn, where)
+                    if target is None:
+                        return done
+                    _upgrade(conn, target)
+                done.append(target)
+    except DBAPIError as exc:
+        raise MigrationError(f"migrating the store at {where} failed: {exc.orig}") from exc
+    except CommandError as exc:
+        raise MigrationError(f"migrating the store at {where} failed: {exc}") from exc

@@ -12,6 +12,9 @@
   latest version's payload plus its publication window, take-down status and timeliness, and
   ``objection_version``: the version an objection mark applies to (:mod:`store.marks`).
 
+* ``schema_migrations`` — the steps of the migration runner before Alembic, kept so that
+  an old build refuses a store Alembic has taken over (revision 0019, :mod:`store.migrations`).
+
 Payloads are canonical JSON text (keys sorted); ``hash`` is the SHA-256 of that text.
 
 Every index costs each write, so there are few: ``records`` needs no (dataset, record_id)
@@ -138,7 +141,7 @@ records = Table(
     Column("disclosure_on_time", Boolean),
     Column("calendar_unknown", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    # the version an objection mark (异议处理中) applies to; set by store.marks only (migration 3)
+    # the version an objection mark (异议处理中) applies to; set by store.marks only (rev. 0003)
     Column("objection_version", Integer),
     Index(None, "uscc"),
     Index(None, "window_end"),

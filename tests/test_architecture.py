@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -68,7 +69,6 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     "gateway/app.py::create_app",
-    "store/migrations.py::_workflow_tables",
     "store/records.py::Submission.write_chunk",
     "store/records.py::submit",
     "store/views.py::feed_lines",
@@ -138,3 +138,31 @@ def test_functions_stay_under_60_lines() -> None:
 def test_the_length_check_sees_methods_and_nested_functions() -> None:
     code = "class A:\n    def f(self):\n        def g():\n            pass\n"
     assert dict(_functions(ast.parse(code))) == {"A.f": 3, "A.f.g": 2}
+
+
+def _store_imports(path: Path) -> set[str]:
+    """The ``store`` modules a file imports (``from store.x import y``, ``import store.x``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found |= {n for n in names if n == "store" or n.startswith("store.")}
+    return found
+
+
+def test_packages_above_the_store_import_only_its_public_interface() -> None:
+    """``store``'s docstring lists its public modules; nothing above it imports another."""
+    doc = importlib.import_module("store").__doc__ or ""
+    listed = doc.split("Public modules:", 1)[1].split("\n\n", 1)[0]
+    public = {"store", *re.findall(r"store(?:\.\w+)+", listed)}
+    assert "store.schema" in public and "store.tables" not in public
+    for name in public - {"store"}:
+        importlib.import_module(name)  # every listed module exists
+    for package in ("workflows", "portal", "gateway"):
+        for path in (ROOT / package).rglob("*.py"):
+            reached = _store_imports(path) - public
+            assert not reached, f"{path.relative_to(ROOT)} imports store internals {reached}"

@@ -3,12 +3,12 @@ objections, interviews, voluntary registration and each record's timeline.
 
 Downstream of :mod:`store` (every record change is a store version or take-down, so every
 channel sees it) and upstream of the gateway, which exposes these functions over HTTP.
-Procedures and measures are data (``workflows/data``); workflow state lives in the tables of
-:mod:`workflows.tables` (store migration 3). Every step is one transaction through
-:mod:`workflows.transaction`, taken by one :class:`Caller`. The operations the faces offer
-(REST, GraphQL, the CLI) are :mod:`workflows.case_operations` and
-:mod:`workflows.record_operations`: each returns an :class:`Answer`. Procedures are documented in
-docs/workflows.md.
+Procedures and measures are data (``workflows/data``); workflow state lives in the store's
+tables (:mod:`store.tables_workflows`, reached through :mod:`store.schema`). Every step is one
+transaction through :mod:`workflows.transaction`, taken by one :class:`Caller`. The operations
+the faces offer (REST, GraphQL, the CLI) are :mod:`workflows.case_operations` and
+:mod:`workflows.record_operations`: each returns an :class:`Answer`. Procedures are documented
+in docs/workflows.md.
 """
 
 from workflows.answers import Answer, attempt

@@ -41,15 +41,13 @@ from store import (
     RecordState,
     Store,
 )
-from store.evaluation.tables import entity_grades
-from store.tables import changes
+from store.schema import changes, check_log, entity_grades, person_links
 from workflows.caller import Caller
 from workflows.check_entries import LIST_DATASETS, Entry, EntryState, entry_of, entry_ref
 from workflows.errors import InvalidRequestError, NotAllowedError
 from workflows.incentives import IncentiveList, load_incentives
 from workflows.measures import Measure, MeasureList, load_measures
 from workflows.steps import dumps
-from workflows.tables import check_log, person_links
 
 __all__ = ["LIST_DATASETS", "CheckIndex", "CheckResult", "Entry"]
 

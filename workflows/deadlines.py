@@ -26,16 +26,23 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
-from store import CalendarYear, DeadlineChange, Role, Store, deadline, import_year
+from store import (
+    CalendarYear,
+    DeadlineChange,
+    Role,
+    Store,
+    deadline,
+    import_year,
+    write_transaction,
+)
 from store.calendar_db import log_changes, recompute_timeliness
-from store.db import write_transaction
+from store.schema import objections, repair_applications
 from store.timeliness import china_day
 from workflows.caller import Caller
 from workflows.objections import ObjectionState
 from workflows.procedures import Procedures, load_procedures
 from workflows.repair import RepairState
 from workflows.steps import Workflow, aware, log_step
-from workflows.tables import objections, repair_applications
 
 REASON = "calendar-import"
 

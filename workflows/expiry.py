@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import select
 
 from store import JobRun, Role, Store, SweepResult, WithdrawalReason, run_job
-from store.tables import records
+from store.schema import records, workflow_steps
 from store.takedowns import SWEEP_ACTOR
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
@@ -46,7 +46,6 @@ from workflows.listings import RemovalReason, remove_entry
 from workflows.objections import ObjectionState, list_objections
 from workflows.repair import RepairState, list_repairs
 from workflows.steps import Workflow, loads, log_step
-from workflows.tables import workflow_steps
 from workflows.transaction import step_transaction
 
 EXPIRY_JOB = "expiries"

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from store import Store
+from store.schema import objections
 from workflows.errors import CaseNotFoundError
 from workflows.problems import Problem
 from workflows.steps import aware, loads
-from workflows.tables import objections
 
 
 class ObjectionState(StrEnum):

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from store import Role, Store, StoredRecord, UnknownRecordError, deadline
+from store.schema import objections
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, InvalidRequestError, StateConflictError
 from workflows.objection_cases import (
@@ -43,7 +44,6 @@ from workflows.objection_cases import (
 )
 from workflows.procedures import Procedures, load_procedures
 from workflows.steps import Workflow, dumps
-from workflows.tables import objections
 from workflows.transaction import StepTransaction, step_transaction
 
 __all__ = [

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from store import Audience, Store
+from store.schema import person_links
 from workflows.caller import Caller
 from workflows.errors import CaseNotFoundError, NotAllowedError
 from workflows.listings import deciding_authority, stored_entry
 from workflows.steps import Workflow
-from workflows.tables import person_links
 from workflows.transaction import step_transaction
 
 

@@ -40,6 +40,7 @@ from store import (
     UnknownRecordError,
     deadline,
 )
+from store.schema import repair_applications
 from workflows.caller import Caller
 from workflows.checks import LIST_DATASETS
 from workflows.errors import CaseNotFoundError, StateConflictError
@@ -48,7 +49,6 @@ from workflows.problems import Problem
 from workflows.procedures import Procedures, load_procedures
 from workflows.repair_conditions import deciding_authority_of, repair_problems, subject_code
 from workflows.steps import Workflow, aware, dumps, loads
-from workflows.tables import repair_applications
 from workflows.transaction import StepTransaction, step_transaction
 
 

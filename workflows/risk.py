@@ -25,10 +25,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store import ChangeEvent, Finding, FindingOutcome, Store
+from store import ChangeEvent, Finding, FindingOutcome, Store, write_transaction
 from store.alerts import read_cursor, record_finding, save_cursor
-from store.db import write_transaction
-from store.tables import records
+from store.schema import records
 from workflows.risk_checks import CHECKS, Context, Entity, GradeHistory
 from workflows.risk_rules import RiskRules, RuleKind, load_risk_rules
 from workflows.risk_sources import entities_with_rep, grade_history, listed, persons_of_entries

@@ -26,8 +26,7 @@ import orjson
 from sqlalchemy import inspect, select, text
 
 from store import Store, StoredRecord
-from store.tables import records
-from workflows.tables import person_links
+from store.schema import person_links, records
 
 GRADE_HISTORY_TABLE = "credit_grade_history"
 EVALUATIONS = "credit-evaluation"

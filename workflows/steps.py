@@ -20,9 +20,8 @@ import orjson
 from sqlalchemy import Connection, Engine, func, select
 
 from store.events import utc
-from store.tables import changes
+from store.schema import changes, workflow_steps
 from workflows.caller import Caller
-from workflows.tables import workflow_steps
 
 
 class Workflow(StrEnum):

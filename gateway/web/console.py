@@ -40,7 +40,7 @@ from store import (
 )
 from store.figures import published_per_week
 from store.outbox import backlogs
-from store.tables import changes
+from store.schema import changes
 from workflows import list_objections, list_repairs
 from workflows.monitor import month_of, previous_month, render_html, render_xlsx
 

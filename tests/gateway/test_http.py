@@ -20,7 +20,7 @@ from rest_helpers import REST_ENTITIES, Api
 
 from gateway.clock import today_of
 from gateway.metrics import route_template
-from publishers import synthetic
+import demo as synthetic
 from store import Role, acknowledge, submit_records
 from workflows.expiry import run_expiry_job
 

@@ -23,7 +23,7 @@ from standardwebhooks.webhooks import Webhook
 from gateway.app import create_app
 from gateway.delivery import Deliverer, DeliveryConfig, backoff, signed_headers
 from gateway.settings import Settings
-from publishers import synthetic
+import demo as synthetic
 from store import Role, open_store
 
 PENALTY = "administrative-penalty"

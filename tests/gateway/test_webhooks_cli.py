@@ -13,7 +13,7 @@ from typing import Any
 
 from receiver import receiving
 
-from publishers import synthetic
+import demo as synthetic
 from store import Role, create_key, open_store, submit_records
 
 EXE = shutil.which("creditgate", path=str(Path(sys.executable).parent)) or "creditgate"

@@ -41,6 +41,7 @@ from wf_factory import (  # noqa: E402
 )
 
 from store import Store, open_store  # noqa: E402
+from store.schema import objections, repair_applications  # noqa: E402
 from workflows import (  # noqa: E402
     ObjectionState,
     RepairState,
@@ -59,7 +60,6 @@ from workflows import (  # noqa: E402
     steps_of,
     verify_registration,
 )
-from workflows.tables import objections, repair_applications  # noqa: E402
 from workflows.transaction import set_fault_hook  # noqa: E402
 
 

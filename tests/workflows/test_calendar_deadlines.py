@@ -14,6 +14,7 @@ from wf_factory import AMR, NOW, PLATFORM, commitment, dept, penalty
 
 from store import CALENDAR, CalendarYear, Store, parse_calendar
 from store.calendar_db import calendar_changes
+from store.schema import objections
 from workflows import (
     RepairState,
     apply_for_repair,
@@ -26,7 +27,6 @@ from workflows import (
     start_verification,
     steps_of,
 )
-from workflows.tables import objections
 
 TEST_2027 = Path(__file__).resolve().parents[1] / "fixtures" / "calendar" / "2027-test.csv"
 AT = datetime(2027, 2, 1, 2, 0, tzinfo=UTC)

@@ -26,6 +26,7 @@ from wf_factory import (
 )
 
 from store import Store
+from store.schema import check_log
 from workflows import (
     CheckIndex,
     InvalidRequestError,
@@ -41,7 +42,6 @@ from workflows import (
     start_verification,
 )
 from workflows import list_entry as list_subject
-from workflows.tables import check_log
 
 PROCUREMENT = "政府采购与招标投标"
 

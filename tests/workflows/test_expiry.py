@@ -21,9 +21,9 @@ from store import (
     open_store,
     view,
 )
+from store.schema import repair_applications
 from workflows import file_objection, get_repair, list_objections, steps_of
 from workflows.expiry import run_expiries, run_expiry_job
-from workflows.tables import repair_applications
 
 DECIDED = date(2026, 6, 3)  # a 1-year fine: shown until 2027-06-03
 LAST_DAY = date(2027, 6, 3)

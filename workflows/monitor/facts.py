@@ -25,12 +25,10 @@ from sqlalchemy import and_, or_, select
 from catalog import load_catalog
 from schemas import fields
 from store import Store
-from store.access import api_keys
 from store.events import utc
-from store.tables import batches, changes, records
+from store.schema import api_keys, batches, changes, objections, records, repair_applications
 from store.timeliness import china_day
 from workflows.monitor.config import DistrictUnits
-from workflows.tables import objections, repair_applications
 
 
 def _day(value: datetime | None) -> date | None:

@@ -1,4 +1,5 @@
-"""The workflow tables (SQLAlchemy Core, on the store's :data:`store.tables.metadata`).
+"""The workflow tables (SQLAlchemy Core, on :data:`store.tables.metadata`); the procedures that
+write them live in :mod:`workflows`, which reaches them through :mod:`store.schema`.
 
 * ``workflow_steps`` — every state change of every procedure (who, when, why, from which
   state to which, the change-log seq it produced and the head of the log when it was
@@ -12,10 +13,9 @@
 * ``person_links`` — legal representatives and principal persons linked to a list entry by
   hand (政务共享 only). Links found in the entry itself are not copied here.
 
-Created by store migration 3 (the deadline basis columns by migration 4), whose DDL is
-frozen in :mod:`store.migrations`; a test holds the two definitions equal. No foreign keys
-to store tables: records are never deleted, and tests empty the store's tables
-independently of these.
+Created by revision 0003 (the deadline basis columns by 0004, see docs/migrations.md). No
+foreign keys to the other store tables: records are never deleted, and tests empty the
+tables independently.
 """
 
 from __future__ import annotations
@@ -157,6 +157,3 @@ person_links = Table(
     Index(None, "id_no"),
     Index(None, "record_id"),
 )
-
-WORKFLOW_TABLES = (workflow_steps, repair_applications, objections, check_log, person_links)
-"""Every table of this package, in creation order."""
