@@ -18,9 +18,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rest_helpers import REST_ENTITIES, Api
 
+import demo as synthetic
 from gateway.clock import today_of
 from gateway.metrics import route_template
-import demo as synthetic
 from store import Role, acknowledge, submit_records
 from workflows.expiry import run_expiry_job
 

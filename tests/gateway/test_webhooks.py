@@ -20,10 +20,10 @@ from receiver import Receiver, receiving
 from rest_helpers import NO_LIMITS, REST_ENTITIES, REST_TODAY, Api, serving
 from standardwebhooks.webhooks import Webhook
 
+import demo as synthetic
 from gateway.app import create_app
 from gateway.delivery import Deliverer, DeliveryConfig, backoff, signed_headers
 from gateway.settings import Settings
-import demo as synthetic
 from store import Role, open_store
 
 PENALTY = "administrative-penalty"
