@@ -36,7 +36,7 @@ from store import tables
 from store.batches import process_owner
 from store.bulk import Bulk
 from store.db import write_transaction
-from store.declared_end import window_issues
+from store.declared_end import DECLARED_END_FIELD, window_issues
 from store.events import Op, RecordState
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult, new_batch_id
 from store.payloads import canonical_json, content_hash
@@ -44,7 +44,7 @@ from store.pipeline import prefetch
 from store.tables import RECORD_COLUMNS
 from store.takedowns import WithdrawalReason
 from store.timeliness import china_day, measure
-from store.windows import publication_window
+from store.windows import UnknownRuleError, load_rulebook, publication_window
 
 ACTIVE, WITHDRAWN, UPSERT = RecordState.ACTIVE.value, RecordState.WITHDRAWN.value, Op.UPSERT.value
 CHUNK_ROWS = 10_000
@@ -129,6 +129,7 @@ class Submission:
         # are found in the database by the batch that wrote the latest version.
         self._seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._seen_limit = SEEN_WINDOW
+        self._keep = _written_fields(entry)
 
     # -- preparation (outside any transaction) ------------------------------------------
     def prepare(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[_Pending]:
@@ -158,9 +159,9 @@ class Submission:
             self._seen[record_id] = (digest, row)
             if len(self._seen) > self._seen_limit:
                 self._seen.popitem(last=False)
-            yield _Pending(
-                row, record_id, KEY_SEPARATOR.join(values), record, blob.decode(), digest
-            )
+            keep = self._keep
+            kept = record if keep is None else {f: record[f] for f in keep if f in record}
+            yield _Pending(row, record_id, KEY_SEPARATOR.join(values), kept, blob.decode(), digest)
 
     def _missing_key(self, row: int, record: Mapping[str, Any]) -> Issue:
         """A ``missing-value`` issue naming the first key part without a usable value."""
@@ -378,6 +379,16 @@ class Submission:
         conn.execute(
             update(tables.batches).where(tables.batches.c.batch_id == r.batch_id).values(**values)
         )
+
+
+def _written_fields(entry: CatalogEntry) -> tuple[str, ...] | None:
+    """The fields :meth:`Submission.write_chunk` reads besides the payload (a chunk in flight
+    keeps only these: a whole record costs ~8 KB a row), or None for the whole record."""
+    try:
+        inputs = load_rulebook().inputs(entry.publication_rule)
+    except UnknownRuleError:
+        return None
+    return (*inputs, "decision_date", "uscc", DECLARED_END_FIELD)
 
 
 def _usable_key_value(value: Any) -> bool:
