@@ -47,12 +47,13 @@ from store.timeliness import china_day, measure
 from store.windows import UnknownRuleError, load_rulebook, publication_window
 
 ACTIVE, WITHDRAWN, UPSERT = RecordState.ACTIVE.value, RecordState.WITHDRAWN.value, Op.UPSERT.value
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
+"""Rows per write transaction (performance.md: 5–20k rows amortise a commit); three chunks
+are in memory at once when the stream is prefetched (store.pipeline)."""
 SEEN_WINDOW = 50_000
 """Rows remembered for in-batch duplicate checks before the database takes over."""
 LAST_BATCH = 11
 """Index of ``last_batch`` in a row of :data:`store.bulk.EXISTING_COLUMNS`."""
-"""Rows per write transaction (performance.md: 5–20k rows amortise a commit)."""
 
 KEY_SEPARATOR = "\x1f"
 """Joins natural-key values in ``records.key_text`` (the separator record ids hash with)."""
