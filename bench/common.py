@@ -179,18 +179,20 @@ def penalty_csv(
 
 
 class Stopwatch:
-    """Accumulates wall time over several timed sections."""
+    """Accumulates wall time and this process's CPU time (all threads) over timed sections."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
 
     @contextmanager
     def timing(self) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds += time.perf_counter() - start
+            self.cpu_seconds += time.process_time() - cpu
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

@@ -27,12 +27,12 @@ refuses to start in production with it.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, TypeAlias
 
 KeyPart: TypeAlias = str | tuple[str, ...]
@@ -97,14 +97,15 @@ def key_value(value: Any) -> str | None:
     Blank strings, the USCC placeholder, values holding the unit separator and every
     other type (None, bool, float, lists, mappings) give None.
     """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str):
-        return None
+    if type(value) is not str:  # the usual case first: a cell is text
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if not isinstance(value, str):
+            return None
     text = value.strip()
     if not text or UNIT_SEPARATOR in text or text.upper() == USCC_PLACEHOLDER:
         return None
@@ -114,15 +115,45 @@ def key_value(value: Any) -> str | None:
 def key_values(parts: Iterable[KeyPart], record: Mapping[str, Any]) -> tuple[str, ...] | None:
     """The values of ``record`` for each key part, or None when any part has no usable value."""
     values: list[str] = []
+    get = record.get
     for part in parts:
-        members = (part,) if isinstance(part, str) else part
-        found = next(
-            (v for v in (key_value(record.get(f)) for f in members) if v is not None), None
-        )
+        if type(part) is str:
+            found = key_value(get(part))
+        else:
+            found = None
+            for field in part:
+                found = key_value(get(field))
+                if found is not None:
+                    break
         if found is None:
             return None
         values.append(found)
     return tuple(values)
+
+
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_PAIRS = tuple(_B32[i >> 5] + _B32[i & 31] for i in range(1024))
+_B32_SHIFTS = tuple(range(120, -1, -10))  # 13 groups of 10 bits: the first 130 bits, 26 chars
+
+
+@lru_cache(maxsize=4)
+def _hmac_pads(secret: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after HMAC's inner and outer key pads (RFC 2104), copied per id."""
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
+
+
+def _mac_b32(material: bytes) -> str:
+    """``lower(base32(hmac_sha256(secret, material)))[:26]``, without re-deriving the pads."""
+    inner, outer = _hmac_pads(_identity_secret)
+    inner, outer = inner.copy(), outer.copy()
+    inner.update(material)
+    outer.update(inner.digest())
+    n = int.from_bytes(outer.digest()[:17], "big") >> 6
+    return "".join([_B32_PAIRS[(n >> s) & 1023] for s in _B32_SHIFTS])
 
 
 def record_id_for(dataset_id: str, key_values: Sequence[str]) -> str:
@@ -145,9 +176,7 @@ def record_id_for(dataset_id: str, key_values: Sequence[str]) -> str:
         if not isinstance(value, str) or not value or UNIT_SEPARATOR in value:
             raise ValueError(f"unusable key value: {value!r}")
     material = UNIT_SEPARATOR.join((dataset_id, *key_values)).encode("utf-8")
-    mac = hmac.new(_identity_secret, material, hashlib.sha256).digest()
-    digest = base64.b32encode(mac).decode("ascii")
-    return f"{dataset_id}:{digest[:RECORD_ID_HASH_CHARS].lower()}"
+    return f"{dataset_id}:{_mac_b32(material)}"
 
 
 def split_record_id(record_id: str) -> tuple[str, str]:

@@ -22,32 +22,37 @@ about 0.3 s to start; below ``min_rows`` rows or ``min_bytes`` bytes one process
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import multiprocessing
 import os
-import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from publishers.csvfiles import csv_records as _csv_records
-from publishers.duplicates import KeyTracker
 from publishers.headers import map_columns
 from publishers.intake import Intake, validate_file
+from publishers.parallel_pieces import (
+    CODECS,
+    ROW_VALUED,
+    FallbackError,
+    Job,
+    Outcome,
+    Piece,
+    shift_duplicate,
+    start_worker,
+    validate_in,
+    validate_piece,
+)
 from publishers.readers import (
     Encoding,
     Format,
-    ReadError,
     Table,
     open_table,
 )
-from publishers.report import MAX_VALUE_CHARS, Issue, Report, make_issue
-from publishers.sources import _Source
+from publishers.report import MAX_VALUE_CHARS, Report, make_issue
 
 MIN_ROWS = 50_000
 """Below this many (estimated) data rows the single-process path is faster."""
@@ -57,53 +62,6 @@ MIN_BYTES = 5 * 1024 * 1024
 
 _SAMPLE_BYTES = 1024 * 1024  # to estimate bytes per row
 _MIN_PIECE_ROWS = 2_000
-_CODECS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "gb18030"}
-"""Codecs whose multi-byte sequences never contain the bytes of ``\\r``, ``\\n`` or ``"``
-(GBK/GB18030 trail bytes are >= 0x30), so a cut after a newline byte is a cut between
-characters; the value is the codec of every piece but the first (no BOM mid-file)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """What every worker needs to know about the file (sent once, to the initializer)."""
-
-    dataset: str
-    today: dt.date
-    path: str
-    format: str
-    codec: str
-    requested: str
-    delimiter: str | None
-    headers: tuple[str, ...] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    index: int
-    offset: int
-    length: int
-    last: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """A validated piece: ``span`` rows to shift the next piece by, counts and issues."""
-
-    ok: bool
-    span: int = 0
-    rows: int = 0
-    valid_rows: int = 0
-    invalid_rows: int = 0
-    issues: tuple[Issue, ...] = ()
-    keys: bytes = b""
-    """Digests of the natural keys the piece met first (publishers.duplicates)."""
-
-
-_FAILED = _Outcome(ok=False)
-
-
-class _FallbackError(Exception):
-    """The parallel path cannot promise the single-process answer; take that path."""
 
 
 def validate_file_parallel(
@@ -131,7 +89,7 @@ def validate_file_parallel(
     workers = (os.cpu_count() or 1) if workers is None else workers
     pieces = _plan(table, workers, chunk_rows, min_rows, min_bytes)
     if pieces is not None:
-        job = _Job(
+        job = Job(
             dataset=dataset_id,
             today=today,
             path=os.path.abspath(table.path),
@@ -143,7 +101,7 @@ def validate_file_parallel(
         )
         try:
             return _run(job, intake, table, pieces, workers, progress)
-        except _FallbackError:
+        except FallbackError:
             pass
     return validate_file(
         dataset_id, path, format=format, encoding=encoding, today=today, progress=progress
@@ -155,9 +113,9 @@ def validate_file_parallel(
 
 def _plan(
     table: Table, workers: int, chunk_rows: int, min_rows: int, min_bytes: int
-) -> Iterator[_Piece] | None:
+) -> Iterator[Piece] | None:
     """The pieces to validate, or None when one process is the better (or only) way."""
-    if workers < 2 or table.format not in ("csv", "ndjson") or table.encoding not in _CODECS:
+    if workers < 2 or table.format not in ("csv", "ndjson") or table.encoding not in CODECS:
         return None
     source_path = table._source.path
     if source_path is None:
@@ -175,7 +133,7 @@ def _plan(
     return _cuts(str(source_path), piece_bytes, quoted=table.format == "csv")
 
 
-def _cuts(path: str, piece_bytes: int, *, quoted: bool) -> Iterator[_Piece]:
+def _cuts(path: str, piece_bytes: int, *, quoted: bool) -> Iterator[Piece]:
     """Consecutive pieces of about ``piece_bytes``, each ending just after a newline byte.
 
     With ``quoted`` a cut is made only where the ``"`` seen so far are even in number.
@@ -186,13 +144,13 @@ def _cuts(path: str, piece_bytes: int, *, quoted: bool) -> Iterator[_Piece]:
         while buf:
             more = fh.read(piece_bytes)  # read ahead: the piece that reaches the end is last
             if not more:
-                yield _Piece(index, offset, len(buf), last=True)
+                yield Piece(index, offset, len(buf), last=True)
                 return
             cut = _last_cut(buf, odd) if quoted else buf.rfind(b"\n") + 1
             if cut <= 0:
                 buf += more  # no usable line end yet: the piece grows
                 continue
-            yield _Piece(index, offset, cut, last=False)
+            yield Piece(index, offset, cut, last=False)
             if quoted:
                 odd ^= bool(buf.count(b'"', 0, cut) & 1)
             index += 1
@@ -218,10 +176,10 @@ def _last_cut(buf: bytes, odd: bool) -> int:
 
 
 def _run(
-    job: _Job,
+    job: Job,
     intake: Intake,
     table: Table,
-    pieces: Iterator[_Piece],
+    pieces: Iterator[Piece],
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> Report:
@@ -237,16 +195,16 @@ def _run(
     # The parent is one of the workers: it validates pieces itself whenever the next result
     # is not ready (from the start, while the others are still starting up).
     with ProcessPoolExecutor(
-        max_workers=workers - 1, mp_context=context, initializer=_start, initargs=(job,)
+        max_workers=workers - 1, mp_context=context, initializer=start_worker, initargs=(job,)
     ) as pool:
         try:
             for outcome in _ordered(pool, pieces, job, local, window=2 * (workers - 1)):
                 if not outcome.ok:
-                    raise _FallbackError
+                    raise FallbackError
                 digests = array("Q")
                 digests.frombytes(outcome.keys)
                 if not keys.isdisjoint(digests):
-                    raise _FallbackError  # a key in two pieces: the single pass numbers them
+                    raise FallbackError  # a key in two pieces: the single pass numbers them
                 keys.update(digests)
                 for issue in outcome.issues:
                     if issue.code == "no-rows":
@@ -256,10 +214,10 @@ def _run(
                         if issue.value in unknown:
                             continue
                         if issue.value is not None and len(issue.value) >= MAX_VALUE_CHARS:
-                            raise _FallbackError  # truncated: two keys may look alike
+                            raise FallbackError  # truncated: two keys may look alike
                         unknown.add(issue.value)
-                    if shift and issue.code in _ROW_VALUED:
-                        issue = _shift_duplicate(issue, shift)
+                    if shift and issue.code in ROW_VALUED:
+                        issue = shift_duplicate(issue, shift)
                     elif shift and issue.row is not None:
                         issue = replace(issue, row=issue.row + shift)
                     report.issues.append(issue)
@@ -269,9 +227,9 @@ def _run(
                 shift += outcome.span
                 if progress is not None:
                     progress(report.rows)
-        except (_FallbackError, BrokenProcessPool):
+        except (FallbackError, BrokenProcessPool):
             pool.shutdown(wait=True, cancel_futures=True)
-            raise _FallbackError from None
+            raise FallbackError from None
     if report.rows == 0:
         report.add(make_issue("no-rows"))
     return report
@@ -279,16 +237,16 @@ def _run(
 
 def _ordered(
     pool: ProcessPoolExecutor,
-    pieces: Iterator[_Piece],
-    job: _Job,
+    pieces: Iterator[Piece],
+    job: Job,
     local: Intake,
     *,
     window: int,
-) -> Iterator[_Outcome]:
+) -> Iterator[Outcome]:
     """Results in piece order. At most ``window`` pieces are in the pool (memory stays flat);
     the calling process validates the first piece itself while the pool starts up, and
     another one whenever the oldest in the pool is not done yet."""
-    pending: deque[Future[_Outcome] | _Outcome | _Piece] = deque()
+    pending: deque[Future[Outcome] | Outcome | Piece] = deque()
     first = next(pieces, None)
     if first is None:
         return
@@ -301,13 +259,13 @@ def _ordered(
             if piece is None:
                 more = False
             else:
-                pending.append(pool.submit(_validate_piece, piece))
+                pending.append(pool.submit(validate_piece, piece))
                 in_pool += 1
         head = pending[0]
-        if isinstance(head, _Piece):
+        if isinstance(head, Piece):
             pending.popleft()
-            yield _validate(job, local, head)
-        elif isinstance(head, _Outcome):
+            yield validate_in(job, local, head)
+        elif isinstance(head, Outcome):
             yield pending.popleft()  # type: ignore[misc]
         elif head.done() or not more:
             pending.popleft()
@@ -318,119 +276,7 @@ def _ordered(
             if piece is None:
                 more = False
             else:
-                pending.append(_validate(job, local, piece))
+                pending.append(validate_in(job, local, piece))
 
 
 # -- workers -----------------------------------------------------------------------------
-
-_JOB: _Job | None = None
-_INTAKE: Intake | None = None
-
-
-def _start(job: _Job) -> None:
-    """Worker initializer: one Intake per process (validators compiled once)."""
-    global _JOB, _INTAKE
-    _JOB, _INTAKE = job, Intake(job.dataset, today=job.today, key_digests=True)
-
-
-def _validate_piece(piece: _Piece) -> _Outcome:
-    """The pool's task (the job and the Intake come from :func:`_start`)."""
-    assert _JOB is not None and _INTAKE is not None
-    return _validate(_JOB, _INTAKE, piece)
-
-
-def _validate(job: _Job, intake: Intake, piece: _Piece) -> _Outcome:
-    with open(job.path, "rb") as fh:
-        fh.seek(piece.offset)
-        data = fh.read(piece.length)
-    codec = job.codec if piece.index == 0 else _CODECS[job.codec]
-    intake.report = Report(dataset=job.dataset)
-    intake.keys = KeyTracker(intake.entry, digests=True)
-    if job.format == "csv":
-        span = _csv_piece(intake, job, piece, data, codec)
-        if span is None:
-            return _FAILED
-    else:
-        span = _ndjson_piece(intake, job, data, codec)
-        if span is None:
-            return _FAILED
-    r = intake.report
-    digests = intake.keys.digests
-    keys = digests.tobytes() if digests is not None else b""
-    return _Outcome(True, span, r.rows, r.valid_rows, r.invalid_rows, tuple(r.issues), keys)
-
-
-_ROW_VALUED = frozenset({"duplicate-key", "duplicate-row"})
-"""Codes whose value names another row of the same piece: shifted with the row."""
-_NUMBER = re.compile(r"[0-9]+")
-
-
-def _shift_duplicate(issue: Issue, shift: int) -> Issue:
-    assert issue.row is not None and issue.value is not None
-    first = int(_NUMBER.search(issue.value).group()) + shift  # type: ignore[union-attr]
-    value = f"row {first}" if issue.code == "duplicate-key" else str(first)
-    return make_issue(issue.code, row=issue.row + shift, value=value)
-
-
-def _csv_piece(intake: Intake, job: _Job, piece: _Piece, data: bytes, codec: str) -> int | None:
-    """Validate one CSV piece; the number of records it holds, or None to fall back."""
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError:
-        return None
-    stream = io.StringIO(text, newline="")  # splits lines as the reader's TextIOWrapper does
-    assert job.headers is not None and job.delimiter is not None
-    headers = list(job.headers)
-    try:
-        if piece.index == 0:
-            delimiter, found, reader = _csv_records(stream)
-            if found != headers or delimiter != job.delimiter:
-                return None
-        else:
-            reader = csv.reader(stream, delimiter=job.delimiter)
-        tally = _Tally(reader)
-        colmap = map_columns(headers, intake.specs, intake.index)
-        for _ in intake._tabular(tally.rows(), colmap):
-            pass
-    except csv.Error:
-        return None
-    if not piece.last and tally.ends_in_quotes():
-        return None
-    return tally.records
-
-
-class _Tally:
-    """Numbers CSV records as ``publishers.readers`` does and remembers the last one."""
-
-    def __init__(self, reader: Iterator[list[str]]) -> None:
-        self.reader = reader
-        self.records = 0
-        self.last: list[str] = []
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        number = 0
-        for record in self.reader:
-            number += 1
-            self.last = record
-            if any(record):  # blank records are counted, not yielded (readers.py)
-                yield number, record
-        self.records = number
-
-    def ends_in_quotes(self) -> bool:
-        """Whether the piece may end inside a quoted cell: the reader then keeps the final
-        line break in the last cell (a legitimate cell ending in one is doubted too)."""
-        return bool(self.last) and self.last[-1].endswith(("\n", "\r"))
-
-
-def _ndjson_piece(intake: Intake, job: _Job, data: bytes, codec: str) -> int | None:
-    """Validate one NDJSON piece; the number of lines it holds, or None to fall back."""
-    source = _Source(name=job.path, data=data)
-    table = Table(job.path, "ndjson", codec, None, _source=source, _requested=job.requested)
-    try:
-        for _ in intake.records(table.rows()):
-            pass
-    except ReadError:
-        return None
-    # Lines as universal-newline text counts them (\r\n, \r, \n), counted on the bytes:
-    # these codecs encode no other character with those bytes.
-    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")

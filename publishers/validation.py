@@ -12,174 +12,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-import jsonschema_rs
 
 from publishers.amounts import fine_unit_suspect, worth_checking
 from publishers.report import Issue, make_issue
-from schemas import (
-    FORMATS,
-    FieldSpec,
-    date_order_rules,
-    documents,
-    fields,
-    is_valid_uscc,
-    schema_document,
-    uscc_embedded_org_code_ok,
-    uscc_registration_type_known,
+from publishers.schema_compiled import (
+    KIND_CODES,
+    MEMO_LIMIT,
+    NO_FIELDS,
+    TYPE_ZH,
+    USCC_FORMATS,
+    compiled_validator,
+    format_holds_fn,
+    format_sites,
+    rule_of,
+    schema_nodes,
+    structural_validator,
+    uscc_note,
 )
+from schemas import FORMATS, FieldSpec, date_order_rules, fields
 
-_USCC_FORMATS = frozenset({"uscc", "uscc-or-placeholder"})
-_MEMO_LIMIT = 16_384
-"""Values remembered per field by the format and USCC-structure memos of one validator
-(at most ~2 MB a field; a file's recurring codes and dates fit many times over)."""
-_KIND_CODES = {
-    "Type": "wrong-type",
-    "MaxLength": "too-long",
-    "MinLength": "too-short",
-    "MinItems": "missing-value",
-    "UniqueItems": "duplicate-value",
-    "AdditionalProperties": "unknown-field",
-    "Enum": "invalid-choice",
-    "AnyOf": "invalid-choice",
-    "Pattern": "pattern-mismatch",
-}
-_TYPE_ZH = {
-    "string": "文本",
-    "array": "列表",
-    "object": "对象",
-    "number": "数值",
-    "integer": "整数",
-}
-
-
-@cache
-def _rs_registry() -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents().values()])
-
-
-@cache
-def compiled_validator(schema_id: str) -> Any:
-    """The compiled ``jsonschema-rs`` validator of one schema, formats checked."""
-    return jsonschema_rs.validator_for(
-        schema_document(schema_id),
-        validate_formats=True,
-        formats=FORMATS,
-        registry=_rs_registry(),
-    )
-
-
-_BRANCHING = ("if", "not", "anyOf", "oneOf", "contains", "propertyNames", "dependentSchemas")
-
-
-def _format_sites(schema_id: str) -> tuple[dict[str, frozenset[str]], bool]:
-    """Every format that may apply to each top-level property, and whether the shortcut is safe.
-
-    Walks the whole schema (``$ref``s, ``allOf``/``then``/``else`` branches). The shortcut of
-    :class:`RecordValidator` is exact only when no format sits under a keyword whose outcome
-    could flip on a format result (``if``, ``not``, ``anyOf`` …); otherwise it is disabled.
-    """
-    sites: dict[str, set[str]] = {}
-    safe = True
-
-    def visit(node: Any, doc: str, prop: str | None, branching: bool, depth: int) -> None:
-        nonlocal safe
-        if depth > 40 or not isinstance(node, dict):
-            return
-        if "$ref" in node:
-            ref_doc, _, pointer = node["$ref"].partition("#")
-            target_doc = ref_doc.removesuffix(".schema.json") if ref_doc else doc
-            target: Any = schema_document(target_doc)
-            for part in [p for p in pointer.split("/") if p]:
-                target = target[part]
-            visit(target, target_doc, prop, branching, depth + 1)
-        if "format" in node:
-            if prop is None or branching:
-                safe = False
-            else:
-                sites.setdefault(prop, set()).add(node["format"])
-        for key, value in node.items():
-            if key in ("properties", "patternProperties"):
-                for name, sub in value.items():
-                    visit(sub, doc, name if prop is None else prop, branching, depth + 1)
-            elif key in ("allOf", "then", "else", "items", "prefixItems", "$defs"):
-                if key == "$defs":
-                    continue
-                subs = value if isinstance(value, list) else [value]
-                for sub in subs:
-                    visit(sub, doc, prop, branching, depth + 1)
-            elif key in _BRANCHING:
-                subs = value if isinstance(value, list) else [value]
-                for sub in subs:
-                    visit(sub, doc, prop, True, depth + 1)
-
-    visit(schema_document(schema_id), schema_id, None, False, 0)
-    return {k: frozenset(v) for k, v in sites.items()}, safe
-
-
-def _format_holds_fn(check: Any, value: Any) -> bool:
-    """Apply one format check to a non-string value; nested structures are left undecided."""
-    if isinstance(value, list):
-        return all(item.__class__ is str and check(item) for item in value)
-    return False
-
-
-@cache
-def structural_validator(schema_id: str) -> Any:
-    """The compiled validator without format assertions (no Python callbacks: ~5× faster)."""
-    return jsonschema_rs.validator_for(
-        schema_document(schema_id), validate_formats=False, registry=_rs_registry()
-    )
-
-
-def _walk(schema_id: str, path: list[Any]) -> list[dict[str, Any]]:
-    """The schema nodes along an error's schema path (in the local or the common document)."""
-    docs = [schema_document("common"), schema_document(schema_id)]
-    if path and path[0] != "$defs":
-        docs.reverse()
-    for doc in docs:
-        nodes: list[dict[str, Any]] = [doc]
-        node: Any = doc
-        try:
-            for part in path:
-                node = node[part]
-                if isinstance(node, dict):
-                    nodes.append(node)
-        except (KeyError, IndexError, TypeError):
-            continue
-        return nodes
-    return []
-
-
-_NONE: frozenset[str] = frozenset()
-
-
-def _uscc_note(value: str) -> str:
-    """What the structure of a code earns: ``invalid`` (no warnings: the format reports it),
-    a warning code, or "" when it is sound."""
-    if not is_valid_uscc(value):
-        return "invalid"
-    if not uscc_registration_type_known(value):
-        return "uscc-registration-type"
-    if not uscc_embedded_org_code_ok(value):
-        return "uscc-org-code-mismatch"
-    return ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    en: str
-    zh: str
-
-
-def _rule_of(nodes: list[dict[str, Any]]) -> _Rule | None:
-    for node in reversed(nodes):
-        if "x-rule" in node:
-            return _Rule(node.get("description", node["x-rule"]), node.get("x-description-zh", ""))
-    return None
+__all__ = ["RecordValidator", "compiled_validator", "structural_validator"]
 
 
 class RecordValidator:
@@ -190,7 +43,7 @@ class RecordValidator:
         self.specs: dict[str, FieldSpec] = {spec.id: spec for spec in fields(schema_id)}
         self._rs = compiled_validator(schema_id)
         self._structural = structural_validator(schema_id)
-        sites, self._shortcut = _format_sites(schema_id)
+        sites, self._shortcut = format_sites(schema_id)
         self._format_checks = tuple(
             (fid, tuple(FORMATS[f] for f in sorted(fmts) if f in FORMATS), set[str]())
             for fid, fmts in sites.items()
@@ -203,7 +56,7 @@ class RecordValidator:
             (a, b) for a, b in date_order_rules(schema_id) if a in self.specs and b in self.specs
         )
         self._uscc_fields = tuple(
-            s.id for s in self.specs.values() if s.schema.get("format") in _USCC_FORMATS
+            s.id for s in self.specs.values() if s.schema.get("format") in USCC_FORMATS
         )
         self._has_category = "counterpart_category" in self.specs
         self._stated = tuple(
@@ -236,9 +89,9 @@ class RecordValidator:
                 for check in checks:
                     if not check(value):
                         return bool(self._rs.is_valid(record))
-                if len(holds) < _MEMO_LIMIT:
+                if len(holds) < MEMO_LIMIT:
                     holds.add(value)
-            elif not all(_format_holds_fn(check, value) for check in checks):
+            elif not all(format_holds_fn(check, value) for check in checks):
                 return bool(self._rs.is_valid(record))
         return True
 
@@ -253,7 +106,7 @@ class RecordValidator:
         issues: list[Issue] = (
             [] if self.is_schema_valid(record) else self._schema_issues(record, row, skip)
         )
-        bad = {i.field for i in issues if i.is_error} if issues else _NONE
+        bad = {i.field for i in issues if i.is_error} if issues else NO_FIELDS
         today = self._today
         for fid in self._not_future:
             value = record.get(fid)
@@ -284,8 +137,8 @@ class RecordValidator:
             if value.__class__ is str and fid not in bad:
                 note = notes.get(value)
                 if note is None:
-                    note = _uscc_note(value)
-                    if len(notes) < _MEMO_LIMIT:
+                    note = uscc_note(value)
+                    if len(notes) < MEMO_LIMIT:
                         notes[value] = note
                 if note == "" and (fid != "uscc" or not self._has_category):
                     continue  # the common case: a sound code, nothing to say
@@ -381,9 +234,9 @@ class RecordValidator:
         kind = error.kind
         kind_name = type(kind).__name__
         path = list(error.schema_path)
-        nodes = _walk(self.schema_id, path)
+        nodes = schema_nodes(self.schema_id, path)
         in_then = "then" in path
-        rule = _rule_of(nodes) if in_then else None
+        rule = rule_of(nodes) if in_then else None
         detail, detail_zh = (rule.en, rule.zh) if rule else (kind_name, kind_name)
         ipath = list(error.instance_path)
         fid: str | None = str(ipath[0]) if ipath else None
@@ -408,7 +261,7 @@ class RecordValidator:
             elif kind_name == "Constant":
                 code = "rule-violation" if in_then else "invalid-choice"
             else:
-                code = _KIND_CODES.get(
+                code = KIND_CODES.get(
                     kind_name, "rule-violation" if in_then else "schema-violation"
                 )
         expected = self._expected(code, nodes, kind)
@@ -433,5 +286,5 @@ class RecordValidator:
             return str(node.get("maxLength" if code == "too-long" else "minLength", ""))
         if code == "wrong-type":
             wanted = node.get("type", "")
-            return _TYPE_ZH.get(str(wanted), str(wanted))
+            return TYPE_ZH.get(str(wanted), str(wanted))
         return ""

@@ -103,6 +103,7 @@ class Store:
         progress: Callable[[int], None] | None = None,
         chunk_rows: int = CHUNK_ROWS,
         detail: bool = True,
+        threaded: bool = False,
     ) -> SubmitResult:
         """Store a batch of valid ``(row, record)`` pairs (rules: :mod:`store.records`)."""
         return submit(
@@ -117,6 +118,7 @@ class Store:
             progress=progress,
             chunk_rows=chunk_rows,
             detail=detail,
+            threaded=threaded,
         )
 
     def withdraw(

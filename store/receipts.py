@@ -185,6 +185,8 @@ def submit_rows(
         all_or_nothing=all_or_nothing,
         progress=progress,
         detail=detail,
+        # the stream reads the store only for an owner's check: otherwise read beside the writes
+        threaded=owner_uscc is None and not all_or_nothing,
     )
     receipt = Receipt(
         batch_id=result.batch_id,

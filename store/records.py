@@ -36,22 +36,24 @@ from store import tables
 from store.batches import process_owner
 from store.bulk import Bulk
 from store.db import write_transaction
-from store.declared_end import window_issues
+from store.declared_end import DECLARED_END_FIELD, window_issues
 from store.events import Op, RecordState
 from store.outcomes import BatchStatus, Outcome, RowOutcome, SubmitResult, new_batch_id
 from store.payloads import canonical_json, content_hash
+from store.pipeline import prefetch
 from store.tables import RECORD_COLUMNS
 from store.takedowns import WithdrawalReason
 from store.timeliness import china_day, measure
-from store.windows import publication_window
+from store.windows import UnknownRuleError, load_rulebook, publication_window
 
 ACTIVE, WITHDRAWN, UPSERT = RecordState.ACTIVE.value, RecordState.WITHDRAWN.value, Op.UPSERT.value
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
+"""Rows per write transaction (performance.md: 5–20k rows amortise a commit); three chunks
+are in memory at once when the stream is prefetched (store.pipeline)."""
 SEEN_WINDOW = 50_000
 """Rows remembered for in-batch duplicate checks before the database takes over."""
 LAST_BATCH = 11
 """Index of ``last_batch`` in a row of :data:`store.bulk.EXISTING_COLUMNS`."""
-"""Rows per write transaction (performance.md: 5–20k rows amortise a commit)."""
 
 KEY_SEPARATOR = "\x1f"
 """Joins natural-key values in ``records.key_text`` (the separator record ids hash with)."""
@@ -122,20 +124,26 @@ class Submission:
         self.fixed_now = now
         self.detail = detail
         self.result = SubmitResult(batch_id=batch_id, dataset=entry.id)
+        # what prepare() found since the last chunk: handed over with the chunk (store.pipeline)
+        self.prep = SubmitResult(batch_id=batch_id, dataset=entry.id)
         # Recent rows only (bounded memory on million-row files); older in-batch duplicates
         # are found in the database by the batch that wrote the latest version.
         self._seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._seen_limit = SEEN_WINDOW
+        self._keep = _written_fields(entry)
 
     # -- preparation (outside any transaction) ------------------------------------------
     def prepare(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[_Pending]:
-        """Key, canonicalise and hash each row; in-batch duplicates are settled here."""
-        entry, result = self.entry, self.result
+        """Key, canonicalise and hash each row; in-batch duplicates are settled here.
+
+        Counts, issues and outcomes go to ``self.prep`` (see :meth:`chunks`)."""
+        entry = self.entry
         for row, record in rows:
+            result = self.prep
             result.rows += 1
             values = entry.key_values(record)
             if values is None:
-                self._reject(row, None, self._missing_key(row, record))
+                self._reject(row, None, self._missing_key(row, record), result)
                 continue
             record_id = record_id_for(entry.id, values)
             blob = canonical_json(record)
@@ -144,18 +152,17 @@ class Submission:
             if seen is not None:
                 if seen[0] == digest:
                     result.unchanged += 1
-                    self._outcome(row, record_id, Outcome.UNCHANGED, None)
+                    self._outcome(row, record_id, Outcome.UNCHANGED, None, result)
                 else:
-                    self._reject(
-                        row, record_id, make_issue("duplicate-key", row=row, value=f"row {seen[1]}")
-                    )
+                    issue = make_issue("duplicate-key", row=row, value=f"row {seen[1]}")
+                    self._reject(row, record_id, issue, result)
                 continue
             self._seen[record_id] = (digest, row)
             if len(self._seen) > self._seen_limit:
                 self._seen.popitem(last=False)
-            yield _Pending(
-                row, record_id, KEY_SEPARATOR.join(values), record, blob.decode(), digest
-            )
+            keep = self._keep
+            kept = record if keep is None else {f: record[f] for f in keep if f in record}
+            yield _Pending(row, record_id, KEY_SEPARATOR.join(values), kept, blob.decode(), digest)
 
     def _missing_key(self, row: int, record: Mapping[str, Any]) -> Issue:
         """A ``missing-value`` issue naming the first key part without a usable value."""
@@ -165,16 +172,43 @@ class Submission:
                 return make_issue("missing-value", row=row, field="|".join(members))
         return make_issue("missing-value", row=row, field="|".join(self.entry.key_fields()))
 
-    def _reject(self, row: int, record_id: str | None, issue: Issue) -> None:
-        self.result.rejected += 1
-        self.result.issues.append(issue)
-        self._outcome(row, record_id, Outcome.REJECTED, None)
+    def _reject(
+        self, row: int, record_id: str | None, issue: Issue, to: SubmitResult | None = None
+    ) -> None:
+        to = to or self.result
+        to.rejected += 1
+        to.issues.append(issue)
+        self._outcome(row, record_id, Outcome.REJECTED, None, to)
 
     def _outcome(
-        self, row: int, record_id: str | None, outcome: Outcome, version: int | None
+        self,
+        row: int,
+        record_id: str | None,
+        outcome: Outcome,
+        version: int | None,
+        to: SubmitResult | None = None,
     ) -> None:
         if self.detail:
-            self.result.outcomes.append(RowOutcome(row, record_id, outcome, version))
+            (to or self.result).outcomes.append(RowOutcome(row, record_id, outcome, version))
+
+    def chunks(
+        self, rows: Iterable[tuple[int, Mapping[str, Any]]], size: int
+    ) -> Iterator[tuple[list[_Pending], SubmitResult]]:
+        """``(chunk, what prepare found while making it)``; the last chunk may be empty."""
+        for chunk in _chunks(self.prepare(rows), size):
+            found, self.prep = self.prep, SubmitResult(self.result.batch_id, self.entry.id)
+            yield chunk, found
+        found, self.prep = self.prep, SubmitResult(self.result.batch_id, self.entry.id)
+        yield [], found
+
+    def take(self, found: SubmitResult) -> None:
+        """Count what prepare found for the next chunk (in the order of a plain loop)."""
+        r = self.result
+        r.rows += found.rows
+        r.unchanged += found.unchanged
+        r.rejected += found.rejected
+        r.outcomes.extend(found.outcomes)
+        r.issues.extend(found.issues)
 
     # -- writing (inside a write transaction) -------------------------------------------
     def _decide(self, row: int, ex: tuple[Any, ...] | None) -> tuple[int, str, Any, Any, Outcome]:
@@ -348,6 +382,16 @@ class Submission:
         )
 
 
+def _written_fields(entry: CatalogEntry) -> tuple[str, ...] | None:
+    """The fields :meth:`Submission.write_chunk` reads besides the payload (a chunk in flight
+    keeps only these: a whole record costs ~8 KB a row), or None for the whole record."""
+    try:
+        inputs = load_rulebook().inputs(entry.publication_rule)
+    except UnknownRuleError:
+        return None
+    return (*inputs, "decision_date", "uscc", DECLARED_END_FIELD)
+
+
 def _usable_key_value(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip()) and value.strip().upper() != USCC_PLACEHOLDER
@@ -374,11 +418,15 @@ def submit(
     progress: Callable[[int], None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
     detail: bool = True,
+    threaded: bool = False,
 ) -> SubmitResult:
     """Store the valid records of one batch; see the module docstring for the rules.
 
     ``records`` yields ``(row number, record)``; ``progress`` is called with the number of
     rows handled after each committed chunk; ``detail=False`` skips per-row outcomes.
+    ``threaded``: ``records`` is drawn and prepared in a thread beside the writes
+    (:mod:`store.pipeline`) — only for a stream that reads no store (it would read before
+    the previous chunk commits); results are the same.
     """
     entry = get_entry(dataset_id)
     now = None if now is None else now.astimezone(UTC)
@@ -391,12 +439,13 @@ def submit(
         now=now,
         detail=detail,
     )
-    pending = _chunks(job.prepare(records), chunk_rows)
+    pending = job.chunks(records, chunk_rows)
     if all_or_nothing:
         try:
             with write_transaction(engine) as conn:
                 job.open_batch(conn, all_or_nothing=True)
-                for chunk in pending:
+                for chunk, found in pending:
+                    job.take(found)
                     job.write_chunk(conn, chunk)
                     if progress:
                         progress(job.result.rows)
@@ -421,7 +470,10 @@ def submit(
         return job.result
     with write_transaction(engine) as conn:
         job.open_batch(conn, all_or_nothing=False)
-    for chunk in pending:
+    for chunk, found in prefetch(pending) if threaded else pending:
+        job.take(found)
+        if not chunk:
+            continue
         with write_transaction(engine) as conn:
             job.write_chunk(conn, chunk)
             job.save_batch(conn, BatchStatus.RUNNING)
@@ -462,7 +514,8 @@ def submit_in(
         detail=True,
     )
     job.open_batch(conn, all_or_nothing=True)
-    for chunk in _chunks(job.prepare(records), CHUNK_ROWS):
+    for chunk, found in job.chunks(records, CHUNK_ROWS):
+        job.take(found)
         job.write_chunk(conn, chunk)
     status = (
         BatchStatus.REJECTED

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ from store.window_model import (
     _text,
     _UnusableError,
 )
+from store.window_templates import PenaltyMemo
 
 __all__ = [
     "LOW_FINE_UNSET",
@@ -107,14 +108,20 @@ class RuleBook:
     """The publication rules of every rule reference, as loaded from one directory.
 
     Build it with :func:`load_rulebook`; the rule data is shared and must be treated as read-only.
-    Windows are memoised on the record fields the rules read (the inputs), so a batch with few
-    distinct decision dates costs little; the computation itself sees only those fields.
+    Windows are memoised on the record fields the rules read (the inputs); penalties on those
+    inputs but the decision date, the date added by arithmetic (:mod:`store.window_templates`),
+    so a file of distinct decisions costs little; the computation itself sees only those fields.
     """
 
     def __init__(self, rules: Mapping[str, Mapping[str, Any]], directory: Path | None = None):
         self._rules = dict(rules)
         self._inputs = {ref: tuple(sorted(_inputs(data))) for ref, data in self._rules.items()}
         self._compute = lru_cache(maxsize=65_536)(self._window)
+        self._memos = {
+            ref: PenaltyMemo(data, self._inputs[ref], partial(self._window, ref))
+            for ref, data in self._rules.items()
+            if data["kind"] == "penalty"
+        }
         self.directory = directory
 
     @property
@@ -139,8 +146,23 @@ class RuleBook:
 
         Raises :class:`UnknownRuleError` for an unknown ``rule_ref``; never raises for bad data.
         """
-        values = tuple(_frozen(record.get(field)) for field in self.inputs(rule_ref))
+        values = self._memo_key(rule_ref, record)
+        memo = self._memos.get(rule_ref)
+        if memo is not None:  # penalties: memoised without the date (store.window_templates)
+            found = memo.window(values, _plain(record.get(memo.date_field)))
+            if found is not None:
+                return found
         return self._compute(rule_ref, values)
+
+    def _memo_key(self, rule_ref: str, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The input values of ``record``, hashable (lists become tuples)."""
+        raw = [tuple(v) if type(v) is list else v for v in map(record.get, self.inputs(rule_ref))]
+        values = tuple(raw)
+        try:
+            hash(values)
+        except TypeError:
+            values = tuple(map(_frozen, raw))
+        return values
 
     def _window(self, rule_ref: str, values: tuple[Any, ...]) -> PublicationWindow:
         rules, record = (
