@@ -1,18 +1,15 @@
-"""Regenerate gateway/graphql/schema.graphql from the strawberry types (the single source)."""
+"""Regenerate gateway/graphql/schema.graphql from the strawberry types (the single source).
+
+The same as ``creditgate graphql sdl --write`` (which refuses a change that breaks clients
+unless ``--allow-breaking``); kept for muscle memory.
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from gateway.graphql import schema
-
-
-def render() -> str:
-    return str(schema) + "\n"
-
+from gateway.cli import main
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parent.parent / "gateway" / "graphql" / "schema.graphql"
-    target.write_text(render(), encoding="utf-8")
-    sys.stdout.write(f"wrote {target}\n")
+    sys.argv = ["creditgate", "graphql", "sdl", "--write", *sys.argv[1:]]
+    main()

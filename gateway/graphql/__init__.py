@@ -1,8 +1,9 @@
 """The GraphQL API of the exchange (``/graphql``): entities, record pages, the catalogue,
 the change feed with acknowledgements, and submissions with receipts.
 
-The committed SDL is ``gateway/graphql/schema.graphql`` (``scripts/gen_graphql_sdl.py``
-rewrites it; a test keeps the two equal).
+The committed SDL is ``gateway/graphql/schema.graphql``, served at ``/graphql/schema.graphql``
+(``creditgate graphql sdl --write`` rewrites it; tests keep the two equal and fail on a change
+that breaks a client, :mod:`gateway.graphql.sdl`).
 """
 
 from gateway.graphql.schema import build_schema, graphql_router, schema

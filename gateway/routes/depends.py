@@ -34,7 +34,8 @@ USCC_PATH_PATTERN = r"^[0-9A-Za-z]{18}$"
 
 bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="API key",
+    # a components key: letters, digits, '.', '_' and '-' only (OpenAPI 3.1, §4.8.7.1)
+    scheme_name="ApiKey",
     description="`Authorization: Bearer <key>` (from `creditgate keys create`); "
     "without a key you read the public view.",
 )
