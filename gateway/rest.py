@@ -18,6 +18,8 @@
 ``GET|POST /api/v1/inspections/…``                      random inspections (双随机、一公开)
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
+``GET  /schemas/{name}.{audience}.schema.json``         … of what each audience receives
+``GET  /graphql/schema.graphql``                        the GraphQL SDL
 =====================================================  ==========================================
 
 Every failure has the one error shape (:mod:`gateway.errors`); every limited route counts
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,7 +61,7 @@ from gateway.routes import (
     submissions,
 )
 from gateway.routes.depends import DATASET_ID_PATTERN, ERRORS
-from store import StoreError
+from store import Audience, StoreError, view_schema
 
 
 @asynccontextmanager
@@ -112,6 +115,26 @@ def healthz(request: Request) -> OrjsonResponse:
     except (StoreError, SQLAlchemyError) as exc:
         raise ApiError(503, f"the store does not answer: {type(exc).__name__}") from None
     return OrjsonResponse({"ok": True, "head": head})
+
+
+@router.get(
+    "/schemas/{name}.{audience}.schema.json",
+    tags=["catalogue 目录"],
+    summary="The JSON Schema of what one audience receives of a record (public, agency, …)",
+    description="Derived from the full schema by the audience's rules: hidden fields gone, "
+    "masked fields as masked strings, `record_id`, `dataset` and `_meta` added. Every record "
+    "view served to that audience (pages, downloads, feeds, GraphQL `record`) validates "
+    "against it.",
+    responses={400: ERRORS[400], 404: ERRORS[404]},
+)
+def get_view_schema(
+    audience: Annotated[Audience, Path(description="public, agency or government.")],
+    name: str = Path(pattern=DATASET_ID_PATTERN, max_length=80, description="The schema id."),
+) -> OrjsonResponse:
+    """The derived schema whose ``$id`` is ``…/schemas/<name>.<audience>.schema.json``."""
+    if name not in schemas.schema_names():
+        raise ApiError(404, f"no record schema {name!r}")
+    return OrjsonResponse(view_schema(name, audience), media_type="application/schema+json")
 
 
 @router.get(

@@ -20,7 +20,7 @@ from gateway.downloads import SHOWN
 from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, DatasetId
-from store import Audience, may_see_dataset
+from store import Audience, may_see_dataset, view_schema_uri
 from store.subjects import OPENNESS_FOR, subject_rules
 
 router = APIRouter(tags=["catalogue 目录"], default_response_class=OrjsonResponse)
@@ -59,6 +59,7 @@ def summary(entry: CatalogEntry) -> dict[str, Any]:
         "schema_id": entry.schema_id,
         "schema_version": entry.schema_version,
         "schema_uri": schemas.schema_uri(entry.schema_id),
+        "view_schema_uris": {a.value: view_schema_uri(entry.schema_id, a) for a in Audience},
         "natural_key": [format_key_part(p) for p in entry.natural_key],
         "publication_rule": entry.publication_rule,
         "update_frequency": entry.update_frequency,

@@ -40,7 +40,7 @@ from gateway.routes.depends import (
     today,
 )
 from portal.table import PublicTable
-from store import Audience
+from store import Audience, view_schema_uri
 
 router = APIRouter(tags=["records 记录"], default_response_class=OrjsonResponse)
 
@@ -122,6 +122,7 @@ def list_records(
         "ok": True,
         "dataset": entry.id,
         "audience": audience.value,
+        "schema": view_schema_uri(entry.schema_id, audience),
         "log_position": head,
         "count": len(page.views),
         "records": page.views,
