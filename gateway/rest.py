@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 import schemas
+from gateway import models
 from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.ratelimit import limiter_of
@@ -104,6 +105,7 @@ router.include_router(reports.well_known)
 
 @router.get(
     "/healthz",
+    response_model=models.Health,
     tags=["service"],
     summary="Liveness and the head of the change log",
     responses={503: ERRORS[503]},
@@ -119,6 +121,7 @@ def healthz(request: Request) -> OrjsonResponse:
 
 @router.get(
     "/schemas/{name}.{audience}.schema.json",
+    response_model=models.JsonSchemaDocument,
     tags=["catalogue 目录"],
     summary="The JSON Schema of what one audience receives of a record (public, agency, …)",
     description="Derived from the full schema by the audience's rules: hidden fields gone, "
@@ -139,6 +142,7 @@ def get_view_schema(
 
 @router.get(
     "/schemas/{name}.schema.json",
+    response_model=models.JsonSchemaDocument,
     tags=["catalogue 目录"],
     summary="A JSON Schema (Draft 2020-12) of the records",
     responses={404: ERRORS[404]},

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 import schemas
 from catalog import CatalogEntry
 from catalog.keys import format_key_part
+from gateway import models
 from gateway.downloads import SHOWN
 from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
 from gateway.responses import OrjsonResponse
@@ -85,7 +86,12 @@ def _field(spec: schemas.FieldSpec, audience: Audience) -> dict[str, Any]:
     }
 
 
-@router.get("/datasets", summary="Datasets open to the caller (可读数据集)", responses=ERRORS)
+@router.get(
+    "/datasets",
+    response_model=models.DatasetList,
+    summary="Datasets open to the caller (可读数据集)",
+    responses=ERRORS,
+)
 def list_datasets(principal: Caller) -> OrjsonResponse:
     """Catalogue entries whose records the caller's audience may read, in catalogue order."""
     audience = principal.audience
@@ -98,7 +104,12 @@ def list_datasets(principal: Caller) -> OrjsonResponse:
     )
 
 
-@router.get("/datasets/{dataset}", summary="One catalogue entry and its fields", responses=ERRORS)
+@router.get(
+    "/datasets/{dataset}",
+    response_model=models.DatasetDetail,
+    summary="One catalogue entry and its fields",
+    responses=ERRORS,
+)
 def get_dataset(dataset: DatasetId, principal: Caller) -> OrjsonResponse:
     """The entry, its fields as the caller sees them, and whether its records are readable."""
     entry = catalogue_entry(dataset)

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from catalog import UnknownDatasetError
 from gateway.auth import Principal
 from gateway.clock import today_of
 from gateway.errors import ApiError
+from gateway.models import ErrorBody
 from gateway.ratelimit import caller
 from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
 
@@ -52,15 +52,6 @@ async def keyed_caller(
 
 Caller = Annotated[Principal, Depends(keyed_caller)]
 """The principal of a rate-limited request."""
-
-
-class ErrorBody(BaseModel):
-    """The one error shape of every failure."""
-
-    ok: Literal[False]
-    error: str
-    errors: list[Any]
-    status: int
 
 
 def _error(description: str) -> dict[str, Any]:

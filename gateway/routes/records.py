@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import StreamingResponse
 
 from catalog import CatalogEntry
+from gateway import models
 from gateway.audit import audit_of
 from gateway.downloads import columns, csv_chunks, ndjson_chunks
 from gateway.errors import ApiError
@@ -65,6 +66,7 @@ def _refusal(exc: PagingError) -> ApiError:
 
 @router.get(
     "/datasets/{dataset}/records",
+    response_model=models.RecordPage,
     summary="A page of a dataset's records (keyset paging)",
     description="Records in `record_id` order; follow `next` until it is null. A request "
     "examines at most `page_scan_budget` stored records, so a page may be short (even empty) "
@@ -199,6 +201,7 @@ def download_ndjson(dataset: DatasetId, request: Request, principal: Caller) -> 
 
 @router.get(
     "/datasets/{dataset}/datapackage.json",
+    response_model=models.DataPackage,
     summary="A Frictionless Data Package describing the public CSV and NDJSON downloads",
     responses=ERRORS,
 )

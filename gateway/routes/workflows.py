@@ -35,8 +35,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from gateway import models
 from gateway.auth import Principal, require_role
 from gateway.errors import ApiError
+from gateway.models import ErrorBody
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
 from store import Role, UnknownRecordError
@@ -62,11 +64,20 @@ router = APIRouter(
     prefix="/api/v1", tags=["workflows 信用流程"], default_response_class=OrjsonResponse
 )
 
-WORKFLOW_ERRORS: dict[int | str, dict[str, Any]] = {
+STEP_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    409: {"description": "The case is not in a state that allows this step."},
-    422: {"description": "The procedure refused the step; `errors` are its problems."},
+    409: {"model": ErrorBody, "description": "The case is not in a state that allows this step."},
 }
+"""Errors of a step of a case (a read answers :data:`ERRORS` only)."""
+WORKFLOW_ERRORS: dict[int | str, dict[str, Any]] = {
+    **STEP_ERRORS,
+    422: {
+        "model": ErrorBody,
+        "description": "The procedure refused the step; `errors` are its problems, the case "
+        "alongside.",
+    },
+}
+"""Errors of a step the procedure may refuse (422, :func:`_refused`)."""
 _INDEX_LOCK = threading.Lock()
 
 
@@ -118,13 +129,14 @@ def check_index(request: Request) -> CheckIndex:
 
 @router.get(
     "/checks",
+    response_model=models.PunishmentCheck,
     summary="Joint-punishment check: do restrictions apply to this subject in this scenario?",
     description="For approval systems: the measures that restrict `creditCode` in `scenario` "
     "today, their legal basis and the list entries they come from. Every check is logged. "
     "`scenario` is a Chinese scenario of the measure list, an English alias (procurement, "
     "fiscal-funds, tax-incentives, credit, flights-rail, commendations, market-access, "
     "approvals, land, appointments) or 其他-<scenario>; omitted: every scenario.",
-    responses=WORKFLOW_ERRORS,
+    responses=ERRORS,
 )
 def get_check(
     request: Request,
@@ -165,6 +177,7 @@ class DecisionBody(BaseModel):
 
 @router.post(
     "/repairs",
+    response_model=models.RepairApplication,
     status_code=201,
     summary="File a credit-repair application (信用修复申请)",
     responses=WORKFLOW_ERRORS,
@@ -190,7 +203,12 @@ def post_repair(body: RepairBody, request: Request, principal: Caller) -> Orjson
     return OrjsonResponse({"ok": True, "application": case.to_dict()}, status_code=201)
 
 
-@router.get("/repairs/{case_id}", summary="One repair application", responses=WORKFLOW_ERRORS)
+@router.get(
+    "/repairs/{case_id}",
+    response_model=models.RepairApplication,
+    summary="One repair application",
+    responses=ERRORS,
+)
 def get_repair_case(case_id: str, request: Request, principal: Caller) -> OrjsonResponse:
     require_key(principal)
     require_role(principal, Role.PLATFORM, Role.DEPARTMENT, Role.ADMIN)
@@ -203,6 +221,7 @@ def get_repair_case(case_id: str, request: Request, principal: Caller) -> Orjson
 
 @router.post(
     "/repairs/{case_id}/decision",
+    response_model=models.RepairApplication,
     summary="Decide a repair application (the authority that made the finding)",
     responses=WORKFLOW_ERRORS,
 )
@@ -254,7 +273,11 @@ class OutcomeBody(BaseModel):
 
 
 @router.post(
-    "/objections", status_code=201, summary="File an objection (异议)", responses=WORKFLOW_ERRORS
+    "/objections",
+    response_model=models.ObjectionCase,
+    status_code=201,
+    summary="File an objection (异议)",
+    responses=STEP_ERRORS,
 )
 def post_objection(body: ObjectionBody, request: Request, principal: Caller) -> OrjsonResponse:
     require_key(principal)
@@ -273,8 +296,9 @@ def post_objection(body: ObjectionBody, request: Request, principal: Caller) -> 
 
 @router.get(
     "/objections",
+    response_model=models.ObjectionList,
     summary="Objection cases; overdue=true: open cases past their deadline",
-    responses=WORKFLOW_ERRORS,
+    responses=ERRORS,
 )
 def get_objections(
     request: Request,
@@ -307,8 +331,9 @@ def get_objections(
 
 @router.post(
     "/objections/{case_id}/verify",
+    response_model=models.ObjectionCase,
     summary="The providing department starts verifying",
-    responses=WORKFLOW_ERRORS,
+    responses=STEP_ERRORS,
 )
 def post_verify(
     case_id: str, request: Request, principal: Caller, body: VerifyBody | None = None
@@ -327,6 +352,7 @@ def post_verify(
 
 @router.post(
     "/objections/{case_id}/outcome",
+    response_model=models.ObjectionCase,
     summary="The provider's answer: corrected, revoked or upheld (closes the case)",
     responses=WORKFLOW_ERRORS,
 )
@@ -369,6 +395,7 @@ class FulfilmentBody(BaseModel):
 
 @router.post(
     "/commitments/{record_id}/fulfilment",
+    response_model=models.Fulfilment,
     summary="Record a commitment's fulfilment; a breach is listed or recorded by its type",
     responses=WORKFLOW_ERRORS,
 )
@@ -427,10 +454,11 @@ def _timeline_audience(
 
 @router.get(
     "/records/{record_id}/timeline",
+    response_model=models.Timeline,
     summary="Every version, take-down and workflow step of a record",
     description="Admins and the record's departments: everything (`view=entity` for the "
     "entity's view). Platform keys, acting for the entity: without personal data.",
-    responses=WORKFLOW_ERRORS,
+    responses=ERRORS,
 )
 def get_timeline(
     record_id: str,
