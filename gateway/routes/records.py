@@ -234,6 +234,8 @@ def datapackage(dataset: DatasetId, request: Request) -> OrjsonResponse:
                     "format": "ndjson",
                     "mediatype": NDJSON,
                     "encoding": "utf-8",
+                    "profile": "tabular-data-resource",
+                    "dialect": {"json": {"keys": table.ndjson_keys()}},
                     "schema": table.table_schema(labels="id"),
                 },
             ],
