@@ -209,6 +209,8 @@ def test_every_success_has_a_model_and_every_error_its_shape(fuzzed_app: Any) ->
             if "429" in op["responses"]:
                 assert "Retry-After" in op["responses"]["429"]["headers"], where
     assert set(document["components"]["securitySchemes"]) == {"ApiKey"}  # not "API key"
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)) and "list_records" in ids  # a generated client's names
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
