@@ -75,7 +75,7 @@ class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:  # type: ignore[override]
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             return await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
