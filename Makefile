@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Tools that must not share the project's environment (their pins differ): the OpenAPI client
+# generator that tests/gateway/test_clients.py runs as a partner would.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+OPENAPI_PYTHON_CLIENT := openapi-python-client==0.29.1
 
 .PHONY: install demo test soak lint bench clean screenshots
 
@@ -13,12 +18,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(TOOLS_STAMP):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet $(OPENAPI_PYTHON_CLIENT)
+	touch $(TOOLS_STAMP)
+
+install: $(STAMP) $(TOOLS_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/creditgate demo
 
-test: $(STAMP)
+test: $(STAMP) $(TOOLS_STAMP)
 	scripts/services up
 	scripts/browser
 	scripts/ckan up >/dev/null
@@ -46,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache

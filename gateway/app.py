@@ -96,6 +96,9 @@ def create_app(
         ),
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # operationId = the route function's name (list_records, get_entity …): what a
+        # generated client names its functions (a test keeps them unique)
+        generate_unique_id_function=lambda route: route.name,
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.state.settings = settings

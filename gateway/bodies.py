@@ -4,7 +4,8 @@ FastAPI and strawberry read a JSON body whole, on the event loop, before any rou
 runs; without a bound one request could send hundreds of megabytes of GraphQL variables or
 take an hour to send them. :class:`BodyLimitMiddleware` reads the body of every request that
 has one (except ``POST /api/v1/datasets/{id}/submissions``, which streams under its own
-limits after the key is checked, :mod:`gateway.uploads`) and answers in the one error shape:
+limits after the key is checked, :mod:`gateway.uploads`) and answers in the error shape of
+the protocol (:func:`gateway.errors.body_for`: GraphQL request errors on ``/graphql``):
 
 - 401 (or 429 for an address with too many failed keys) when the request carries a key that
   does not authenticate — checked before one byte of the body is read; the caller found is
@@ -27,7 +28,7 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import ApiError, error_body
+from gateway.errors import ApiError, body_for
 from gateway.ratelimit import authenticated
 
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
@@ -48,9 +49,9 @@ def streams_its_own_body(path: str) -> bool:
 
 
 async def _refuse(
-    send: Send, status: int, message: str, headers: dict[str, str] | None = None
+    scope: Scope, send: Send, status: int, message: str, headers: dict[str, str] | None = None
 ) -> None:
-    body = orjson.dumps(error_body(status, message))
+    body = orjson.dumps(body_for(scope["path"], status, message))
     await send(
         {
             "type": "http.response.start",
@@ -89,12 +90,12 @@ class BodyLimitMiddleware:
             try:
                 await authenticated(Request(scope))  # cached on the request for the route
             except ApiError as exc:
-                await _refuse(send, exc.status, exc.error, exc.headers)
+                await _refuse(scope, send, exc.status, exc.error, exc.headers)
                 return
         limit = self.max_upload_bytes if scope["path"] in FILE_FORMS else self.max_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _refuse(send, 413, f"the body is larger than {limit:,} bytes")
+                await _refuse(scope, send, 413, f"the body is larger than {limit:,} bytes")
                 return
         messages: list[Message] = []
         size = 0
@@ -107,12 +108,12 @@ class BodyLimitMiddleware:
                         break
                     size += len(message.get("body", b""))
                     if size > limit:
-                        await _refuse(send, 413, f"the body is larger than {limit:,} bytes")
+                        await _refuse(scope, send, 413, f"the body is larger than {limit:,} bytes")
                         return
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
-            await _refuse(send, 408, f"the body did not arrive within {self.timeout:g} s")
+            await _refuse(scope, send, 408, f"the body did not arrive within {self.timeout:g} s")
             return
         pending = iter(messages)
 

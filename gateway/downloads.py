@@ -2,13 +2,15 @@
 
 * CSV: UTF-8 with a byte-order mark and CRLF line ends (Excel opens it as UTF-8), Chinese
   headers (each field's ``title_zh``), first column 记录标识 (``record_id``), then the fields
-  the audience may see in schema order, then 版本号, 更新时间, 公示起始日期 and
-  公示截止日期（计算）— the same columns, labels and cell rules as the CKAN files
+  the audience may see in schema order, then 异议处理中 and 异议状态 (the objection mark),
+  版本号, 更新时间, 公示起始日期 and 公示截止日期（计算）— the same columns, labels and cell
+  rules as the CKAN files
   (:mod:`portal.table`), with the masked fields added for agencies and every field for
   government. Multi-valued fields are joined with ``;``; fields holding objects are compact
   JSON text.
 * NDJSON: one view per line, exactly what ``/records`` pages and the change feed's
-  ``record`` carry (``record_id``, ``dataset``, the fields, ``_meta``).
+  ``record`` carry (``record_id``, ``dataset``, the fields, ``_meta``) — and, for the
+  public, what the CKAN NDJSON file holds (:mod:`portal.table`).
 
 Both are generated page by page from the store (flat memory, no snapshot held open); the
 response's ``X-Creditgate-Log-Position`` is the change-log head read before the first page, so
@@ -43,6 +45,8 @@ SHOWN: dict[Audience, frozenset[str]] = {
 
 RECORD_ID_LABEL = "记录标识"
 META_LABELS = (
+    ("under_objection", "异议处理中"),
+    ("objection_status", "异议状态"),
     ("version", "版本号"),
     ("updated_at", "更新时间"),
     ("window_start", "公示起始日期"),

@@ -15,7 +15,12 @@ once, for every route (present and future):
   ``If-Modified-Since``; :mod:`gateway.conditional`, :mod:`gateway.httpstack`);
 - the bearer key is optional at the door — without one the caller reads the public view,
   and a route that needs a key answers 401 — so every operation's security requirement
-  gets the empty alternative ``{}`` ("no key is also accepted").
+  gets the empty alternative ``{}`` ("no key is also accepted");
+- a 429 names its ``Retry-After`` header;
+- ``/graphql`` answers a GraphQL response (200) or a GraphQL request error (400, 401, 408,
+  413, 429: :mod:`gateway.errors`), not the REST shapes strawberry's route would suggest.
+
+The result passes ``openapi-spec-validator`` (a test holds it to that).
 """
 
 from __future__ import annotations
@@ -24,8 +29,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
+
+from gateway.errors import GRAPHQL_PATH
+from gateway.models import FeedItem, GraphQLRequestError, GraphQLResponse, RecordView
 
 BODY_METHODS = frozenset({"post", "put", "patch"})
+NDJSON_ITEMS = {
+    "/api/v1/changes": "FeedItem",
+    "/api/v1/datasets/{dataset}/download.ndjson": "RecordView",
+}
+"""NDJSON answers and the model of each of their lines (``x-ndjson-item``)."""
 PAGE_SIZE_PARAMETERS = {("/api/v1/datasets/{dataset}/records", "limit")}
 """(path, query parameter) bounded by the ``max_page_size`` setting."""
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -37,13 +51,73 @@ _BODY_ERRORS = {
 }
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next request.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+_GRAPHQL_ERRORS = {
+    "400": "The request is not a GraphQL request (bad JSON, no query, a media type).",
+    "401": "The API key is unknown or revoked.",
+    "408": "The body did not arrive within upload_timeout_seconds.",
+    "413": "The body is larger than max_request_bytes.",
+    "429": "Rate limit reached; see Retry-After.",
+}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
-def honest_operation(method: str, operation: dict[str, Any]) -> None:
+def _json(schema_name: str, description: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema_name}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def _graphql_operation(method: str, operation: dict[str, Any]) -> None:
+    """``/graphql``: a GraphQL response, or a GraphQL request error (module docstring)."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    ok = _json("GraphQLResponse", "A GraphQL response (errors of fields in `errors`).")
+    if method == "get":  # GraphiQL too, when enabled
+        ok["content"]["text/html"] = {"schema": {"type": "string"}}
+    responses["200"] = ok
+    for status, description in _GRAPHQL_ERRORS.items():
+        if status in ("408", "413") and method == "get":
+            continue
+        responses[status] = _json("GraphQLRequestError", description)
+    responses["429"]["headers"] = _RETRY_AFTER
+    responses.pop("422", None)
+
+
+def _add_models(document: dict[str, Any], *models: Any) -> None:
+    """Put pydantic models (and what they refer to) into ``components.schemas``."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in models:
+        schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+
+
+def _body_schema(media: str, item: str | None) -> dict[str, Any]:
+    """The schema of a success body that is not JSON: text, lines of JSON, or a file."""
+    if media.endswith("ndjson"):
+        schema: dict[str, Any] = {"type": "string", "description": "One JSON object per line."}
+        if item:
+            schema["x-ndjson-item"] = {"$ref": f"#/components/schemas/{item}"}
+        return schema
+    if media.startswith("text/"):
+        return {"type": "string"}
+    return {"type": "string", "contentMediaType": media}
+
+
+def honest_operation(method: str, operation: dict[str, Any], path: str = "") -> None:
     """Correct one operation of the document in place (see the module docstring)."""
     responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status, response in responses.items():
+        for media, content in response.get("content", {}).items():
+            if status.startswith("2") and not (content or {}).get("schema"):
+                response["content"][media] = {"schema": _body_schema(media, NDJSON_ITEMS.get(path))}
     if "HTTPValidationError" in repr(responses.get("422")):  # FastAPI's, not a route's own
         del responses["422"]
         responses.setdefault("400", _error(_BODY_ERRORS["400"]))
@@ -52,6 +126,8 @@ def honest_operation(method: str, operation: dict[str, Any]) -> None:
     if method in BODY_METHODS:
         for status, description in _BODY_ERRORS.items():
             responses.setdefault(status, _error(description))
+    if "429" in responses:
+        responses["429"].setdefault("headers", _RETRY_AFTER)
     security = operation.get("security")
     if security and {} not in security:
         operation["security"] = [{}, *security]
@@ -73,8 +149,10 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     maximum = app.state.settings.max_page_size
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            if isinstance(operation, dict) and "responses" in operation:
-                honest_operation(method, operation)
+            if path == GRAPHQL_PATH:
+                _graphql_operation(method, operation)
+            elif isinstance(operation, dict) and "responses" in operation:
+                honest_operation(method, operation, path)
             for parameter in operation.get("parameters", ()):
                 if (path, parameter.get("name")) in PAGE_SIZE_PARAMETERS:
                     parameter["schema"]["maximum"] = maximum
@@ -85,6 +163,9 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             schemas.pop(unused, None)
     if "ErrorBody" not in schemas:  # a route set without the shared errors (tests)
         schemas["ErrorBody"] = _ERROR_BODY_SCHEMA
+    if GRAPHQL_PATH in document.get("paths", {}):
+        _add_models(document, GraphQLResponse, GraphQLRequestError)
+    _add_models(document, FeedItem, RecordView)
     app.openapi_schema = document
     return document
 

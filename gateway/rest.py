@@ -21,6 +21,8 @@
 ``GET  /healthz``                                       liveness and the head of the log
 ``GET  /metrics``                                       Prometheus (:mod:`gateway.metrics`)
 ``GET  /schemas/{name}.schema.json``                    the JSON Schemas (``$id`` base)
+``GET  /schemas/{name}.{audience}.schema.json``         … of what each audience receives
+``GET  /graphql/schema.graphql``                        the GraphQL SDL
 =====================================================  ==========================================
 
 Every failure has the one error shape (:mod:`gateway.errors`); every limited route counts
@@ -33,12 +35,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 import schemas
+from gateway import models
 from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.ratelimit import limiter_of
@@ -64,7 +68,7 @@ from gateway.routes import (
 )
 from gateway.routes.depends import DATASET_ID_PATTERN, ERRORS
 from gateway.slots import slots_of
-from store import StoreError
+from store import Audience, StoreError, view_schema
 
 
 @asynccontextmanager
@@ -110,6 +114,7 @@ router.include_router(reports.well_known)
 
 @router.get(
     "/healthz",
+    response_model=models.Health,
     tags=["service"],
     summary="Liveness and the head of the change log",
     responses={503: ERRORS[503]},
@@ -124,7 +129,29 @@ def healthz(request: Request) -> OrjsonResponse:
 
 
 @router.get(
+    "/schemas/{name}.{audience}.schema.json",
+    response_model=models.JsonSchemaDocument,
+    tags=["catalogue 目录"],
+    summary="The JSON Schema of what one audience receives of a record (public, agency, …)",
+    description="Derived from the full schema by the audience's rules: hidden fields gone, "
+    "masked fields as masked strings, `record_id`, `dataset` and `_meta` added. Every record "
+    "view served to that audience (pages, downloads, feeds, GraphQL `record`) validates "
+    "against it.",
+    responses={400: ERRORS[400], 404: ERRORS[404]},
+)
+def get_view_schema(
+    audience: Annotated[Audience, Path(description="public, agency or government.")],
+    name: str = Path(pattern=DATASET_ID_PATTERN, max_length=80, description="The schema id."),
+) -> OrjsonResponse:
+    """The derived schema whose ``$id`` is ``…/schemas/<name>.<audience>.schema.json``."""
+    if name not in schemas.schema_names():
+        raise ApiError(404, f"no record schema {name!r}")
+    return OrjsonResponse(view_schema(name, audience), media_type="application/schema+json")
+
+
+@router.get(
     "/schemas/{name}.schema.json",
+    response_model=models.JsonSchemaDocument,
     tags=["catalogue 目录"],
     summary="A JSON Schema (Draft 2020-12) of the records",
     responses={404: ERRORS[404]},

@@ -2,8 +2,8 @@
 
 - CSV: UTF-8 with a byte-order mark and CRLF line ends, Chinese headers (so Excel opens it
   correctly), one row per record in record-id order, lists joined with ``;``;
-- NDJSON: one JSON object per line, keyed by field id, every column present (null when
-  empty), lists as arrays;
+- NDJSON: one public view per line (:meth:`portal.table.PublicTable.json_row`), the same
+  bytes as the gateway's public NDJSON download of the same record on the same day;
 - ``datapackage.json``: a Frictionless Data Package describing them, with their Table
   Schemas, sizes and SHA-256 hashes, so ``frictionless validate`` checks the files.
 
@@ -235,6 +235,8 @@ def datapackage(
             }
             if role is Role.CSV:
                 resource["dialect"] = {"delimiter": ",", "lineTerminator": "\r\n", "header": True}
+            else:  # a view omits absent fields: read every line by the schema's keys
+                resource["dialect"] = {"json": {"keys": table.ndjson_keys()}}
             if len(files.parts[role]) > 1:
                 resource["x-part"] = {
                     "part": generated.part,

@@ -3,8 +3,10 @@ a row — the one shape shared by the DataStore, the CSV and the NDJSON files.
 
 Columns, in order: ``record_id``, every field the schema discloses to the public (in schema
 order; ``masked`` and ``restricted`` fields never get a column, so an ID number has nowhere to
-go), then, for store datasets, ``record_version``, ``record_updated_at``, ``window_start`` and
-``window_end`` (the record's 公示期).
+go), then, for store datasets, the objection mark ``under_objection`` (``true``/``false``) and
+``objection_status`` (异议处理中 or empty) — a record under objection is marked in CKAN as
+in every view — then ``record_version``, ``record_updated_at``, ``window_start`` and
+``window_end`` (the record's 公示期). The REST CSV download has the same columns.
 
 ``record_id`` is the primary key: the stable id the catalogue derives from the dataset's
 natural key (:func:`catalog.record_id_for`), so one natural key is one row, across versions.
@@ -13,8 +15,13 @@ The natural-key fields the public may see are ordinary columns (indexed in the D
 Cell values: DataStore type ``date`` for date fields and the window, ``text`` for everything
 else (amounts keep the provider's decimal text, no float rounding). Multi-valued fields are
 joined with ``;`` (:data:`schemas.tableschema.MULTI_SEPARATOR`, as the CSV Table Schema
-says) in the DataStore and the CSV, and stay JSON arrays in the NDJSON; fields holding JSON
-objects are compact JSON text in the DataStore and the CSV.
+says) in the DataStore and the CSV; fields holding JSON objects are compact JSON text there.
+
+The NDJSON file is not a table of these cells: each line is the public view itself
+(:func:`store.view`: ``record_id``, ``dataset``, the fields, ``_meta``), byte for byte the
+line the REST download ``/api/v1/datasets/{id}/download.ndjson`` gives the public, so a
+partner reads CKAN's file and the gateway's with the same code and the same JSON Schema
+(``/schemas/<schema>.public.schema.json``).
 """
 
 from __future__ import annotations
@@ -29,11 +36,15 @@ import orjson
 import schemas
 from catalog import CatalogEntry
 from schemas.tableschema import MULTI_SEPARATOR, table_schema
+from store import Audience, view_schema_uri
 
 Shape = Literal["scalar", "multi", "json"]
 
 RECORD_ID = "record_id"
-META_COLUMNS = ("record_version", "record_updated_at", "window_start", "window_end")
+MARK_COLUMNS = ("under_objection", "objection_status")
+"""The objection mark (异议标注) of ``_meta``, as columns."""
+META_COLUMNS = (*MARK_COLUMNS, "record_version", "record_updated_at", "window_start", "window_end")
+NDJSON_META = "_meta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,25 @@ _RECORD_ID_COLUMN = Column(
     schema={"type": "string", "constraints": {"required": True, "unique": True}},
 )
 _META = (
+    Column(
+        "under_objection",
+        "异议处理中",
+        "Under objection",
+        "异议处理中：该版本正在异议处理（true/false），处理期间照常公示并加注标记。"
+        " true while an objection against this version is being handled (the record stays "
+        "published, marked).",
+        "text",
+        schema={"type": "boolean", "trueValues": ["true"], "falseValues": ["false"]},
+    ),
+    Column(
+        "objection_status",
+        "异议状态",
+        "Objection status",
+        "异议状态：异议处理中时为“异议处理中”，否则为空。"
+        " 异议处理中 while under objection, else empty.",
+        "text",
+        schema={"type": "string"},
+    ),
     Column(
         "record_version",
         "版本号",
@@ -162,6 +192,8 @@ class PublicTable:
             row[column.id] = _cell(view.get(column.id), column.shape)
         if self.meta:
             meta = view.get("_meta") or {}
+            row["under_objection"] = _scalar(bool(meta.get("under_objection")))
+            row["objection_status"] = _scalar(meta.get("objection_status"))
             row["record_version"] = _scalar(meta.get("version"))
             row["record_updated_at"] = _scalar(meta.get("updated_at"))
             row["window_start"] = _scalar(meta.get("window_start"))
@@ -169,13 +201,12 @@ class PublicTable:
         return row
 
     def json_row(self, view: Mapping[str, Any]) -> dict[str, Any]:
-        """The NDJSON object of a public view: like :meth:`cells`, lists kept as arrays."""
-        row: dict[str, Any] = self.cells(view)
-        for column in self.columns:
-            if column.shape != "scalar":
-                value = view.get(column.id)
-                row[column.id] = None if value is None else list(_as_list(value))
-        return row
+        """The NDJSON object of a public view: the view itself (module docstring)."""
+        return dict(view)
+
+    def ndjson_keys(self) -> list[str]:
+        """The keys of an NDJSON line, in the order of the view (the file's ``dialect``)."""
+        return [f["name"] for f in self._ndjson_fields()]
 
     # -- descriptions ----------------------------------------------------------------------------
     def datastore_fields(self) -> list[dict[str, Any]]:
@@ -187,26 +218,74 @@ class PublicTable:
 
     def table_schema(self, *, labels: Literal["zh", "id"] = "zh") -> dict[str, Any]:
         """The Frictionless Table Schema of the CSV (``zh``: Chinese headers, lists joined)
-        or of the NDJSON (``id``: field ids, lists as arrays)."""
+        or of the NDJSON (``id``: the view's keys, lists as arrays, ``_meta`` an object; its
+        ``x-json-schema`` is the public view's JSON Schema)."""
+        if labels == "id":
+            return {
+                "fields": self._ndjson_fields(),
+                "missingValues": [""],
+                "primaryKey": [RECORD_ID],
+                "x-json-schema": view_schema_uri(self.entry.schema_id, Audience.PUBLIC),
+            }
         fields: list[dict[str, Any]] = []
         for c in self.columns:
-            out: dict[str, Any] = {"name": c.label if labels == "zh" else c.id, "title": c.title}
+            out: dict[str, Any] = {"name": c.label, "title": c.title}
             out.update(c.schema)
-            if labels == "id" and c.shape != "scalar":
+            out["x-field-id"] = c.id
+            fields.append(out)
+        return {
+            "fields": fields,
+            "missingValues": [""],
+            "primaryKey": [_RECORD_ID_COLUMN.label],
+            "x-json-schema": schemas.schema_uri(self.entry.schema_id),
+        }
+
+    def _ndjson_fields(self) -> list[dict[str, Any]]:
+        """The fields of an NDJSON line: ``record_id``, ``dataset``, the public fields and
+        (store datasets) ``_meta``."""
+        fields: list[dict[str, Any]] = []
+        kinds = {spec.id: spec.normalise for spec in schemas.fields(self.entry.schema_id)}
+        for c in self.columns:
+            if c.id in META_COLUMNS:
+                continue
+            out: dict[str, Any] = {"name": c.id, "title": c.title, **c.schema}
+            kind = kinds.get(c.id)
+            if kind in ("integer", "boolean"):  # a JSON number or boolean, not text
+                out["type"] = kind
+                required = out.get("constraints", {}).get("required")
+                out.pop("constraints", None)
+                if required:
+                    out["constraints"] = {"required": True}
+            elif c.shape != "scalar":
                 out["type"] = "array"
                 required = out.get("constraints", {}).get("required")
                 out["constraints"] = {"required": True} if required else {}
                 if not out["constraints"]:
                     del out["constraints"]
-            out["x-field-id"] = c.id
             fields.append(out)
-        key = _RECORD_ID_COLUMN.label if labels == "zh" else RECORD_ID
-        return {
-            "fields": fields,
-            "missingValues": [""],
-            "primaryKey": [key],
-            "x-json-schema": schemas.schema_uri(self.entry.schema_id),
-        }
+            if c.id == RECORD_ID:  # the view's second key
+                fields.append(
+                    {
+                        "name": "dataset",
+                        "title": "Dataset",
+                        "type": "string",
+                        "constraints": {"required": True, "enum": [self.entry.id]},
+                    }
+                )
+        if self.meta:
+            fields.append(
+                {
+                    "name": NDJSON_META,
+                    "title": "Record metadata",
+                    "description": "version, updated_at, window_start, window_end, "
+                    "under_objection, objection_status, self_declared",
+                    "type": "object",
+                    "constraints": {"required": True},
+                }
+            )
+        for field_ in fields:
+            field_["x-field-id"] = field_["name"]
+        return fields
 
 
 def _scalar(value: Any) -> str | None:

@@ -101,6 +101,7 @@ from store.signing import (
 from store.state import get_record_in
 from store.takedowns import SweepResult, WithdrawalReason, withdraw_in
 from store.timeliness import TimelinessSummary
+from store.view_schemas import view_schema, view_schema_uri, view_validator
 from store.views import Audience, may_see_dataset, redact, view, view_event
 from store.windows import (
     PublicationWindow,
@@ -247,6 +248,9 @@ __all__ = [
     "verify_document",
     "view",
     "view_event",
+    "view_schema",
+    "view_schema_uri",
+    "view_validator",
     "withdraw_in",
     "working_days_between",
     "write_transaction",

@@ -3,8 +3,9 @@ the change feed with acknowledgements, submissions with receipts, and every cred
 operation (:mod:`gateway.graphql.workflow_queries`, :mod:`gateway.graphql.workflow_mutations`:
 union results, refusals as ``Problem``).
 
-The committed SDL is ``gateway/graphql/schema.graphql`` (``scripts/gen_graphql_sdl.py``
-rewrites it; a test keeps the two equal).
+The committed SDL is ``gateway/graphql/schema.graphql``, served at ``/graphql/schema.graphql``
+(``creditgate graphql sdl --write`` rewrites it; tests keep the two equal and fail on a change
+that breaks a client, :mod:`gateway.graphql.sdl`).
 """
 
 from gateway.graphql.schema import build_schema, graphql_router, schema

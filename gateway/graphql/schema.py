@@ -11,15 +11,18 @@ from typing import Any
 
 import orjson
 import strawberry
+from cross_web import HTTPException
+from fastapi.responses import PlainTextResponse
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
-from strawberry.types.unset import UnsetType
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth import Principal
+from gateway.errors import ApiError
 from gateway.graphql.context import GatewayContext, context_getter
 from gateway.graphql.documents import DocumentLimits
 from gateway.graphql.limits import limit_extensions, should_mask_error
@@ -27,6 +30,7 @@ from gateway.graphql.loaders import in_thread
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.national import NationalQuery
 from gateway.graphql.resolvers import Query
+from gateway.graphql.sdl import render_sdl
 from gateway.graphql.subscriptions import Subscription
 from gateway.graphql.workflow_mutations import WorkflowMutation
 from gateway.graphql.workflow_queries import WorkflowQuery
@@ -68,8 +72,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 schema = build_schema()
 
 
+SDL_PATH = "/schema.graphql"
+"""Where the router serves the SDL (``/graphql/schema.graphql`` once mounted)."""
+
+
 class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
-    """Encodes responses with orjson (several times faster on Chinese text than json)."""
+    """Encodes responses with orjson (several times faster on Chinese text than json), and
+    answers a request strawberry cannot read (bad JSON, no query, an unsupported media
+    type) as a GraphQL request error with its code (:mod:`gateway.errors`), not plain text."""
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -97,14 +107,38 @@ class GatewayGraphQLRouter(GraphQLRouter[GatewayContext, None]):
         )
         return None
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except HTTPException as exc:
+            raise ApiError(exc.status_code, exc.reason) from None
+
 
 def graphql_router(settings: Settings) -> GraphQLRouter[GatewayContext, None]:
-    """The ``/graphql`` router: POST (and GET for queries), GraphiQL if enabled, and
-    subscriptions over ``graphql-transport-ws`` on the same path."""
-    return GatewayGraphQLRouter(
-        build_schema(settings),
+    """The ``/graphql`` router: POST (and GET for queries), GraphiQL if enabled,
+    subscriptions over ``graphql-transport-ws`` on the same path, and the schema's SDL at
+    ``/graphql/schema.graphql``."""
+    the_schema = build_schema(settings)
+    router = GatewayGraphQLRouter(
+        the_schema,
         context_getter=context_getter(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.stream_max_per_caller,
     )
+    sdl = render_sdl(the_schema)
+
+    @router.get(
+        SDL_PATH,
+        tags=["graphql"],
+        summary="The GraphQL schema (SDL) this gateway serves",
+        description="The contract of `/graphql` in the GraphQL schema definition language; "
+        "generate a typed client from it (or introspect). Changes are additive: a change "
+        "that would break a client fails the gateway's tests.",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    def get_sdl() -> PlainTextResponse:
+        return PlainTextResponse(sdl, headers={"Cache-Control": "public, max-age=300"})
+
+    return router

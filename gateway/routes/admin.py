@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from gateway import models
 from gateway.audit import audit_of
 from gateway.auth import Principal, require_role
 from gateway.responses import OrjsonResponse
@@ -42,7 +43,12 @@ def _plain(item: Any) -> dict[str, Any]:
     return out
 
 
-@router.get("/audit", summary="The audit trail of authorised reads", responses=ERRORS)
+@router.get(
+    "/audit",
+    response_model=models.AuditTrail,
+    summary="The audit trail of authorised reads",
+    responses=ERRORS,
+)
 def get_audit(
     request: Request,
     principal: Caller,
@@ -63,7 +69,12 @@ def get_audit(
     )
 
 
-@router.get("/acks", summary="How far each partner has applied the feed", responses=ERRORS)
+@router.get(
+    "/acks",
+    response_model=models.PartnerAcks,
+    summary="How far each partner has applied the feed",
+    responses=ERRORS,
+)
 def get_acks(request: Request, principal: Caller) -> OrjsonResponse:
     _admin(principal)
     store = store_of(request)
@@ -82,7 +93,12 @@ def get_acks(request: Request, principal: Caller) -> OrjsonResponse:
     )
 
 
-@router.get("/keys", summary="Every API key (never a secret)", responses=ERRORS)
+@router.get(
+    "/keys",
+    response_model=models.KeyList,
+    summary="Every API key (never a secret)",
+    responses=ERRORS,
+)
 def get_keys(request: Request, principal: Caller) -> OrjsonResponse:
     _admin(principal)
     with store_errors():
@@ -90,7 +106,12 @@ def get_keys(request: Request, principal: Caller) -> OrjsonResponse:
     return OrjsonResponse({"ok": True, "keys": [_plain(k) | {"active": k.active} for k in keys]})
 
 
-@router.get("/jobs", summary="The latest runs of the scheduled jobs", responses=ERRORS)
+@router.get(
+    "/jobs",
+    response_model=models.JobRuns,
+    summary="The latest runs of the scheduled jobs",
+    responses=ERRORS,
+)
 def get_jobs(
     request: Request,
     principal: Caller,

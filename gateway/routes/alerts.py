@@ -24,6 +24,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.audit import audit_of
 from gateway.auth import Principal, require_role
 from gateway.errors import ApiError
@@ -81,6 +82,7 @@ def _own(store: Store, principal: Principal, alert_id: int) -> Alert:
 
 @router.get(
     "/alerts",
+    response_model=models.AlertQueue,
     summary="The risk alerts routed to the caller's department (admin: all)",
     description="Newest first. `state` = open | acknowledged | closed; `uscc` filters one "
     "entity; admins may filter one `department` (USCC). Department and admin keys only.",
@@ -111,6 +113,7 @@ def alerts_queue(
 
 @router.get(
     "/alerts/{alert_id}",
+    response_model=models.AlertDetail,
     summary="One risk alert and its trail (acknowledged, closed: who, when, note)",
     responses=ERRORS,
 )
@@ -131,6 +134,7 @@ def _answer(request: Request, principal: Principal, action: str, alert: Alert) -
 
 @router.post(
     "/alerts/{alert_id}/ack",
+    response_model=models.AlertDetail,
     summary="Acknowledge a risk alert (audited; acknowledging again changes nothing)",
     responses=ERRORS,
 )
@@ -149,6 +153,7 @@ def alert_ack(
 
 @router.post(
     "/alerts/{alert_id}/close",
+    response_model=models.AlertDetail,
     summary="Close a risk alert with a note saying what was done (audited)",
     responses=ERRORS,
 )
@@ -167,6 +172,7 @@ def alert_close(
 
 @router.post(
     "/alerts/run",
+    response_model=models.AlertRun,
     summary="Evaluate the risk rules over the new change-log events (admin)",
     description="What `creditgate alerts run` does: the entities touched since the last run "
     "are evaluated and their alerts raised or updated. `full=true` re-reads the whole log.",

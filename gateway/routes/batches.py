@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
@@ -37,7 +38,12 @@ FIELDS = (
 )
 
 
-@router.get("/batches/{batch_id}", summary="One submission batch and its status", responses=ERRORS)
+@router.get(
+    "/batches/{batch_id}",
+    response_model=models.Batch,
+    summary="One submission batch and its status",
+    responses=ERRORS,
+)
 async def get_batch(
     request: Request,
     principal: Caller,

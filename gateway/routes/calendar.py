@@ -14,6 +14,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
@@ -31,7 +32,12 @@ BODY_DOC = {
 }
 
 
-@router.get("/calendar/status", summary="The source of each calendar year", responses=ERRORS)
+@router.get(
+    "/calendar/status",
+    response_model=models.CalendarStatus,
+    summary="The source of each calendar year",
+    responses=ERRORS,
+)
 def get_status(request: Request, principal: Caller) -> OrjsonResponse:
     with store_errors():
         load_imported(store_of(request).engine)  # a year imported by another process counts
@@ -40,6 +46,7 @@ def get_status(request: Request, principal: Caller) -> OrjsonResponse:
 
 @router.post(
     "/admin/calendar",
+    response_model=models.CalendarImported,
     summary="Import one official calendar year (CSV) and recompute open deadlines",
     responses=ERRORS,
     openapi_extra={"requestBody": BODY_DOC},

@@ -16,11 +16,12 @@ from fastapi import APIRouter
 import schemas
 from catalog import CatalogEntry
 from catalog.keys import format_key_part
+from gateway import models
 from gateway.downloads import SHOWN
 from gateway.pages import FILTERABLE, catalogue_entry, visible_datasets
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, Caller, DatasetId, versioned
-from store import Audience, may_see_dataset
+from store import Audience, may_see_dataset, view_schema_uri
 from store.subjects import OPENNESS_FOR, subject_rules
 
 router = APIRouter(tags=["catalogue 目录"], default_response_class=OrjsonResponse)
@@ -59,6 +60,7 @@ def summary(entry: CatalogEntry) -> dict[str, Any]:
         "schema_id": entry.schema_id,
         "schema_version": entry.schema_version,
         "schema_uri": schemas.schema_uri(entry.schema_id),
+        "view_schema_uris": {a.value: view_schema_uri(entry.schema_id, a) for a in Audience},
         "natural_key": [format_key_part(p) for p in entry.natural_key],
         "publication_rule": entry.publication_rule,
         "update_frequency": entry.update_frequency,
@@ -86,6 +88,7 @@ def _field(spec: schemas.FieldSpec, audience: Audience) -> dict[str, Any]:
 
 @router.get(
     "/datasets",
+    response_model=models.DatasetList,
     summary="Datasets open to the caller (可读数据集)",
     responses=ERRORS,
     dependencies=[versioned("catalogue", log=False)],
@@ -104,6 +107,7 @@ def list_datasets(principal: Caller) -> OrjsonResponse:
 
 @router.get(
     "/datasets/{dataset}",
+    response_model=models.DatasetDetail,
     summary="One catalogue entry and its fields",
     responses=ERRORS,
     dependencies=[versioned("catalogue", log=False)],

@@ -32,6 +32,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, BeforeValidator, Field
 from starlette.responses import StreamingResponse
 
+from gateway import models
 from gateway.audit import audit_of
 from gateway.auth import require_role
 from gateway.httpstack import is_head
@@ -132,7 +133,12 @@ class Ack(BaseModel):
     )
 
 
-@router.post("/changes/ack", summary="Acknowledge the feed up to a seq", responses=ERRORS)
+@router.post(
+    "/changes/ack",
+    response_model=models.FeedAcknowledged,
+    summary="Acknowledge the feed up to a seq",
+    responses=ERRORS,
+)
 def acknowledge_changes(body: Ack, request: Request, principal: Caller) -> OrjsonResponse:
     """Record the caller's position (platform and agency keys only, 403 for others); an older
     cursor than the stored one is kept as it is. 400 for a cursor beyond the head of the log."""

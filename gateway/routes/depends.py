@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from catalog import UnknownDatasetError
 from gateway.audit import audit_of
@@ -25,6 +24,7 @@ from gateway.conditional import (
     validators_for,
 )
 from gateway.errors import ApiError
+from gateway.models import ErrorBody
 from gateway.ratelimit import caller
 from store import InvalidQueryError, Store, StoreUnavailableError, UnknownRecordError
 
@@ -43,7 +43,8 @@ USCC_PATH_PATTERN = r"^[0-9A-Za-z]{18}$"
 
 bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="API key",
+    # a components key: letters, digits, '.', '_' and '-' only (OpenAPI 3.1, §4.8.7.1)
+    scheme_name="ApiKey",
     description="`Authorization: Bearer <key>` (from `creditgate keys create`); "
     "without a key you read the public view.",
 )
@@ -88,15 +89,6 @@ def versioned(action: str, *, log: bool = True) -> Any:
             raise NotModified(validators)
 
     return Depends(validate)
-
-
-class ErrorBody(BaseModel):
-    """The one error shape of every failure."""
-
-    ok: Literal[False]
-    error: str
-    errors: list[Any]
-    status: int
 
 
 def _error(description: str) -> dict[str, Any]:

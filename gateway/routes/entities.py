@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 
 import schemas
 from catalog import USCC_PLACEHOLDER
+from gateway import models
 from gateway.audit import audit_of
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
@@ -43,6 +44,7 @@ def normalise_uscc(code: str) -> str:
 
 @router.get(
     "/entities/{uscc}",
+    response_model=models.EntityProfile,
     summary="Everything visible about one entity (by USCC), grouped by dataset",
     responses=ERRORS,
     dependencies=[versioned("entity")],

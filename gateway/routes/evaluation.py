@@ -22,6 +22,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from catalog import Openness, UnknownDatasetError, get_entry
+from gateway import models
 from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
@@ -65,6 +66,7 @@ def explain_for(audience: Audience) -> bool:
 
 @router.get(
     "/evaluation/model",
+    response_model=models.EvaluationModel,
     summary="The evaluation model in force (indicators, weights, caps, grade bands)",
     responses=ERRORS,
 )
@@ -74,6 +76,7 @@ def get_model() -> OrjsonResponse:
 
 @router.get(
     "/entities/{uscc}/evaluation",
+    response_model=models.Evaluation,
     summary="An entity's score, grade and explanation",
     responses=ERRORS,
 )
@@ -88,7 +91,10 @@ def get_evaluation(request: Request, principal: Caller, uscc: str) -> OrjsonResp
 
 
 @router.get(
-    "/entities/{uscc}/evaluation/history", summary="An entity's grade changes", responses=ERRORS
+    "/entities/{uscc}/evaluation/history",
+    response_model=models.EvaluationHistory,
+    summary="An entity's grade changes",
+    responses=ERRORS,
 )
 def get_history(
     request: Request,
@@ -139,7 +145,12 @@ def _government(principal: Any) -> None:
         raise ApiError(403, "政务失信 records are for government keys")
 
 
-@router.get("/public-dishonesty", summary="政务失信 records and their 通报", responses=ERRORS)
+@router.get(
+    "/public-dishonesty",
+    response_model=models.DishonestyRecords,
+    summary="政务失信 records and their 通报",
+    responses=ERRORS,
+)
 def get_dishonesty(
     request: Request,
     principal: Caller,
@@ -156,6 +167,7 @@ def get_dishonesty(
 
 @router.post(
     "/public-dishonesty",
+    response_model=models.DishonestyRecorded,
     summary="Record a public body's dishonesty (政务失信)",
     responses=ERRORS,
     status_code=201,
@@ -179,7 +191,10 @@ def post_dishonesty(request: Request, principal: Caller, body: DishonestyBody) -
 
 
 @router.post(
-    "/public-dishonesty/notices/{notice_id}", summary="Track a 通报's delivery", responses=ERRORS
+    "/public-dishonesty/notices/{notice_id}",
+    response_model=models.NoticeDelivered,
+    summary="Track a 通报's delivery",
+    responses=ERRORS,
 )
 def post_notice(
     request: Request, principal: Caller, notice_id: int, body: NoticeBody

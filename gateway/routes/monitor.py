@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from gateway import models
 from gateway.auth import Principal
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
@@ -91,6 +92,7 @@ def _audience(principal: Principal) -> tuple[str, str | None]:
 
 @router.get(
     "/monitor/ranking",
+    response_model=models.Ranking,
     summary="The monthly ranking of departments and district units",
     responses=ERRORS,
 )
@@ -101,7 +103,12 @@ def ranking(request: Request, principal: Caller, month: str | None = MONTH) -> O
     return OrjsonResponse({"ok": True, **doc})
 
 
-@router.get("/monitor/overdue", summary="Overdue items and who must act", responses=ERRORS)
+@router.get(
+    "/monitor/overdue",
+    response_model=models.OverdueItems,
+    summary="Overdue items and who must act",
+    responses=ERRORS,
+)
 def overdue_items(request: Request, principal: Caller) -> OrjsonResponse:
     audience, department = _audience(principal)
     doc = report_for(request, month_of(today(request)), audience, department)
@@ -117,6 +124,7 @@ def overdue_items(request: Request, principal: Caller) -> OrjsonResponse:
 
 @router.get(
     "/monitor/report",
+    response_model=models.MonitorReport,
     summary="The monthly monitoring report (JSON, XLSX or a printable HTML page)",
     responses={
         **ERRORS,
@@ -146,7 +154,12 @@ def report(
     return OrjsonResponse(doc)
 
 
-@router.get("/monitor/public", summary="The public monthly ranking (rates only)", responses=ERRORS)
+@router.get(
+    "/monitor/public",
+    response_model=models.Ranking,
+    summary="The public monthly ranking (rates only)",
+    responses=ERRORS,
+)
 def public(request: Request, principal: Caller, month: str | None = MONTH) -> OrjsonResponse:
     doc = report_for(request, month or last_complete_month(today(request)), "public")
     return OrjsonResponse({"ok": True, **doc}, headers={"Cache-Control": "public, max-age=300"})

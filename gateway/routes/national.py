@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from gateway import models
 from gateway.auth import require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
@@ -107,6 +108,7 @@ def download_national(dataset: DatasetId, request: Request, principal: Caller) -
 
 @router.post(
     "/national/repairs",
+    response_model=models.NationalReceipt,
     summary="Import repair and objection results decided by 信用中国 (platform keys)",
     description="Body: CSV (`text/csv`, header of codes), a JSON array of objects or NDJSON; "
     "layout in docs/national-exchange.md. Answers the receipt (200), or 422 with the located "

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from catalog import CatalogEntry
+from gateway import models
 from gateway.audit import audit_of
 from gateway.downloads import columns, csv_chunks, ndjson_chunks
 from gateway.errors import ApiError
@@ -42,7 +43,7 @@ from gateway.routes.depends import (
 )
 from gateway.spool import RANGE_RESPONSES, Download, serve_download
 from portal.table import PublicTable
-from store import Audience
+from store import Audience, view_schema_uri
 
 router = APIRouter(tags=["records 记录"], default_response_class=OrjsonResponse)
 
@@ -67,6 +68,7 @@ def _refusal(exc: PagingError) -> ApiError:
 
 @router.get(
     "/datasets/{dataset}/records",
+    response_model=models.RecordPage,
     summary="A page of a dataset's records (keyset paging)",
     description="Records in `record_id` order; follow `next` until it is null. A request "
     "examines at most `page_scan_budget` stored records, so a page may be short (even empty) "
@@ -125,6 +127,7 @@ def list_records(
         "ok": True,
         "dataset": entry.id,
         "audience": audience.value,
+        "schema": view_schema_uri(entry.schema_id, audience),
         "log_position": head,
         "count": len(page.views),
         "records": page.views,
@@ -211,6 +214,7 @@ def download_ndjson(dataset: DatasetId, request: Request, principal: Caller) -> 
 
 @router.get(
     "/datasets/{dataset}/datapackage.json",
+    response_model=models.DataPackage,
     summary="A Frictionless Data Package describing the public CSV and NDJSON downloads",
     responses=ERRORS,
 )
@@ -243,6 +247,8 @@ def datapackage(dataset: DatasetId, request: Request) -> OrjsonResponse:
                     "format": "ndjson",
                     "mediatype": NDJSON,
                     "encoding": "utf-8",
+                    "profile": "tabular-data-resource",
+                    "dialect": {"json": {"keys": table.ndjson_keys()}},
                     "schema": table.table_schema(labels="id"),
                 },
             ],

@@ -17,6 +17,7 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from gateway import models
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
 from gateway.routes.depends import ERRORS, USCC_PATH_PATTERN, Caller, store_errors, store_of, today
@@ -58,6 +59,7 @@ def key_set(request: Request) -> dict[str, Any]:
 
 @router.get(
     "/entities/{uscc}/report",
+    response_model=models.SignedReport,
     summary="A signed credit report of one entity (JSON, or a printable HTML page)",
     responses={
         **ERRORS,
@@ -100,6 +102,7 @@ def get_report(
 
 @router.post(
     "/reports/verify",
+    response_model=models.ReportVerification,
     summary="Verify a signed credit report against the published keys",
     responses=ERRORS,
     openapi_extra={
@@ -125,6 +128,7 @@ async def verify_report(request: Request) -> OrjsonResponse:
 
 @well_known.get(
     "/.well-known/creditgate-keys.json",
+    response_model=models.KeySet,
     summary="The public keys that sign credit reports, with their validity",
 )
 def keys(request: Request) -> OrjsonResponse:

@@ -13,6 +13,7 @@ from datetime import date
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.auth import Principal, require_role
 from gateway.errors import ApiError
 from gateway.responses import OrjsonResponse
@@ -31,7 +32,10 @@ def _admin(principal: Principal) -> None:
 
 
 @router.post(
-    "/recompute", summary="Recompute stored publication windows (公示期重算)", responses=ERRORS
+    "/recompute",
+    response_model=models.Recomputed,
+    summary="Recompute stored publication windows (公示期重算)",
+    responses=ERRORS,
 )
 async def post_recompute(
     request: Request,

@@ -28,6 +28,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.auth import Principal, require_role
 from gateway.errors import ApiError
 from gateway.routes.depends import ERRORS, Caller, require_key, store_errors, store_of, today
@@ -109,7 +110,12 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-@router.get("/commitments", summary="Published seed commitments (newest first)", responses=ERRORS)
+@router.get(
+    "/commitments",
+    response_model=models.SeedCommitments,
+    summary="Published seed commitments (newest first)",
+    responses=ERRORS,
+)
 def commitments(
     request: Request, principal: Caller, limit: int = Query(100, ge=1, le=1000)
 ) -> Response:
@@ -120,6 +126,7 @@ def commitments(
 
 @router.post(
     "/commitments",
+    response_model=models.SeedCommitted,
     summary="Publish the hash of a seed before the draw",
     status_code=201,
     responses={**ERRORS, **REFUSED},
@@ -142,7 +149,12 @@ def commit(request: Request, principal: Caller, body: CommitBody) -> Response:
     return _json({"ok": True, "commitment": made.to_dict()}, 201)
 
 
-@router.get("/draws", summary="Published draws (newest first)", responses=ERRORS)
+@router.get(
+    "/draws",
+    response_model=models.DrawList,
+    summary="Published draws (newest first)",
+    responses=ERRORS,
+)
 def draws(
     request: Request,
     principal: Caller,
@@ -156,6 +168,7 @@ def draws(
 
 @router.post(
     "/draws",
+    response_model=models.DrawMade,
     summary="Draw and publish (the seed's hash must be committed before)",
     status_code=201,
     responses={**ERRORS, **REFUSED},
@@ -182,6 +195,7 @@ async def create_draw(request: Request, principal: Caller, body: DrawBody) -> Re
 
 @router.get(
     "/draws/{draw_id}",
+    response_model=models.DrawDetail,
     summary="One draw: commitment, strata, targets and results",
     responses=ERRORS,
 )
@@ -233,14 +247,20 @@ def _published_bytes(request: Request, principal: Principal, draw_id: str, what:
 
 
 @router.get(
-    "/draws/{draw_id}/document", summary="The draw document as published (bytes)", responses=ERRORS
+    "/draws/{draw_id}/document",
+    response_model=models.PublishedDocument,
+    summary="The draw document as published (bytes)",
+    responses=ERRORS,
 )
 def document(request: Request, principal: Caller, draw_id: str) -> Response:
     return _published_bytes(request, principal, draw_id, "document")
 
 
 @router.get(
-    "/draws/{draw_id}/population", summary="The population snapshot (bytes)", responses=ERRORS
+    "/draws/{draw_id}/population",
+    response_model=models.PublishedDocument,
+    summary="The population snapshot (bytes)",
+    responses=ERRORS,
 )
 def population(request: Request, principal: Caller, draw_id: str) -> Response:
     return _published_bytes(request, principal, draw_id, "population")
@@ -248,6 +268,7 @@ def population(request: Request, principal: Caller, draw_id: str) -> Response:
 
 @router.get(
     "/draws/{draw_id}/verify",
+    response_model=models.DrawVerification,
     summary="Rerun the draw from its published snapshot",
     responses=ERRORS,
 )
@@ -263,6 +284,7 @@ def verify(request: Request, principal: Caller, draw_id: str) -> Response:
 
 @router.post(
     "/draws/{draw_id}/results",
+    response_model=models.DrawResults,
     summary="Inspection results of a draw, stored as 行政检查 records linked to it",
     responses={**ERRORS, 422: {"description": "Some rows were rejected."}},
 )

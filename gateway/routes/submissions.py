@@ -27,6 +27,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.auth import Principal, require_role
 from gateway.errors import ApiError
 from gateway.pages import catalogue_entry
@@ -157,6 +158,7 @@ def receipt_body(receipt: Receipt) -> tuple[int, dict[str, Any]]:
 
 @router.post(
     "/datasets/{dataset}/submissions",
+    response_model=models.SubmissionReceipt,
     summary="Submit records (JSON, NDJSON, CSV or XLSX) and get the receipt",
     responses={
         **ERRORS,

@@ -32,6 +32,7 @@ from gateway.app import create_app
 from gateway.audit import audit_of
 from gateway.graphql import build_schema, schema
 from gateway.graphql.loaders import LogHead
+from gateway.graphql.sdl import REGENERATE, breaking_changes
 from gateway.settings import Settings
 from schemas import is_valid_resident_id
 from store import (
@@ -307,7 +308,30 @@ def company_with_penalty(store: Store) -> str:
 
 
 def test_printed_sdl_equals_the_committed_schema_graphql() -> None:
-    assert str(schema) + "\n" == SDL.read_text("utf-8"), "run scripts/gen_graphql_sdl.py"
+    assert str(schema) + "\n" == SDL.read_text("utf-8"), f"run: {REGENERATE}"
+
+
+def test_no_change_breaks_a_client_of_the_committed_sdl() -> None:
+    """A removed field, type or enum value, a changed type, a new required argument …
+    against the committed contract fails here, whatever the SDL file says."""
+    assert breaking_changes(SDL.read_text("utf-8"), schema) == [], (
+        "this change breaks GraphQL clients: keep the old field (deprecate it) instead"
+    )
+
+
+def test_the_breaking_change_check_catches_a_removed_field_not_a_stricter_output() -> None:
+    committed = SDL.read_text("utf-8")
+    assert "  head: Int!\n" in committed and "caller: Caller!" in committed
+    widened = committed.replace("  head: Int!\n", "  head: Int!\n  gone: String\n", 1)
+    assert any("gone" in c for c in breaking_changes(widened, schema))  # gone from the schema
+    assert breaking_changes(committed.replace("caller: Caller!", "caller: Caller"), schema) == []
+
+
+def test_the_sdl_is_served_at_a_stable_url(gateway: Gateway) -> None:
+    r = gateway.request("GET", "/graphql/schema.graphql")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.text == SDL.read_text("utf-8")
 
 
 def test_settings_limits_do_not_change_the_types() -> None:
@@ -839,7 +863,9 @@ def test_unexpected_errors_are_masked(gateway: Gateway, monkeypatch: pytest.Monk
     assert gateway.data("{ caller { role } }")["caller"]["role"] == "public"
 
 
-def test_a_bad_key_is_a_401_in_the_gateway_error_shape(gateway: Gateway) -> None:
+def test_a_bad_key_is_a_401_graphql_request_error(gateway: Gateway) -> None:
+    """Refused before any GraphQL runs: the HTTP status stays, the body is a GraphQL
+    request error (no ``data``, ``errors[].extensions.code``)."""
     for header in ("Bearer cg_nope", "Basic abc"):
         r = gateway.request(
             "POST",
@@ -848,7 +874,13 @@ def test_a_bad_key_is_a_401_in_the_gateway_error_shape(gateway: Gateway) -> None
             headers={"authorization": header},
         )
         assert r.status_code == 401, r.text
-        assert r.json() == {"ok": False, "error": r.json()["error"], "errors": [], "status": 401}
+        body = r.json()
+        assert set(body) == {"errors"}, body
+        [error] = body["errors"]
+        assert error["message"] and error["extensions"] == {
+            "code": "UNAUTHENTICATED",
+            "status": 401,
+        }
     caller = gateway.data("{ caller { role audience keyId } }", role=Role.AGENCY)["caller"]
     assert caller["role"] == "agency" and caller["audience"] == "agency" and caller["keyId"]
 
@@ -860,7 +892,23 @@ def test_graphql_requests_count_against_the_rate_limit(tmp_path: Path) -> None:
             assert gw.data("{ caller { role } }")["caller"]["role"] == "public"
         r = gw.request("POST", "/graphql", json={"query": "{ caller { role } }"})
         assert r.status_code == 429, r.text
-        assert r.json()["status"] == 429 and int(r.headers["retry-after"]) >= 1
+        assert int(r.headers["retry-after"]) >= 1
+        [error] = r.json()["errors"]
+        assert error["extensions"] == {"code": "RATE_LIMITED", "status": 429}, error
+        assert "retry in" in error["message"] and "data" not in r.json()
+
+
+def test_requests_strawberry_cannot_read_are_graphql_request_errors(gateway: Gateway) -> None:
+    for kwargs, status in [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400),
+        ({"json": {"variables": {}}}, 400),
+        ({"content": b"x", "headers": {"content-type": "text/csv"}}, 400),
+    ]:
+        r = gateway.request("POST", "/graphql", **kwargs)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/json"), r.text
+        [error] = r.json()["errors"]
+        assert error["extensions"]["status"] == status and error["message"], error
 
 
 # -- a platform keeping a copy in sync ---------------------------------------------------------

@@ -46,6 +46,16 @@ def refused(r: Any, status: int) -> dict[str, Any]:
     return body
 
 
+def graphql_refused(r: Any, status: int) -> dict[str, Any]:
+    """A GraphQL request error: the HTTP status, no data, one error with code and status."""
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    assert set(body) == {"errors"}, body
+    [error] = body["errors"]
+    assert error["message"] and error["extensions"]["status"] == status, error
+    return body
+
+
 def penalty_records() -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = json.loads((FILES / "penalty.json").read_text("utf-8"))
     return records
@@ -454,7 +464,7 @@ def test_a_batch_and_its_status_are_visible_to_its_submitter(rest_empty: Api) ->
 def test_other_bodies_are_bounded_before_the_route(make_api: Callable[..., Any]) -> None:
     with make_api(seed=False, max_request_bytes=2048) as api:
         big = {"query": "{ caller { role } }", "variables": {"x": "y" * 4000}}
-        refused(api.post("/graphql", json=big), 413)
+        graphql_refused(api.post("/graphql", json=big), 413)
         refused(
             api.post(
                 "/api/v1/changes/ack", json={"cursor": 0, "pad": "y" * 4000}, role=Role.PLATFORM
@@ -469,7 +479,7 @@ def test_other_bodies_are_bounded_before_the_route(make_api: Callable[..., Any])
                 sent += 1
                 yield b" " * 512
 
-        refused(
+        graphql_refused(
             api.post(
                 "/graphql",
                 content=chunks(),  # type: ignore[arg-type]
@@ -486,7 +496,7 @@ def test_a_wrong_key_is_refused_before_any_body_is_read(make_api: Callable[..., 
     with make_api(seed=False, max_request_bytes=2048) as api:
         big = {"query": "{ caller { role } }", "variables": {"x": "y" * 4000}}
         wrong = {"authorization": "Bearer cg_wrong"}
-        refused(api.post("/graphql", json=big, headers=wrong), 401)
+        graphql_refused(api.post("/graphql", json=big, headers=wrong), 401)
         refused(api.post("/api/v1/changes/ack", json={"cursor": 0}, headers=wrong), 401)
         caller = api.post("/graphql", json={"query": "{ caller { role } }"}, role=Role.AGENCY)
         assert caller.json() == {"data": {"caller": {"role": "agency"}}}

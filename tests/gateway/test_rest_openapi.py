@@ -29,6 +29,7 @@ import schemathesis
 from fuzz_budget import BUDGETS, fuzz_settings
 from hypothesis import given
 from hypothesis.errors import Unsatisfiable
+from openapi_spec_validator import validate
 from rest_helpers import NO_LIMITS, REST_TODAY
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -151,6 +152,8 @@ OPERATIONS = [
     ("GET", "/healthz"),
     ("GET", "/metrics"),
     ("GET", "/schemas/{name}.schema.json"),
+    ("GET", "/schemas/{name}.{audience}.schema.json"),
+    ("GET", "/graphql/schema.graphql"),
 ]
 
 
@@ -185,6 +188,50 @@ def test_the_description_declares_what_the_app_answers(fuzzed_app: Any) -> None:
     ]
     limit = next(p for p in parameters if p["name"] == "limit")["schema"]
     assert limit["maximum"] == fuzzed_app.state.settings.max_page_size
+
+
+def test_the_served_description_passes_openapi_spec_validator(api_schema: Any) -> None:
+    """The document ``/openapi.json`` serves is valid OpenAPI 3.1 (raises, located, if not)."""
+    document = api_schema.raw_schema
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_every_success_has_a_model_and_every_error_its_shape(fuzzed_app: Any) -> None:
+    """A 2xx JSON body is a named model; other bodies say what they are; errors name the
+    error shape of their protocol; 422 only where a route refuses a step or a row."""
+    document = fuzzed_app.openapi()
+    components = document["components"]["schemas"]
+    refusing = {
+        ("post", "/api/v1/datasets/{dataset}/submissions"),
+        ("post", "/api/v1/national/repairs"),
+        ("post", "/api/v1/inspections/draws/{draw_id}/results"),
+        ("post", "/api/v1/repairs"),
+        ("post", "/api/v1/repairs/{case_id}/decision"),
+        ("post", "/api/v1/objections/{case_id}/outcome"),
+        ("post", "/api/v1/commitments/{record_id}/fulfilment"),
+    }
+    for path, ops in document["paths"].items():
+        error_model = "GraphQLRequestError" if path == "/graphql" else "ErrorBody"
+        for method, op in ops.items():
+            where = (method, path)
+            successes = {s: r for s, r in op["responses"].items() if s.startswith("2")}
+            assert successes, where
+            for status, response in op["responses"].items():
+                for media, content in response.get("content", {}).items():
+                    schema = content.get("schema") or {}
+                    assert schema, (where, status, media)
+                    if status.startswith("2") and media == "application/json":
+                        ref = schema.get("$ref", "")
+                        assert ref.rsplit("/", 1)[-1] in components, (where, status, schema)
+                    elif not status.startswith("2"):
+                        assert schema == {"$ref": f"#/components/schemas/{error_model}"}, where
+            assert ("422" in op["responses"]) == (where in refusing), where
+            if "429" in op["responses"]:
+                assert "Retry-After" in op["responses"]["429"]["headers"], where
+    assert set(document["components"]["securitySchemes"]) == {"ApiKey"}  # not "API key"
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)) and "list_records" in ids  # a generated client's names
 
 
 @pytest.mark.parametrize("budget", BUDGETS)

@@ -55,7 +55,9 @@ def test_workflow_outcomes_reach_ckan(
         store, corrected, applicant_name="x", grounds="金额有误", caller=PLATFORM, today=TODAY
     )
     _publish_and_compare(store, client, config, ckan_site)
-    assert ckan_site.table(table["id"])[corrected]["record_version"] == "2"  # the mark's version
+    row = ckan_site.table(table["id"])[corrected]
+    assert row["record_version"] == "2"  # the mark's version
+    assert row["under_objection"] == "true" and row["objection_status"] == "异议处理中"
 
     start_verification(store, objection.id, caller=dept(HRSS), today=TODAY)
     fixed = {**list_entry(1), "listing_reason": "拖欠工资金额更正为12万元。"}
@@ -85,6 +87,7 @@ def test_workflow_outcomes_reach_ckan(
     _publish_and_compare(store, client, config, ckan_site)
     rows = ckan_site.table(table["id"])
     assert rows[corrected]["listing_reason"] == "拖欠工资金额更正为12万元。"
+    assert rows[corrected]["under_objection"] == "false"  # the correction ended the mark
     assert repaired not in rows
     penalty_table = ckan_site.resource(f"{config.prefix}-{PENALTIES}", "datastore")
     assert revoked not in ckan_site.table(penalty_table["id"])
