@@ -25,11 +25,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from gateway.demo import fill_demo
 from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXTransport
 
+from demo import fill_demo
 from gateway.app import create_app
 from gateway.settings import Settings
 from store import Role, create_key, open_store

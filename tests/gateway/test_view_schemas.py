@@ -18,12 +18,12 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from gateway.demo import fill_demo
 from jsonschema import Draft202012Validator
 from rest_helpers import NO_LIMITS, Api, serving
 
 import schemas
 from catalog import load_catalog
+from demo import fill_demo
 from gateway.app import create_app
 from gateway.settings import Settings
 from store import (
