@@ -202,6 +202,16 @@ def write_tables(
     return writer.finish()
 
 
+def _licence(package: Mapping[str, Any]) -> dict[str, Any]:
+    """The Data Package licence of a CKAN package."""
+    licence: dict[str, Any] = {"name": package.get("license_id") or "notspecified"}
+    if package.get("license_url"):
+        licence["path"] = package["license_url"]
+    if package.get("license_title"):
+        licence["title"] = package["license_title"]
+    return licence
+
+
 def datapackage(
     table: PublicTable,
     package: Mapping[str, Any],
@@ -244,11 +254,6 @@ def datapackage(
                     "rows": generated.rows,
                 }
             resources.append(resource)
-    licence: dict[str, Any] = {"name": package.get("license_id") or "notspecified"}
-    if package.get("license_url"):
-        licence["path"] = package["license_url"]
-    if package.get("license_title"):
-        licence["title"] = package["license_title"]
     return {
         "profile": "tabular-data-package",
         "name": name,
@@ -256,7 +261,7 @@ def datapackage(
         "description": package.get("notes") or "",
         "version": package.get("version") or "",
         "homepage": homepage,
-        "licenses": [licence],
+        "licenses": [_licence(package)],
         "keywords": sorted(t["name"] for t in package.get("tags") or ()),
         "sources": [{"title": p} for p in (extras.get("providers") or "").split("、") if p],
         "x-json-schema": extras.get("json_schema"),

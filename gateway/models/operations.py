@@ -214,32 +214,11 @@ class PunishmentCheck(Ok):
     log_position: int = Field(ge=0)
 
 
-class RepairApplication(Ok):
-    """A credit repair application (信用修复申请)."""
-
-    application: Dict
-
-
-class ObjectionCase(Ok):
-    """An objection case (异议)."""
-
-    objection: Dict
+class WorkflowAnswer(Ok):
+    """A workflow operation's answer (docs/workflows.md): ``ok`` and the case, record, link
+    or list the step concerns — the same body GraphQL's result type is built from."""
 
 
-class ObjectionList(Counted):
-    """Objection cases the caller may see."""
-
-    today: str
-    objections: list[Dict]
-
-
-class Fulfilment(Ok):
-    """A recorded commitment fulfilment (承诺履约)."""
-
-
-class Timeline(Ok):
-    """A record's history as the caller may see it."""
-
-    record_id: str
-    view: str = Field(description="full | entity")
-    items: list[Dict]
+class WebhookAnswer(Ok):
+    """A webhook subscription, the caller's subscriptions, its messages, or what a replay or
+    an end did (docs/realtime.md names the keys)."""

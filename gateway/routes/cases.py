@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from gateway import models
 from gateway.responses import OrjsonResponse
 from gateway.routes.answers import WORKFLOW_ERRORS, answer
 from gateway.routes.depends import Caller
@@ -107,6 +108,7 @@ class OutcomeBody(BaseModel):
 
 @router.post(
     "/repairs",
+    response_model=models.WorkflowAnswer,
     status_code=201,
     summary="File a credit-repair application (信用修复申请; platform, admin)",
     responses=WORKFLOW_ERRORS,
@@ -117,6 +119,7 @@ def post_repair(body: RepairBody, request: Request, principal: Caller) -> Orjson
 
 @router.get(
     "/repairs",
+    response_model=models.WorkflowAnswer,
     summary="Repair applications (platform, admin: all; a department: those it decides)",
     responses=WORKFLOW_ERRORS,
 )
@@ -138,13 +141,19 @@ def get_repairs(
     )
 
 
-@router.get("/repairs/{case_id}", summary="One repair application", responses=WORKFLOW_ERRORS)
+@router.get(
+    "/repairs/{case_id}",
+    response_model=models.WorkflowAnswer,
+    summary="One repair application",
+    responses=WORKFLOW_ERRORS,
+)
 def get_repair_case(case_id: str, request: Request, principal: Caller) -> OrjsonResponse:
     return answer(request, principal, repair_show, dated=False, case_id=case_id)
 
 
 @router.post(
     "/repairs/{case_id}/decision",
+    response_model=models.WorkflowAnswer,
     summary="Decide a repair application (the authority that made the finding)",
     responses=WORKFLOW_ERRORS,
 )
@@ -159,6 +168,7 @@ def post_decision(
 
 @router.post(
     "/objections",
+    response_model=models.WorkflowAnswer,
     status_code=201,
     summary="File an objection (异议; platform, admin)",
     responses=WORKFLOW_ERRORS,
@@ -169,6 +179,7 @@ def post_objection(body: ObjectionBody, request: Request, principal: Caller) -> 
 
 @router.get(
     "/objections",
+    response_model=models.WorkflowAnswer,
     summary="Objection cases; overdue=true: open cases past their deadline",
     responses=WORKFLOW_ERRORS,
 )
@@ -191,13 +202,19 @@ def get_objections(
     )
 
 
-@router.get("/objections/{case_id}", summary="One objection case", responses=WORKFLOW_ERRORS)
+@router.get(
+    "/objections/{case_id}",
+    response_model=models.WorkflowAnswer,
+    summary="One objection case",
+    responses=WORKFLOW_ERRORS,
+)
 def get_objection_case(case_id: str, request: Request, principal: Caller) -> OrjsonResponse:
     return answer(request, principal, objection_show, case_id=case_id)
 
 
 @router.post(
     "/objections/{case_id}/verify",
+    response_model=models.WorkflowAnswer,
     summary="The providing department starts verifying",
     responses=WORKFLOW_ERRORS,
 )
@@ -210,6 +227,7 @@ def post_verify(
 
 @router.post(
     "/objections/{case_id}/extension",
+    response_model=models.WorkflowAnswer,
     summary="Extend the answer deadline of a complex case (the providing department)",
     responses=WORKFLOW_ERRORS,
 )
@@ -221,6 +239,7 @@ def post_extension(
 
 @router.post(
     "/objections/{case_id}/outcome",
+    response_model=models.WorkflowAnswer,
     summary="The provider's answer: corrected, revoked or upheld (closes the case)",
     responses=WORKFLOW_ERRORS,
 )

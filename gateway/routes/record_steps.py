@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from gateway import models
 from gateway.check_index import check_index
 from gateway.responses import OrjsonResponse
 from gateway.routes.answers import WORKFLOW_ERRORS, answer
@@ -116,6 +117,7 @@ class VerificationBody(BaseModel):
 
 @router.get(
     "/checks",
+    response_model=models.PunishmentCheck,
     summary="Joint-punishment check: do restrictions apply to this subject in this scenario?",
     description="For approval systems: the measures that restrict `creditCode` in `scenario` "
     "today, their legal basis and the list entries they come from. Every check is logged. "
@@ -138,6 +140,7 @@ def get_check(
 
 @router.post(
     "/commitments/{record_id}/fulfilment",
+    response_model=models.WorkflowAnswer,
     summary="Record a commitment's fulfilment; a breach is listed or recorded by its type",
     responses=WORKFLOW_ERRORS,
 )
@@ -149,6 +152,7 @@ def post_fulfilment(
 
 @router.post(
     "/listings",
+    response_model=models.WorkflowAnswer,
     status_code=201,
     summary="List a subject (列入名单 / 市场禁入; the deciding authority)",
     responses=WORKFLOW_ERRORS,
@@ -159,6 +163,7 @@ def post_listing(body: ListingBody, request: Request, principal: Caller) -> Orjs
 
 @router.post(
     "/listings/{record_id}/removal",
+    response_model=models.WorkflowAnswer,
     summary="Remove an entry from its list (移出; the deciding authority)",
     responses=WORKFLOW_ERRORS,
 )
@@ -170,6 +175,7 @@ def post_removal(
 
 @router.get(
     "/listings/{record_id}/persons",
+    response_model=models.WorkflowAnswer,
     summary="Persons linked to an entry (named in it, linked by hand; government keys)",
     responses=WORKFLOW_ERRORS,
 )
@@ -179,6 +185,7 @@ def get_persons(record_id: str, request: Request, principal: Caller) -> OrjsonRe
 
 @router.post(
     "/listings/{record_id}/persons",
+    response_model=models.WorkflowAnswer,
     status_code=201,
     summary="Link a person to an entry by hand (the deciding authority)",
     responses=WORKFLOW_ERRORS,
@@ -193,6 +200,7 @@ def post_person(
 
 @router.delete(
     "/person-links/{link_id}",
+    response_model=models.WorkflowAnswer,
     summary="End a person's manual link (the deciding authority)",
     responses=WORKFLOW_ERRORS,
 )
@@ -204,6 +212,7 @@ def delete_person_link(
 
 @router.post(
     "/interviews",
+    response_model=models.WorkflowAnswer,
     status_code=201,
     summary="Record an interview (约谈; the interviewing authority, 政务共享 only)",
     responses=WORKFLOW_ERRORS,
@@ -214,6 +223,7 @@ def post_interview(body: InterviewBody, request: Request, principal: Caller) -> 
 
 @router.post(
     "/interviews/{record_id}/rectification",
+    response_model=models.WorkflowAnswer,
     summary="Add the rectification result (整改结果) to an interview record",
     responses=WORKFLOW_ERRORS,
 )
@@ -225,6 +235,7 @@ def post_rectification(
 
 @router.post(
     "/registrations",
+    response_model=models.WorkflowAnswer,
     status_code=201,
     summary="Take a voluntary registration (自愿注册; platform, admin), stored as 自我声明",
     responses=WORKFLOW_ERRORS,
@@ -237,6 +248,7 @@ def post_registration(
 
 @router.post(
     "/registrations/{record_id}/verification",
+    response_model=models.WorkflowAnswer,
     summary="Verify a voluntary registration (核实; department, platform, admin)",
     responses=WORKFLOW_ERRORS,
 )
@@ -249,6 +261,7 @@ def post_registration_verification(
 
 @router.get(
     "/records/{record_id}/timeline",
+    response_model=models.WorkflowAnswer,
     summary="Every version, take-down and workflow step of a record",
     description="Admins and the record's departments: everything (`view=entity` for the "
     "entity's view). Platform keys, acting for the entity: without personal data.",

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from gateway import models
 from gateway.auth import Principal, require_role
 from gateway.delivery import DestinationError, check_destination
 from gateway.errors import ApiError
@@ -85,7 +86,13 @@ def _owner(principal: Principal) -> str | None:
     return _partner(principal)
 
 
-@router.post("/webhooks", summary="Register a webhook", status_code=201, responses=ERRORS)
+@router.post(
+    "/webhooks",
+    response_model=models.WebhookAnswer,
+    summary="Register a webhook",
+    status_code=201,
+    responses=ERRORS,
+)
 async def create_webhook(
     body: NewSubscription, request: Request, principal: Caller
 ) -> OrjsonResponse:
@@ -123,7 +130,12 @@ async def create_webhook(
     )
 
 
-@router.get("/webhooks", summary="The caller's webhooks and their backlogs", responses=ERRORS)
+@router.get(
+    "/webhooks",
+    response_model=models.WebhookAnswer,
+    summary="The caller's webhooks and their backlogs",
+    responses=ERRORS,
+)
 def list_webhooks(request: Request, principal: Caller) -> OrjsonResponse:
     owner = _owner(principal)
     with store_errors():
@@ -131,7 +143,12 @@ def list_webhooks(request: Request, principal: Caller) -> OrjsonResponse:
     return OrjsonResponse({"ok": True, "subscriptions": [s.to_dict() for s in subs]})
 
 
-@router.get("/webhooks/{subscription_id}", summary="One webhook", responses=ERRORS)
+@router.get(
+    "/webhooks/{subscription_id}",
+    response_model=models.WebhookAnswer,
+    summary="One webhook",
+    responses=ERRORS,
+)
 def get_webhook(
     subscription_id: SubscriptionId, request: Request, principal: Caller
 ) -> OrjsonResponse:
@@ -141,7 +158,12 @@ def get_webhook(
     return OrjsonResponse({"ok": True, "subscription": sub.to_dict()})
 
 
-@router.delete("/webhooks/{subscription_id}", summary="End a webhook", responses=ERRORS)
+@router.delete(
+    "/webhooks/{subscription_id}",
+    response_model=models.WebhookAnswer,
+    summary="End a webhook",
+    responses=ERRORS,
+)
 def delete_webhook(
     subscription_id: SubscriptionId, request: Request, principal: Caller
 ) -> OrjsonResponse:
@@ -153,6 +175,7 @@ def delete_webhook(
 
 @router.get(
     "/webhooks/{subscription_id}/messages",
+    response_model=models.WebhookAnswer,
     summary="A webhook's messages (by default the dead letters)",
     responses=ERRORS,
 )
@@ -182,6 +205,7 @@ def webhook_messages(
 
 @router.post(
     "/webhooks/{subscription_id}/replay",
+    response_model=models.WebhookAnswer,
     summary="Send a webhook's events again from a log position",
     responses=ERRORS,
 )
