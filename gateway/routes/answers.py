@@ -31,7 +31,13 @@ WORKFLOW_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "The procedure refused the step; `errors` are its problems.",
     },
 }
-"""The documented error responses of a workflow route."""
+"""The documented error responses of a workflow step the procedure may refuse (422)."""
+STEP_ERRORS: dict[int | str, dict[str, Any]] = {
+    k: v for k, v in WORKFLOW_ERRORS.items() if k != 422
+}
+"""… of a step the procedure never refuses (it may still find the case in another state)."""
+READ_ERRORS: dict[int | str, dict[str, Any]] = dict(ERRORS)
+"""… of a workflow read."""
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from gateway import models
 from gateway.responses import OrjsonResponse
-from gateway.routes.answers import WORKFLOW_ERRORS, answer
+from gateway.routes.answers import READ_ERRORS, STEP_ERRORS, WORKFLOW_ERRORS, answer
 from gateway.routes.depends import Caller
 from workflows import (
     ObjectionState,
@@ -121,7 +121,7 @@ def post_repair(body: RepairBody, request: Request, principal: Caller) -> Orjson
     "/repairs",
     response_model=models.WorkflowAnswer,
     summary="Repair applications (platform, admin: all; a department: those it decides)",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_repairs(
     request: Request,
@@ -145,7 +145,7 @@ def get_repairs(
     "/repairs/{case_id}",
     response_model=models.WorkflowAnswer,
     summary="One repair application",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_repair_case(case_id: str, request: Request, principal: Caller) -> OrjsonResponse:
     return answer(request, principal, repair_show, dated=False, case_id=case_id)
@@ -171,7 +171,7 @@ def post_decision(
     response_model=models.WorkflowAnswer,
     status_code=201,
     summary="File an objection (异议; platform, admin)",
-    responses=WORKFLOW_ERRORS,
+    responses=STEP_ERRORS,
 )
 def post_objection(body: ObjectionBody, request: Request, principal: Caller) -> OrjsonResponse:
     return answer(request, principal, objection_file, **body.model_dump())
@@ -181,7 +181,7 @@ def post_objection(body: ObjectionBody, request: Request, principal: Caller) -> 
     "/objections",
     response_model=models.WorkflowAnswer,
     summary="Objection cases; overdue=true: open cases past their deadline",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_objections(
     request: Request,
@@ -206,7 +206,7 @@ def get_objections(
     "/objections/{case_id}",
     response_model=models.WorkflowAnswer,
     summary="One objection case",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_objection_case(case_id: str, request: Request, principal: Caller) -> OrjsonResponse:
     return answer(request, principal, objection_show, case_id=case_id)
@@ -216,7 +216,7 @@ def get_objection_case(case_id: str, request: Request, principal: Caller) -> Orj
     "/objections/{case_id}/verify",
     response_model=models.WorkflowAnswer,
     summary="The providing department starts verifying",
-    responses=WORKFLOW_ERRORS,
+    responses=STEP_ERRORS,
 )
 def post_verify(
     case_id: str, request: Request, principal: Caller, body: VerifyBody | None = None
@@ -229,7 +229,7 @@ def post_verify(
     "/objections/{case_id}/extension",
     response_model=models.WorkflowAnswer,
     summary="Extend the answer deadline of a complex case (the providing department)",
-    responses=WORKFLOW_ERRORS,
+    responses=STEP_ERRORS,
 )
 def post_extension(
     case_id: str, body: ExtensionBody, request: Request, principal: Caller

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from gateway import models
 from gateway.check_index import check_index
 from gateway.responses import OrjsonResponse
-from gateway.routes.answers import WORKFLOW_ERRORS, answer
+from gateway.routes.answers import READ_ERRORS, STEP_ERRORS, WORKFLOW_ERRORS, answer
 from gateway.routes.depends import MAX_INT, Caller
 from workflows import (
     commitment_fulfil,
@@ -124,7 +124,7 @@ class VerificationBody(BaseModel):
     "`scenario` is a Chinese scenario of the measure list, an English alias (procurement, "
     "fiscal-funds, tax-incentives, credit, flights-rail, commendations, market-access, "
     "approvals, land, appointments) or 其他-<scenario>; omitted: every scenario.",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_check(
     request: Request,
@@ -177,7 +177,7 @@ def post_removal(
     "/listings/{record_id}/persons",
     response_model=models.WorkflowAnswer,
     summary="Persons linked to an entry (named in it, linked by hand; government keys)",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_persons(record_id: str, request: Request, principal: Caller) -> OrjsonResponse:
     return answer(request, principal, persons_list, dated=False, record_id=record_id)
@@ -188,7 +188,7 @@ def get_persons(record_id: str, request: Request, principal: Caller) -> OrjsonRe
     response_model=models.WorkflowAnswer,
     status_code=201,
     summary="Link a person to an entry by hand (the deciding authority)",
-    responses=WORKFLOW_ERRORS,
+    responses=STEP_ERRORS,
 )
 def post_person(
     record_id: str, body: LinkBody, request: Request, principal: Caller
@@ -202,7 +202,7 @@ def post_person(
     "/person-links/{link_id}",
     response_model=models.WorkflowAnswer,
     summary="End a person's manual link (the deciding authority)",
-    responses=WORKFLOW_ERRORS,
+    responses=STEP_ERRORS,
 )
 def delete_person_link(
     request: Request, principal: Caller, link_id: Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -265,7 +265,7 @@ def post_registration_verification(
     summary="Every version, take-down and workflow step of a record",
     description="Admins and the record's departments: everything (`view=entity` for the "
     "entity's view). Platform keys, acting for the entity: without personal data.",
-    responses=WORKFLOW_ERRORS,
+    responses=READ_ERRORS,
 )
 def get_timeline(
     record_id: str,

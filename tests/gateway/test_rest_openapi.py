@@ -210,6 +210,12 @@ def test_every_success_has_a_model_and_every_error_its_shape(fuzzed_app: Any) ->
         ("post", "/api/v1/repairs/{case_id}/decision"),
         ("post", "/api/v1/objections/{case_id}/outcome"),
         ("post", "/api/v1/commitments/{record_id}/fulfilment"),
+        ("post", "/api/v1/listings"),
+        ("post", "/api/v1/listings/{record_id}/removal"),
+        ("post", "/api/v1/interviews"),
+        ("post", "/api/v1/interviews/{record_id}/rectification"),
+        ("post", "/api/v1/registrations"),
+        ("post", "/api/v1/registrations/{record_id}/verification"),
     }
     for path, ops in document["paths"].items():
         error_model = "GraphQLRequestError" if path == "/graphql" else "ErrorBody"
