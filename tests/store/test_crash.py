@@ -7,9 +7,11 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import DBAPIError
 from test_changelog import check_invariants
 
 from store import open_store
@@ -20,8 +22,19 @@ FACTORY = Path(__file__).with_name("penalty_factory.py")
 N, SEED, CHUNK = 20_000, 5, 1_500
 
 
-def _run(url: str, *, kill_after: float | None = None) -> bool:
-    """Run the submission; SIGKILL it after ``kill_after`` seconds. True if it finished."""
+def _written(engine: Engine) -> int:
+    """Records committed so far (0 while the store is still being created)."""
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM records")).scalar_one())
+    except DBAPIError:
+        return 0
+
+
+def _run(url: str, *, kill_at: int | None = None, pause: float = 0.0) -> bool:
+    """Run the submission; SIGKILL it ``pause`` seconds after at least ``kill_at`` records
+    are committed (so the kill lands while records are being written, however fast the
+    machine). True if it finished first."""
     proc = subprocess.Popen(
         [sys.executable, str(FACTORY), url, str(N), str(SEED), str(CHUNK)],
         cwd=ROOT,
@@ -29,10 +42,15 @@ def _run(url: str, *, kill_after: float | None = None) -> bool:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    if kill_after is not None:
+    if kill_at is not None:
+        engine = create_engine(url)
         try:
-            proc.wait(timeout=kill_after)
-        except subprocess.TimeoutExpired:
+            while proc.poll() is None and _written(engine) < kill_at:
+                time.sleep(0.01)
+        finally:
+            engine.dispose()
+        time.sleep(pause)
+        if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=600)
     if proc.returncode == -signal.SIGKILL:
@@ -63,17 +81,16 @@ def _count(url: str) -> int:
 
 def test_kill_9_at_random_points(db_url: str, tmp_path: Path) -> None:
     rng = random.Random()
-    delay = rng.uniform(0.4, 1.2)
     partial = []  # record counts left by kills that hit in the middle of the writes
     for _ in range(8):
-        if _run(db_url, kill_after=delay):
+        already = _count(db_url)
+        if _run(db_url, kill_at=already + 1, pause=rng.uniform(0.0, 0.3)):
             break
         written = _count(db_url)
         if 0 < written < N:
             partial.append(written)
             if len(partial) >= 3:
                 break
-        delay += rng.uniform(0.3, 1.0)
     assert partial, "no kill landed while records were being written"
     assert _run(db_url)
     clean = f"sqlite:///{tmp_path / 'clean.sqlite'}"
