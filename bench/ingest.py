@@ -299,11 +299,13 @@ def _measure(
     ratio = rate(e2e["rows"], e2e["seconds"]) / rate(top["rows"], top["seconds"])
     res.checks[f"{backend}: end to end / ceiling"] = round(ratio, 2)
     res.checks[f"{backend}: goal >= {GOAL_RATIO} of ceiling"] = ratio >= GOAL_RATIO
-    # On a shared machine wall time follows the neighbours; CPU seconds (this process, all
-    # threads; PostgreSQL's own server time is in neither) say how much work each did.
-    res.checks[f"{backend}: end to end / ceiling, by CPU seconds"] = round(
-        top["cpu_seconds"] / e2e["cpu_seconds"] * e2e["rows"] / top["rows"], 2
-    )
+    if backend == "sqlite":
+        # On a shared machine wall time follows the neighbours; CPU seconds (this process,
+        # all threads) say how much work each did. Not for PostgreSQL: its server's time is
+        # in neither figure, and the ceiling's client does little more than COPY.
+        res.checks[f"{backend}: end to end / ceiling, by CPU seconds"] = round(
+            top["cpu_seconds"] / e2e["cpu_seconds"] * e2e["rows"] / top["rows"], 2
+        )
     res.checks[f"{backend}: peak RSS MB (goal < {GOAL_RSS_MB:g})"] = e2e["rss_mb"]
     res.checks[f"{backend}: peak RSS goal met"] = e2e["rss_mb"] < GOAL_RSS_MB
     marks = {int(k): v for k, v in e2e["rss_at"].items()}
